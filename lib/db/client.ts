@@ -1,0 +1,113 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client";
+import { migrate, type SqlRunner } from "./migrate";
+
+export type Db = PrismaClient;
+/** The client a transaction callback receives. */
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  /** Raw driver access: migrations, benchmarks beside Prisma, tests. */
+  sql: SqlRunner;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… selects PostgreSQL; otherwise PGlite. */
+  url?: string;
+  /** PGlite data directory; omitted: in memory. */
+  dataDir?: string;
+}
+
+function pgliteRunner(db: PGlite): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+  };
+}
+
+function pgRunner(client: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) =>
+      (await client.query(sql, params as unknown[])).rows as T[],
+  };
+}
+
+// Any fixed number serves: it only has to be the same in every instance of the app.
+const MIGRATION_LOCK = 7_042_026;
+
+/** Opens a database, applies pending migrations, and returns it. */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url && /^postgres(ql)?:\/\//.test(options.url)) {
+    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    // Several app instances may start at once: one migrates, the others wait for it.
+    const client = await pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      await migrate(pgRunner(client));
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+      client.release();
+    }
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      kind: "postgres",
+      prisma,
+      sql: pgRunner(pool),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+  const lite = await PGlite.create(options.dataDir);
+  const sql = pgliteRunner(lite);
+  await migrate(sql);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    kind: "pglite",
+    prisma,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}
+
+export function dataDir(): string {
+  return process.env.TAPDESK_DATA_DIR || "./data";
+}
+
+// One database per process, opened on first use (never at import: `next build` imports
+// route modules in worker processes). Kept on globalThis because Next.js bundles this
+// module into several chunks, and PGlite must never open ./data twice.
+const KEY = Symbol.for("tapdesk.database");
+type Holder = { [KEY]?: Promise<Database> };
+
+export function getDatabase(): Promise<Database> {
+  const holder = globalThis as Holder;
+  if (!holder[KEY]) {
+    const url = process.env.DATABASE_URL;
+    const opened = openDatabase(url ? { url } : { dataDir: dataDir() });
+    holder[KEY] = opened;
+    opened.catch(() => {
+      if (holder[KEY] === opened) delete holder[KEY];
+    });
+  }
+  return holder[KEY];
+}
+
+export async function db(): Promise<PrismaClient> {
+  return (await getDatabase()).prisma;
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import type { Db, Tx } from "../db/client";
+import { AppError } from "../errors";
+import type { Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
+import { conversationWhere, type Scope } from "../scope";
+import { byAge, type CompactReaction, compactReaction } from "../tapbacks/serialize";
+import { touchConversation } from "../tapbacks/service";
+import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
+import type { PartInput } from "./schemas";
+
+export interface PartObject {
+  index: number;
+  type: "text" | "attachment";
+  text?: string;
+  attachment?: { url: string; mime_type: string; file_name: string };
+}
+
+export interface MessageObject {
+  id: string;
+  conversation_id: string;
+  direction: "inbound" | "outbound";
+  sender: string;
+  status: string;
+  parts: PartObject[];
+  reactions: CompactReaction[];
+  created_at: string;
+}
+
+type MessageRow = Message & { parts: MessagePart[]; reactions: Omit<Reaction, "updatedAt">[] };
+
+const withPartsAndReactions = {
+  parts: { orderBy: { index: "asc" } },
+  reactions: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+} satisfies Prisma.MessageInclude;
+
+export function messageObject(row: MessageRow, remoteNumber: string): MessageObject {
+  return {
+    id: row.id,
+    conversation_id: row.conversationId,
+    direction: row.direction,
+    sender: row.sender,
+    status: row.status,
+    parts: row.parts.map(partObject),
+    reactions: [...row.reactions].sort(byAge).map((r) => compactReaction(r, remoteNumber)),
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+function partObject(p: MessagePart): PartObject {
+  if (p.type === "attachment") {
+    return {
+      index: p.index,
+      type: "attachment",
+      attachment: {
+        url: p.attachmentUrl ?? "",
+        mime_type: p.attachmentMimeType ?? "",
+        file_name: p.attachmentFileName ?? "",
+      },
+    };
+  }
+  return { index: p.index, type: "text", text: p.text ?? "" };
+}
+
+function partRows(workspaceId: string, messageId: string, parts: PartInput[]) {
+  return parts.map((p, index) =>
+    "text" in p
+      ? { id: randomUUID(), workspaceId, messageId, index, type: "text" as const, text: p.text }
+      : {
+          id: randomUUID(),
+          workspaceId,
+          messageId,
+          index,
+          type: "attachment" as const,
+          attachmentUrl: p.attachment.url,
+          attachmentMimeType: p.attachment.mime_type,
+          attachmentFileName: p.attachment.file_name,
+        },
+  );
+}
+
+export async function findConversation(db: Db | Tx, scope: Scope, conversationId: string) {
+  const conversation = await db.conversation.findFirst({
+    where: { id: conversationId, ...conversationWhere(scope) },
+    include: { agent: true, assignment: true },
+  });
+  if (!conversation) throw new AppError("conversation_not_found");
+  return conversation;
+}
+
+async function insertMessage(
+  tx: Tx,
+  conversation: { id: string; workspaceId: string },
+  message: { direction: "inbound" | "outbound"; sender: string; status: Message["status"] },
+  parts: PartInput[],
+  at: Date,
+) {
+  const id = randomUUID();
+  await tx.message.create({
+    data: { id, workspaceId: conversation.workspaceId, conversationId: conversation.id, createdAt: at, ...message },
+  });
+  await tx.messagePart.createMany({ data: partRows(conversation.workspaceId, id, parts) });
+  await touchConversation(tx, conversation.id, at, message.direction === "inbound");
+  return id;
+}
+
+/** The agent sends a message (POST /conversations/{id}/messages). */
+export async function sendMessage(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+  parts: PartInput[],
+  upstream: Upstream = configuredUpstream(),
+): Promise<MessageObject> {
+  const conversation = await findConversation(db, scope, conversationId);
+  if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
+  if (conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
+  try {
+    const id = await db.$transaction(
+      async (tx) => {
+        const status = await upstream.deliverMessage(tx as Tx, {
+          workspaceId: scope.workspaceId,
+          conversationId,
+          from: conversation.agent.handle,
+          to: conversation.remoteNumber,
+          parts,
+        });
+        return insertMessage(
+          tx as Tx,
+          conversation,
+          { direction: "outbound", sender: conversation.agent.handle, status },
+          parts,
+          new Date(),
+        );
+      },
+      { maxWait: 60_000, timeout: 60_000 },
+    );
+    return getMessage(db, scope, id);
+  } catch (error) {
+    if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
+    throw error;
+  }
+}
+
+/** The human sends a message (the sandbox phone). */
+export async function receiveMessage(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+  parts: PartInput[],
+): Promise<MessageObject> {
+  const conversation = await findConversation(db, scope, conversationId);
+  const id = await db.$transaction((tx) =>
+    insertMessage(
+      tx as Tx,
+      conversation,
+      { direction: "inbound", sender: conversation.remoteNumber, status: "received" },
+      parts,
+      new Date(),
+    ),
+  );
+  return getMessage(db, scope, id);
+}
+
+export async function getMessage(db: Db, scope: Scope, messageId: string): Promise<MessageObject> {
+  const row = await db.message.findFirst({
+    where: { id: messageId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
+    include: { ...withPartsAndReactions, conversation: { select: { remoteNumber: true } } },
+  });
+  if (!row) throw new AppError("message_not_found");
+  return messageObject(row, row.conversation.remoteNumber);
+}
+
+export interface MessagePage {
+  data: MessageObject[];
+  /** Pass as `before` to get the page of older messages; null when there are none. */
+  next_before: string | null;
+}
+
+/** Messages oldest→newest; `before` is a message id (the cursor), `limit` ≤ 200. */
+export async function listMessages(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+  options: { before?: string; limit?: number } = {},
+): Promise<MessagePage> {
+  const conversation = await findConversation(db, scope, conversationId);
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
+  let cursorFilter = {};
+  if (options.before) {
+    const cursor = await db.message.findFirst({
+      where: { id: options.before, conversationId, workspaceId: scope.workspaceId },
+      select: { id: true, createdAt: true },
+    });
+    if (!cursor) throw new AppError("message_not_found", "The `before` cursor is not a message of this conversation.");
+    cursorFilter = {
+      OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }],
+    };
+  }
+  const rows = await db.message.findMany({
+    where: { conversationId, workspaceId: scope.workspaceId, ...cursorFilter },
+    include: withPartsAndReactions,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+  });
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit).reverse();
+  return {
+    data: page.map((r) => messageObject(r, conversation.remoteNumber)),
+    next_before: more && page[0] ? page[0].id : null,
+  };
+}
+
+/** Held messages go out once the upstream is back (the sandbox's `hold` mode ends). */
+export async function releaseQueued(db: Db, workspaceId: string): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const queued = await tx.message.findMany({
+      where: { workspaceId, status: "queued" },
+      select: { id: true, conversationId: true },
+    });
+    if (queued.length === 0) return 0;
+    await tx.message.updateMany({ where: { id: { in: queued.map((m) => m.id) } }, data: { status: "delivered" } });
+    const now = new Date();
+    for (const conversationId of new Set(queued.map((m) => m.conversationId))) {
+      await touchConversation(tx as Tx, conversationId, now);
+    }
+    return queued.length;
+  });
+}

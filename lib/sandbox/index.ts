@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Db, Tx } from "../db/client";
+import { AppError } from "../errors";
+import { releaseQueued } from "../messages/service";
+import { conversationWhere, type Scope } from "../scope";
+import { KINDS } from "../tapbacks/kinds";
+import { react } from "../tapbacks/service";
+import { touchConversation } from "../tapbacks/service";
+
+/**
+ * The human side of the sandbox (SPEC §5): the person's phone and the router. Each
+ * function is what one sandbox control does; the HTTP routes and the dashboard's sandbox
+ * panel both call these.
+ */
+
+export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "Must be an E.164 number such as +14155550123.");
+
+export const createConversationBody = z
+  .object({ remote_number: e164, agent_id: z.uuid().optional() })
+  .strict();
+
+export const stickerInput = z
+  .object({
+    file_name: z.string().min(1).max(255),
+    mime_type: z.string().regex(/^image\//, "Must be an image type."),
+    url: z.string().min(1).max(2048),
+    width: z.number().int().min(1).max(2048),
+    height: z.number().int().min(1).max(2048),
+  })
+  .strict();
+
+export const humanReactionBody = z
+  .object({
+    operation: z.enum(["add", "remove"]),
+    type: z.enum(KINDS),
+    custom_emoji: z.string().nullish(),
+    sticker: stickerInput.nullish(),
+    part_index: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const upstreamModeBody = z.object({ mode: z.enum(["ok", "fail", "hold"]) }).strict();
+
+export async function createConversation(db: Db, scope: Scope, input: z.infer<typeof createConversationBody>) {
+  const agentId = input.agent_id ?? scope.agentId;
+  const agent = await db.agent.findFirst({
+    where: {
+      workspaceId: scope.workspaceId,
+      ...(agentId ? { id: agentId } : {}),
+      ...(scope.agentId ? { id: scope.agentId } : {}),
+    },
+    orderBy: { createdAt: "asc" },
+  });
+  if (!agent) throw new AppError("not_found", "No such agent in this workspace.");
+  return db.$transaction(async (tx) => {
+    const assignment = await tx.assignment.create({
+      data: { id: randomUUID(), workspaceId: scope.workspaceId, agentId: agent.id, remoteNumber: input.remote_number },
+    });
+    const conversation = await tx.conversation.create({
+      data: {
+        id: randomUUID(),
+        workspaceId: scope.workspaceId,
+        assignmentId: assignment.id,
+        agentId: agent.id,
+        remoteNumber: input.remote_number,
+      },
+    });
+    return { conversation_id: conversation.id, assignment_id: assignment.id };
+  });
+}
+
+export async function humanReact(
+  db: Db,
+  scope: Scope,
+  messageId: string,
+  body: z.infer<typeof humanReactionBody>,
+) {
+  return react(db, {
+    scope,
+    actor: { type: "human", id: "sandbox" },
+    side: "human",
+    messageId,
+    partIndex: body.part_index,
+    request:
+      body.operation === "add"
+        ? { operation: "add", kind: body.type, customEmoji: body.custom_emoji ?? null, sticker: body.sticker ?? null }
+        : { operation: "remove", kind: body.type, customEmoji: body.custom_emoji ?? null },
+  });
+}
+
+export async function setAssignmentStatus(
+  db: Db,
+  scope: Scope,
+  assignmentId: string,
+  status: "active" | "disconnected",
+) {
+  const assignment = await db.assignment.findFirst({
+    where: { id: assignmentId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
+    include: { conversation: { select: { id: true } } },
+  });
+  if (!assignment) throw new AppError("not_found", "No such assignment.");
+  return db.$transaction(async (tx) => {
+    const updated = await tx.assignment.update({ where: { id: assignment.id }, data: { status } });
+    if (assignment.conversation) await touchConversation(tx as Tx, assignment.conversation.id, new Date());
+    return { id: updated.id, status: updated.status, remote_number: updated.remoteNumber };
+  });
+}
+
+export async function setUpstreamMode(db: Db, scope: Scope, mode: "ok" | "fail" | "hold") {
+  await db.workspace.update({ where: { id: scope.workspaceId }, data: { upstreamMode: mode } });
+  const released = mode === "ok" ? await releaseQueued(db, scope.workspaceId) : 0;
+  return { mode, released };
+}
+
+export async function getUpstreamMode(db: Db, scope: Scope) {
+  const ws = await db.workspace.findUniqueOrThrow({ where: { id: scope.workspaceId }, select: { upstreamMode: true } });
+  return ws.upstreamMode;
+}
