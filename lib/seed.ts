@@ -4,7 +4,7 @@ import { hashPassword } from "./auth/password";
 import type { Db } from "./db/client";
 import type { Scope } from "./scope";
 import type { StickerInfo } from "./tapbacks/kinds";
-import { react, type ReactRequest } from "./tapbacks/service";
+import { type ReactRequest, react } from "./tapbacks/service";
 
 /**
  * The demo workspace of a first start (SPEC §7): an owner, two agents, conversations with
@@ -100,7 +100,11 @@ const DEMO: DemoConversation[] = [
     remote: "+447700900123",
     lines: [
       { from: "agent", parts: [{ text: "Your subscription renews on the 1st." }], minutesAgo: 600 },
-      { from: "human", parts: [{ text: "Can I switch to the yearly plan?" }, { text: "And keep my discount?" }], minutesAgo: 590 },
+      {
+        from: "human",
+        parts: [{ text: "Can I switch to the yearly plan?" }, { text: "And keep my discount?" }],
+        minutesAgo: 590,
+      },
       { from: "agent", parts: [{ text: "Yes to both. Done!" }], minutesAgo: 585 },
     ],
     reactions: [
@@ -132,7 +136,14 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
   await db.workspace.create({ data: { id: workspaceId, name: "Tapdesk demo" } });
   const scope: Scope = { workspaceId };
   await db.operator.create({
-    data: { id: randomUUID(), workspaceId, email, name: "Demo owner", role: "owner", passwordHash: await hashPassword(password) },
+    data: {
+      id: randomUUID(),
+      workspaceId,
+      email,
+      name: "Demo owner",
+      role: "owner",
+      passwordHash: await hashPassword(password),
+    },
   });
   const agents = [
     { id: randomUUID(), workspaceId, name: "Ava", handle: "+14155550100", customEmojiSends: true },

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedIfEmpty } from "@/lib/seed";
-import type { Scope } from "@/lib/scope";
-import { createConversation, setAssignmentStatus, setUpstreamMode } from "@/lib/sandbox";
 import { getMessage, receiveMessage, sendMessage } from "@/lib/messages/service";
+import { createConversation, setAssignmentStatus, setUpstreamMode } from "@/lib/sandbox";
+import type { Scope } from "@/lib/scope";
+import { seedIfEmpty } from "@/lib/seed";
 import { react } from "@/lib/tapbacks/service";
 import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
 
@@ -24,7 +24,12 @@ describe.each(BACKENDS)("tapback service on %s", (backend) => {
   afterAll(() => t?.dispose());
 
   async function agentMessage(texts = ["hello", "second part"]) {
-    return sendMessage(t.prisma, scope, conversationId, texts.map((text) => ({ text })));
+    return sendMessage(
+      t.prisma,
+      scope,
+      conversationId,
+      texts.map((text) => ({ text })),
+    );
   }
 
   it("adds, replaces in place with sequence + 1, no-ops, removes, and continues the sequence", async () => {
@@ -77,7 +82,13 @@ describe.each(BACKENDS)("tapback service on %s", (backend) => {
     const sticker = { file_name: "s.png", mime_type: "image/png", url: "/s.png", width: 64, height: 64 };
     await react(t.prisma, { ...human, request: { operation: "add", kind: "sticker", sticker } });
     await react(t.prisma, { ...human, request: { operation: "add", kind: "sticker", sticker } });
-    await react(t.prisma, { scope, actor: agentActor, side: "agent", messageId: msg.id, request: { operation: "add", kind: "like" } });
+    await react(t.prisma, {
+      scope,
+      actor: agentActor,
+      side: "agent",
+      messageId: msg.id,
+      request: { operation: "add", kind: "like" },
+    });
     const read = await getMessage(t.prisma, scope, msg.id);
     expect(read.reactions.map((r) => [r.reaction, r.part_index, r.direction])).toEqual([
       ["custom", 0, "inbound"],
@@ -93,29 +104,59 @@ describe.each(BACKENDS)("tapback service on %s", (backend) => {
   it("rejects what the agent may not do, in the error table's order", async () => {
     const msg = await agentMessage(["one"]);
     const base = { scope, actor: agentActor, side: "agent" as const, messageId: msg.id };
-    await expect(react(t.prisma, { ...base, partIndex: 1, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({ code: "invalid_part_index" });
-    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "ab" } })).rejects.toMatchObject({ code: "invalid_reaction" });
+    await expect(
+      react(t.prisma, { ...base, partIndex: 1, request: { operation: "add", kind: "love" } }),
+    ).rejects.toMatchObject({ code: "invalid_part_index" });
+    await expect(
+      react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "ab" } }),
+    ).rejects.toMatchObject({ code: "invalid_reaction" });
     const conv = await t.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId } });
     await t.prisma.agent.update({ where: { id: conv.agentId }, data: { customEmojiSends: false } });
-    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "😀" } })).rejects.toMatchObject({ code: "reaction_not_sendable" });
-    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "sticker", sticker: { file_name: "a.png", mime_type: "image/png", url: "/a.png", width: 1, height: 1 } } })).rejects.toMatchObject({ code: "reaction_not_sendable" });
+    await expect(
+      react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "😀" } }),
+    ).rejects.toMatchObject({ code: "reaction_not_sendable" });
+    await expect(
+      react(t.prisma, {
+        ...base,
+        request: {
+          operation: "add",
+          kind: "sticker",
+          sticker: { file_name: "a.png", mime_type: "image/png", url: "/a.png", width: 1, height: 1 },
+        },
+      }),
+    ).rejects.toMatchObject({ code: "reaction_not_sendable" });
     await t.prisma.agent.update({ where: { id: conv.agentId }, data: { customEmojiSends: true } });
-    expect((await react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "😀" } })).outcome).toBe("added");
+    expect(
+      (await react(t.prisma, { ...base, request: { operation: "add", kind: "custom", customEmoji: "😀" } })).outcome,
+    ).toBe("added");
     await react(t.prisma, { ...base, request: { operation: "remove" } });
-    await expect(react(t.prisma, { ...base, messageId: "00000000-0000-4000-8000-000000000000", request: { operation: "add", kind: "love" } })).rejects.toMatchObject({ code: "message_not_found" });
+    await expect(
+      react(t.prisma, {
+        ...base,
+        messageId: "00000000-0000-4000-8000-000000000000",
+        request: { operation: "add", kind: "love" },
+      }),
+    ).rejects.toMatchObject({ code: "message_not_found" });
     await setAssignmentStatus(t.prisma, scope, assignmentId, "disconnected");
-    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({ code: "recipient_disconnected" });
+    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({
+      code: "recipient_disconnected",
+    });
     await setAssignmentStatus(t.prisma, scope, assignmentId, "active");
 
     await setUpstreamMode(t.prisma, scope, "hold");
     const held = await agentMessage(["held"]);
     expect(held.status).toBe("queued");
-    await expect(react(t.prisma, { ...base, messageId: held.id, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({ code: "message_not_reactable" });
+    await expect(
+      react(t.prisma, { ...base, messageId: held.id, request: { operation: "add", kind: "love" } }),
+    ).rejects.toMatchObject({ code: "message_not_reactable" });
     await setUpstreamMode(t.prisma, scope, "ok");
     expect((await getMessage(t.prisma, scope, held.id)).status).toBe("delivered");
 
     await setUpstreamMode(t.prisma, scope, "fail");
-    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({ code: "upstream_delivery_failed", status: 502 });
+    await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({
+      code: "upstream_delivery_failed",
+      status: 502,
+    });
     await setUpstreamMode(t.prisma, scope, "ok");
     expect((await getMessage(t.prisma, scope, msg.id)).reactions).toEqual([]);
     // add + remove of the custom emoji above; the failed send left no trace.
@@ -138,7 +179,10 @@ describe.each(BACKENDS)("tapback service on %s", (backend) => {
     );
     const live = await t.prisma.reaction.findMany({ where: { messageId: msg.id } });
     const changes = results.filter((r) => r.outcome !== "noop").length;
-    const audit = await t.prisma.reactionChange.findMany({ where: { messageId: msg.id }, orderBy: { sequence: "asc" } });
+    const audit = await t.prisma.reactionChange.findMany({
+      where: { messageId: msg.id },
+      orderBy: { sequence: "asc" },
+    });
     expect(live.length).toBeLessThanOrEqual(1);
     expect(audit.map((a) => a.sequence)).toEqual(Array.from({ length: changes }, (_, i) => i + 1));
     const slot = await t.prisma.reactionSlot.findFirstOrThrow({ where: { messageId: msg.id } });

@@ -38,8 +38,7 @@ function pgRunner(client: pg.Pool | pg.PoolClient): SqlRunner {
     exec: async (sql) => {
       await client.query(sql);
     },
-    query: async <T>(sql: string, params?: unknown[]) =>
-      (await client.query(sql, params as unknown[])).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params as unknown[])).rows as T[],
   };
 }
 

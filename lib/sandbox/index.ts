@@ -5,8 +5,7 @@ import { AppError } from "../errors";
 import { releaseQueued } from "../messages/service";
 import { conversationWhere, type Scope } from "../scope";
 import { KINDS } from "../tapbacks/kinds";
-import { react } from "../tapbacks/service";
-import { touchConversation } from "../tapbacks/service";
+import { react, touchConversation } from "../tapbacks/service";
 
 /**
  * The human side of the sandbox (SPEC §5): the person's phone and the router. Each
@@ -16,9 +15,7 @@ import { touchConversation } from "../tapbacks/service";
 
 export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "Must be an E.164 number such as +14155550123.");
 
-export const createConversationBody = z
-  .object({ remote_number: e164, agent_id: z.uuid().optional() })
-  .strict();
+export const createConversationBody = z.object({ remote_number: e164, agent_id: z.uuid().optional() }).strict();
 
 export const stickerInput = z
   .object({
@@ -70,12 +67,7 @@ export async function createConversation(db: Db, scope: Scope, input: z.infer<ty
   });
 }
 
-export async function humanReact(
-  db: Db,
-  scope: Scope,
-  messageId: string,
-  body: z.infer<typeof humanReactionBody>,
-) {
+export async function humanReact(db: Db, scope: Scope, messageId: string, body: z.infer<typeof humanReactionBody>) {
   return react(db, {
     scope,
     actor: { type: "human", id: "sandbox" },

@@ -92,7 +92,11 @@ function checkAgentMayReact(target: Target, request: ReactRequest) {
   }
 }
 
-export async function react(db: Db, input: ReactInput, upstream: Upstream = configuredUpstream()): Promise<ReactResult> {
+export async function react(
+  db: Db,
+  input: ReactInput,
+  upstream: Upstream = configuredUpstream(),
+): Promise<ReactResult> {
   const { request, scope } = input;
   const partIndex = input.partIndex ?? 0;
   if (!Number.isInteger(partIndex) || partIndex < 0) throw new AppError("invalid_part_index");
@@ -174,7 +178,9 @@ async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
         }
       : {
           operation: "remove",
-          match: request.kind ? { kind: request.kind as TapbackKind, customEmoji: request.customEmoji ?? null } : undefined,
+          match: request.kind
+            ? { kind: request.kind as TapbackKind, customEmoji: request.customEmoji ?? null }
+            : undefined,
         };
   const decision: Decision = decide(live ? toTapback(live) : null, rulesRequest);
   const remote = ctx.target.conversation.remoteNumber;
@@ -199,7 +205,7 @@ async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
 
   const sequence = slot.sequence + 1;
   const now = new Date();
-  let row;
+  let row: Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null };
   let previous: Tapback | null = null;
   if (decision.action === "add") {
     row = await tx.reaction.create({

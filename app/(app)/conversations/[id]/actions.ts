@@ -1,0 +1,53 @@
+"use server";
+
+import { z } from "zod";
+import { operatorAction } from "@/lib/actions";
+import { receiveMessage } from "@/lib/messages/service";
+import { humanReact, humanReactionBody, setAssignmentStatus, setUpstreamMode, upstreamModeBody } from "@/lib/sandbox";
+import { tapbackActionInput } from "@/lib/tapbacks/schemas";
+import { react } from "@/lib/tapbacks/service";
+
+/** The operator tapbacks as the conversation's agent, through the one tapback service. */
+export const sendTapback = operatorAction(tapbackActionInput, async ({ operator, db }, input) => {
+  const result = await react(db, {
+    scope: operator.scope,
+    actor: { type: "operator", id: operator.id },
+    side: "agent",
+    messageId: input.messageId,
+    partIndex: input.partIndex,
+    request: { operation: input.operation, kind: input.kind },
+  });
+  return { outcome: result.outcome };
+});
+
+// The sandbox panel plays the human with the same functions as the sandbox HTTP controls.
+
+export const sandboxSendInbound = operatorAction(
+  z.object({ conversationId: z.uuid(), texts: z.array(z.string().trim().min(1).max(10_000)).min(1).max(20) }),
+  async ({ operator, db }, input) => {
+    const message = await receiveMessage(
+      db,
+      operator.scope,
+      input.conversationId,
+      input.texts.map((text) => ({ text })),
+    );
+    return { id: message.id };
+  },
+);
+
+export const sandboxReact = operatorAction(
+  z.object({ messageId: z.uuid(), body: humanReactionBody }),
+  async ({ operator, db }, input) => {
+    const result = await humanReact(db, operator.scope, input.messageId, input.body);
+    return { outcome: result.outcome };
+  },
+);
+
+export const sandboxSetAssignment = operatorAction(
+  z.object({ assignmentId: z.uuid(), status: z.enum(["active", "disconnected"]) }),
+  async ({ operator, db }, input) => setAssignmentStatus(db, operator.scope, input.assignmentId, input.status),
+);
+
+export const sandboxSetUpstream = operatorAction(upstreamModeBody, async ({ operator, db }, input) =>
+  setUpstreamMode(db, operator.scope, input.mode),
+);

@@ -1,0 +1,32 @@
+import Link from "next/link";
+import { signOutAction } from "@/app/login/actions";
+import { requireOperator } from "@/lib/auth/session";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: React.ReactNode }) {
+  const operator = await requireOperator();
+  return (
+    <div className="flex h-dvh flex-col">
+      <header className="flex items-center gap-6 border-b border-neutral-200 px-4 py-2 text-sm dark:border-neutral-800">
+        <Link href="/conversations" className="font-semibold tracking-tight">
+          Tapdesk
+        </Link>
+        <nav aria-label="Main" className="flex gap-4 text-neutral-600 dark:text-neutral-300">
+          <Link href="/conversations" className="hover:text-neutral-900 dark:hover:text-white">
+            Inbox
+          </Link>
+        </nav>
+        <div className="ml-auto flex items-center gap-3 text-neutral-500">
+          <span>{operator.email}</span>
+          <form action={signOutAction}>
+            <button type="submit" className="rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+              Sign out
+            </button>
+          </form>
+        </div>
+      </header>
+      <div className="flex min-h-0 flex-1">{children}</div>
+    </div>
+  );
+}

@@ -1,0 +1,8 @@
+import { json, parseBody, readJson } from "@/lib/api/http";
+import { sandboxApi } from "@/lib/api/sandbox";
+import { createConversation, createConversationBody } from "@/lib/sandbox";
+
+export const POST = sandboxApi(async ({ db, caller, request }) => {
+  const body = parseBody(createConversationBody, await readJson(request));
+  return json(await createConversation(db, caller, body), 201);
+});

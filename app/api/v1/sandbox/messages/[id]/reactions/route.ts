@@ -1,0 +1,11 @@
+import { json, pathId, readJson } from "@/lib/api/http";
+import { parseReactionBody } from "@/lib/api/reactions";
+import { sandboxApi } from "@/lib/api/sandbox";
+import { humanReact, humanReactionBody } from "@/lib/sandbox";
+
+export const POST = sandboxApi<{ id: string }>(async ({ db, caller, request }, { id }) => {
+  const body = parseReactionBody(humanReactionBody, await readJson(request), "type");
+  const result = await humanReact(db, caller, pathId(id, "message_not_found"), body);
+  if (body.operation === "remove") return json({ removed: result.outcome === "removed" });
+  return json(result.reaction, result.outcome === "noop" ? 200 : 201);
+});

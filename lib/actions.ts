@@ -1,0 +1,57 @@
+import type { z } from "zod";
+import { currentOperator, type SignedInOperator } from "./auth/session";
+import { type Db, db } from "./db/client";
+import { AppError } from "./errors";
+
+/**
+ * One wrapper for every dashboard server action: checks the session (and so the
+ * workspace), validates the input with its zod schema, and turns failures into a plain
+ * sentence. Only deliberate messages reach the browser.
+ */
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; error: string; retryable: boolean };
+
+export function operatorAction<S extends z.ZodType, T>(
+  schema: S,
+  run: (ctx: { operator: SignedInOperator; db: Db }, input: z.infer<S>) => Promise<T>,
+) {
+  return async (input: z.input<S>): Promise<ActionResult<T>> => {
+    const operator = await currentOperator();
+    if (!operator) {
+      return {
+        ok: false,
+        code: "unauthorized",
+        error: "You are signed out. Sign in again to continue.",
+        retryable: false,
+      };
+    }
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return {
+        ok: false,
+        code: "validation_failed",
+        error: first ? `${first.path.join(".") || "Input"}: ${first.message}` : "That input is not valid.",
+        retryable: false,
+      };
+    }
+    try {
+      return { ok: true, data: await run({ operator, db: await db() }, parsed.data) };
+    } catch (error) {
+      if (error instanceof AppError) {
+        return {
+          ok: false,
+          code: error.code,
+          error: error.message,
+          retryable: error.code === "upstream_delivery_failed",
+        };
+      }
+      console.error("Server action failed:", error);
+      return {
+        ok: false,
+        code: "internal_error",
+        error: "Something went wrong on our side. Try again.",
+        retryable: true,
+      };
+    }
+  };
+}

@@ -1,0 +1,34 @@
+import { dataDir, getDatabase } from "./db/client";
+import { seedIfEmpty } from "./seed";
+
+/**
+ * Server start (instrumentation.ts): open the database, apply migrations, and on the very
+ * first start seed the demo workspace and print how to sign in.
+ */
+export async function bootstrap(): Promise<void> {
+  const database = await getDatabase();
+  const seeded = await seedIfEmpty(database.prisma, {
+    email: process.env.TAPDESK_ADMIN_EMAIL || undefined,
+    password: process.env.TAPDESK_ADMIN_PASSWORD || undefined,
+    apiKey: process.env.TAPDESK_BOOTSTRAP_API_KEY || undefined,
+  });
+  const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
+  if (!seeded) {
+    console.log(`Tapdesk: database ready (${where}); existing data kept.`);
+    return;
+  }
+  const port = process.env.PORT || "3000";
+  console.log(
+    [
+      "",
+      "┌─ Tapdesk first start ───────────────────────────────────────────",
+      `│ Database: ${where}, demo workspace seeded`,
+      `│ Sign in:  http://localhost:${port}/login`,
+      `│   Email:    ${seeded.email}`,
+      `│   Password: ${seeded.password}`,
+      `│ API key (workspace-wide, shown once): ${seeded.apiKey}`,
+      "└─────────────────────────────────────────────────────────────────",
+      "",
+    ].join("\n"),
+  );
+}

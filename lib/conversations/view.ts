@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import { conversationWhere, type Scope } from "../scope";
+import type { StickerInfo } from "../tapbacks/kinds";
+import { byAge } from "../tapbacks/serialize";
+
+/**
+ * What the dashboard renders: the inbox and one thread, shaped for the browser. Both
+ * come with an ETag that changes exactly when what they show changes, so an unchanged
+ * poll costs one small query and a 304.
+ */
+export const THREAD_LIMIT = 200;
+
+export interface ReactionView {
+  id: string;
+  partIndex: number;
+  direction: "inbound" | "outbound";
+  kind: string;
+  customEmoji: string | null;
+  sticker: StickerInfo | null;
+  /** Who placed it: the agent's name, or the human's number. */
+  by: string;
+  createdAt: string;
+  updatedAt: string;
+  sequence: number;
+}
+
+export interface PartView {
+  index: number;
+  type: "text" | "attachment";
+  text: string | null;
+  attachment: { url: string; mimeType: string; fileName: string } | null;
+  reactions: ReactionView[];
+}
+
+export interface MessageView {
+  id: string;
+  direction: "inbound" | "outbound";
+  status: string;
+  createdAt: string;
+  parts: PartView[];
+}
+
+export interface ThreadView {
+  id: string;
+  etag: string;
+  agent: { id: string; name: string; handle: string; customEmojiSends: boolean; imessageEnabled: boolean };
+  remoteNumber: string;
+  assignmentId: string;
+  assignmentStatus: "active" | "disconnected";
+  upstreamMode: "ok" | "fail" | "hold";
+  messages: MessageView[];
+  earlierCount: number;
+}
+
+function threadEtag(version: number, mode: string): string {
+  return `"t${version}-${mode}"`;
+}
+
+/** The thread's current ETag, from one indexed lookup. */
+export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
+  const c = await db.conversation.findFirst({
+    where: { id: conversationId, ...conversationWhere(scope) },
+    select: { version: true, workspace: { select: { upstreamMode: true } } },
+  });
+  if (!c) throw new AppError("conversation_not_found");
+  return threadEtag(c.version, c.workspace.upstreamMode);
+}
+
+export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {
+  const c = await db.conversation.findFirst({
+    where: { id: conversationId, ...conversationWhere(scope) },
+    include: { agent: true, assignment: true, workspace: { select: { upstreamMode: true } } },
+  });
+  if (!c) throw new AppError("conversation_not_found");
+  const [total, rows] = await Promise.all([
+    db.message.count({ where: { conversationId, workspaceId: scope.workspaceId } }),
+    db.message.findMany({
+      where: { conversationId, workspaceId: scope.workspaceId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: THREAD_LIMIT,
+      include: { parts: { orderBy: { index: "asc" } }, reactions: true },
+    }),
+  ]);
+  const by = (direction: string) => (direction === "outbound" ? c.agent.name : c.remoteNumber);
+  return {
+    id: c.id,
+    etag: threadEtag(c.version, c.workspace.upstreamMode),
+    agent: {
+      id: c.agent.id,
+      name: c.agent.name,
+      handle: c.agent.handle,
+      customEmojiSends: c.agent.customEmojiSends,
+      imessageEnabled: c.agent.imessageEnabled,
+    },
+    remoteNumber: c.remoteNumber,
+    assignmentId: c.assignmentId,
+    assignmentStatus: c.assignment.status,
+    upstreamMode: c.workspace.upstreamMode,
+    earlierCount: Math.max(0, total - rows.length),
+    messages: rows.reverse().map((m) => {
+      const reactions = [...m.reactions].sort(byAge);
+      return {
+        id: m.id,
+        direction: m.direction,
+        status: m.status,
+        createdAt: m.createdAt.toISOString(),
+        parts: m.parts.map((p) => ({
+          index: p.index,
+          type: p.type,
+          text: p.text,
+          attachment:
+            p.type === "attachment"
+              ? {
+                  url: p.attachmentUrl ?? "",
+                  mimeType: p.attachmentMimeType ?? "",
+                  fileName: p.attachmentFileName ?? "",
+                }
+              : null,
+          reactions: reactions
+            .filter((r) => r.partIndex === p.index)
+            .map((r) => ({
+              id: r.id,
+              partIndex: r.partIndex,
+              direction: r.direction,
+              kind: r.kind,
+              customEmoji: r.customEmoji,
+              sticker: (r.sticker as StickerInfo | null) ?? null,
+              by: by(r.direction),
+              createdAt: r.createdAt.toISOString(),
+              updatedAt: r.updatedAt.toISOString(),
+              sequence: r.sequence,
+            })),
+        })),
+      };
+    }),
+  };
+}
+
+/** Marks the thread seen by this operator (clears its unread mark in the inbox). */
+export async function markRead(db: Db, scope: Scope, operatorId: string, conversationId: string) {
+  const now = new Date();
+  await db.conversationRead.upsert({
+    where: { operatorId_conversationId: { operatorId, conversationId } },
+    create: { workspaceId: scope.workspaceId, operatorId, conversationId, readAt: now },
+    update: { readAt: now },
+  });
+}
+
+export interface InboxEntry {
+  id: string;
+  agentName: string;
+  remoteNumber: string;
+  status: "active" | "disconnected";
+  lastActivityAt: string;
+  snippet: string;
+  unread: boolean;
+}
+
+export interface InboxView {
+  etag: string;
+  conversations: InboxEntry[];
+}
+
+/** Newest activity first, with unread marks for this operator. */
+export async function inboxView(db: Db, scope: Scope, operatorId: string): Promise<InboxView> {
+  const rows = await db.conversation.findMany({
+    where: conversationWhere(scope),
+    orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
+    take: 200,
+    include: {
+      agent: { select: { name: true } },
+      assignment: { select: { status: true } },
+      reads: { where: { operatorId }, select: { readAt: true } },
+      messages: {
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: 1,
+        include: { parts: { orderBy: { index: "asc" }, take: 1 } },
+      },
+    },
+  });
+  const conversations = rows.map((c) => {
+    const last = c.messages[0];
+    const part = last?.parts[0];
+    const readAt = c.reads[0]?.readAt;
+    return {
+      id: c.id,
+      agentName: c.agent.name,
+      remoteNumber: c.remoteNumber,
+      status: c.assignment.status,
+      lastActivityAt: c.lastActivityAt.toISOString(),
+      snippet: !part
+        ? "No messages yet"
+        : part.type === "text"
+          ? (part.text ?? "")
+          : `Attachment: ${part.attachmentFileName}`,
+      unread: !!c.lastInboundAt && (!readAt || readAt < c.lastInboundAt),
+    };
+  });
+  const etag = `"i${createHash("sha1").update(JSON.stringify(conversations)).digest("base64url")}"`;
+  return { etag, conversations };
+}

@@ -1,0 +1,14 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Native and WASM packages load files from their own folders: keep them out of the bundle.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "@node-rs/argon2",
+    "pg",
+    "@prisma/adapter-pg",
+  ],
+  poweredByHeader: false,
+};
+
+export default nextConfig;
