@@ -9,6 +9,8 @@ const nextConfig = {
     "@prisma/adapter-pg",
   ],
   poweredByHeader: false,
+  // Lets test runs and benchmarks build beside a development build without clobbering it.
+  distDir: process.env.TAPDESK_DIST_DIR || ".next",
 };
 
 export default nextConfig;

@@ -27,7 +27,7 @@ function newest(p) {
   return max;
 }
 
-const buildId = path.join(".next", "BUILD_ID");
+const buildId = path.join(process.env.TAPDESK_DIST_DIR || ".next", "BUILD_ID");
 const stale = !existsSync(buildId) || Math.max(...SOURCES.map(newest)) > statSync(buildId).mtimeMs;
 if (stale) {
   console.log("Tapdesk: building the production app (first start, or sources changed)…");

@@ -49,6 +49,9 @@ const MIGRATION_LOCK = 7_042_026;
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   if (options.url && /^postgres(ql)?:\/\//.test(options.url)) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    // An idle connection dropped by the server (restart, failover) must not crash the app;
+    // the pool replaces it on next use.
+    pool.on("error", (error) => console.error("PostgreSQL idle connection error:", error.message));
     // Several app instances may start at once: one migrates, the others wait for it.
     const client = await pool.connect();
     try {
@@ -105,6 +108,11 @@ export function getDatabase(): Promise<Database> {
     });
   }
   return holder[KEY];
+}
+
+/** Makes `database` the process's database (tests and tools that run route handlers in-process). */
+export function useDatabase(database: Database): void {
+  (globalThis as Holder)[KEY] = Promise.resolve(database);
 }
 
 export async function db(): Promise<PrismaClient> {
