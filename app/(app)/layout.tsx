@@ -16,6 +16,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/conversations" className="hover:text-neutral-900 dark:hover:text-white">
             Inbox
           </Link>
+          <Link href="/settings" className="hover:text-neutral-900 dark:hover:text-white">
+            Settings
+          </Link>
         </nav>
         <div className="ml-auto flex items-center gap-3 text-neutral-500">
           <span>{operator.email}</span>
