@@ -26,12 +26,15 @@ export function isKind(value: unknown): value is Kind {
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+// Every code point must belong to emoji sequences (digits, ZWJ, selectors, skin tones and
+// tags are Emoji_Component): a letter or an accent inside the cluster ("a" + U+20E3, "😀" + U+0301) is text.
+const EMOJI_CODE_POINTS = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\uFE0E)+$/u;
 
 /** Exactly one grapheme cluster, and that one an emoji (flags, ZWJ sequences, keycaps…). */
 export function isSingleEmoji(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > 64) return false;
   const graphemes = [...segmenter.segment(value)];
-  return graphemes.length === 1 && PICTOGRAPHIC.test(value);
+  return graphemes.length === 1 && PICTOGRAPHIC.test(value) && EMOJI_CODE_POINTS.test(value);
 }
 
 export interface StickerInfo {
