@@ -14,7 +14,16 @@ export function LoginForm() {
         <label htmlFor="email" className="text-sm font-medium">
           Email
         </label>
-        <input id="email" name="email" type="email" autoComplete="username" required className={input} />
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={state?.email}
+          key={state?.email}
+          className={input}
+        />
       </div>
       <div>
         <label htmlFor="password" className="text-sm font-medium">

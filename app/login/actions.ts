@@ -9,11 +9,15 @@ const credentials = z.object({
   password: z.string().min(1, "Enter your password.").max(1024),
 });
 
-export async function signInAction(_: { error: string } | null, form: FormData): Promise<{ error: string } | null> {
-  const parsed = credentials.safeParse({ email: form.get("email"), password: form.get("password") });
-  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password." };
+/** The failed attempt's email comes back so the form can keep it (React resets forms after actions). */
+export type SignInState = { error: string; email: string } | null;
+
+export async function signInAction(_: SignInState, form: FormData): Promise<SignInState> {
+  const email = String(form.get("email") ?? "");
+  const parsed = credentials.safeParse({ email, password: form.get("password") });
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password.", email };
   if (!(await signIn(parsed.data.email, parsed.data.password))) {
-    return { error: "That email and password don't match an operator. Check them and try again." };
+    return { error: "That email and password don't match an operator. Check them and try again.", email };
   }
   redirect("/conversations");
 }

@@ -1,5 +1,6 @@
 import type { ReactionView } from "@/lib/conversations/view";
 import { CLASSIC_LABEL, type Classic, isClassic } from "@/lib/tapbacks/kinds";
+import { useLocalFormat } from "../ui/local-time";
 import { TapbackGlyph } from "./tapback-glyph";
 
 /** What a reaction is, in words: the tapback's name, the emoji, or "Sticker" (SPEC §6). */
@@ -13,17 +14,18 @@ export function reactionName(r: ReactionView): string {
   return `${reactionWhat(r)} by ${r.by}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short" });
+const TOOLTIP_TIME: Intl.DateTimeFormatOptions = { dateStyle: "medium", timeStyle: "short" };
 
 function Tooltip({ r }: { r: ReactionView }) {
+  const format = useLocalFormat(TOOLTIP_TIME);
   const changed = r.updatedAt !== r.createdAt;
   return (
     <span
       role="tooltip"
       className="pointer-events-none absolute bottom-full left-1/2 z-30 mb-1 hidden -translate-x-1/2 whitespace-nowrap rounded-md bg-neutral-900 px-2 py-1 text-xs font-normal text-white shadow-lg group-hover:block group-focus-visible:block group-focus:block"
     >
-      {reactionName(r)} · {timeFormat.format(new Date(r.createdAt))}
-      {changed ? ` (changed ${timeFormat.format(new Date(r.updatedAt))})` : ""}
+      {reactionName(r)} · {format(r.createdAt)}
+      {changed ? ` (changed ${format(r.updatedAt)})` : ""}
     </span>
   );
 }

@@ -6,6 +6,7 @@ import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { ThreadView } from "@/lib/conversations/view";
 import { CLASSIC_LABEL, type Classic } from "@/lib/tapbacks/kinds";
 import { SandboxPanel } from "../sandbox/sandbox-panel";
+import { useLocalFormat } from "../ui/local-time";
 import { Bubble } from "./bubble";
 
 interface Change {
@@ -53,8 +54,8 @@ function withAgentTapback(view: ThreadView, change: Change): ThreadView {
   };
 }
 
-const timeFormat = new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit" });
-const dayFormat = new Intl.DateTimeFormat("en-US", { weekday: "short", month: "short", day: "numeric" });
+const TIME: Intl.DateTimeFormatOptions = { hour: "numeric", minute: "2-digit" };
+const DAY: Intl.DateTimeFormatOptions = { weekday: "short", month: "short", day: "numeric" };
 const STATUS_LABEL: Record<string, string> = {
   queued: "Queued",
   sent: "Sent",
@@ -68,6 +69,8 @@ export function Thread({ initial }: { initial: ThreadView }) {
   const view = data ?? initial;
   const [optimistic, apply] = useOptimistic(view, withAgentTapback);
   const [, startTransition] = useTransition();
+  const time = useLocalFormat(TIME);
+  const dayOf = useLocalFormat(DAY);
   const [failure, setFailure] = useState<{ message: string; retry?: () => void } | null>(null);
 
   const send = (messageId: string, partIndex: number, kind: Classic, operation: "add" | "remove") => {
@@ -139,15 +142,14 @@ export function Thread({ initial }: { initial: ThreadView }) {
             </li>
           )}
           {optimistic.messages.map((m) => {
-            const at = new Date(m.createdAt);
-            const day = dayFormat.format(at);
+            const day = dayOf(m.createdAt);
             const showDay = day !== lastDay;
             lastDay = day;
             const outbound = m.direction === "outbound";
             return (
               <li
                 key={m.id}
-                aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${timeFormat.format(at)}`}
+                aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${time(m.createdAt)}`}
               >
                 {showDay && <p className="py-2 text-center text-xs font-medium text-neutral-500">{day}</p>}
                 <div className="space-y-0.5">
@@ -165,7 +167,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
                   id={`${m.id}-meta`}
                   className={`mt-1 text-[11px] text-neutral-500 ${outbound ? "text-right" : "text-left"}`}
                 >
-                  {timeFormat.format(at)}
+                  {time(m.createdAt)}
                   {outbound && STATUS_LABEL[m.status] ? ` · ${STATUS_LABEL[m.status]}` : ""}
                 </p>
               </li>

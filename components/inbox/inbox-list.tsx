@@ -4,17 +4,19 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { InboxView } from "@/lib/conversations/view";
+import { useLocalFormat } from "../ui/local-time";
 
-const timeFormat = new Intl.DateTimeFormat("en-US", {
+const WHEN: Intl.DateTimeFormatOptions = {
   month: "short",
   day: "numeric",
   hour: "numeric",
   minute: "2-digit",
-});
+};
 
 /** Conversations, newest activity first, with unread marks; refreshed by polling. */
 export function InboxList({ initial }: { initial: InboxView }) {
   const { data } = useConditionalPoll<InboxView>("/api/ui/inbox", initial);
+  const when = useLocalFormat(WHEN);
   const params = useParams<{ id?: string }>();
   const inbox = data ?? initial;
   return (
@@ -47,7 +49,7 @@ export function InboxList({ initial }: { initial: InboxView }) {
                       {unread && <span className="sr-only"> (unread)</span>}
                     </span>
                     <span className={`shrink-0 text-[11px] ${active ? "text-blue-100" : "text-neutral-500"}`}>
-                      {timeFormat.format(new Date(c.lastActivityAt))}
+                      {when(c.lastActivityAt)}
                     </span>
                   </span>
                   <span className={`block truncate text-xs ${active ? "text-blue-100" : "text-neutral-500"}`}>
