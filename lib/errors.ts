@@ -41,6 +41,35 @@ export const ERRORS = {
     title: "Upstream delivery failed",
     sentence: "iMessage did not accept the tapback. Nothing was changed; you can try again.",
   },
+  // Beyond the reaction table: reads, removal by id, and the workspace settings.
+  reaction_not_found: { status: 404, title: "Reaction not found", sentence: "That reaction no longer exists." },
+  reaction_not_owned: {
+    status: 403,
+    title: "Reaction not owned",
+    sentence: "That reaction was placed by the person, not the agent; only the agent's own tapbacks can be removed.",
+  },
+  agent_not_found: { status: 404, title: "Agent not found", sentence: "That agent does not exist." },
+  api_key_not_found: { status: 404, title: "API key not found", sentence: "That API key does not exist." },
+  contact_rule_not_found: {
+    status: 404,
+    title: "Contact rule not found",
+    sentence: "That contact rule does not exist.",
+  },
+  workspace_key_required: {
+    status: 403,
+    title: "Workspace-wide key required",
+    sentence: "Only a workspace-wide API key can manage workspace settings; this key is restricted to one agent.",
+  },
+  agent_handle_taken: {
+    status: 409,
+    title: "Handle taken",
+    sentence: "Another agent of this workspace already uses that handle.",
+  },
+  contact_rule_exists: {
+    status: 409,
+    title: "Contact rule exists",
+    sentence: "A contact rule with that pattern already exists.",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

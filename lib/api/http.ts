@@ -3,6 +3,15 @@ import { type ApiCaller, authenticateApiKey } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { db } from "../db/client";
 import { AppError, ERRORS, type ErrorCode, type FieldError } from "../errors";
+import { isUuid } from "../ids";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  MAX_KEY_LENGTH,
+  releaseIdempotencyKey,
+  requestFingerprint,
+  type StoredResponse,
+} from "./idempotency";
 
 /**
  * The HTTP edge of the API: problem+json errors (RFC 9457), bearer-key auth, bounded JSON
@@ -10,11 +19,15 @@ import { AppError, ERRORS, type ErrorCode, type FieldError } from "../errors";
  */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const EXTRA = {
+/** Problems of the HTTP edge only (the domain's are in lib/errors.ts). */
+export const EXTRA = {
   payload_too_large: { status: 413, title: "Payload too large" },
+  invalid_idempotency_key: { status: 400, title: "Invalid Idempotency-Key" },
+  idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
+  idempotency_key_in_use: { status: 409, title: "Idempotency key in use" },
   internal_error: { status: 500, title: "Internal error" },
 } as const;
-type Code = ErrorCode | keyof typeof EXTRA;
+export type Code = ErrorCode | keyof typeof EXTRA;
 
 export function problem(code: Code, detail?: string, errors?: FieldError[]): Response {
   const meta = code in ERRORS ? ERRORS[code as ErrorCode] : EXTRA[code as keyof typeof EXTRA];
@@ -39,16 +52,29 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** Field errors from zod issues, each naming its field by dotted path. */
+/** Field errors from zod issues, each naming its field by dotted path (unknown fields each by name). */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join(".") : "(body)",
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "Unknown field." }));
+    }
+    return [{ field: at.length ? at.join(".") : "(body)", message: issue.message }];
+  });
 }
 
 /** Reads a JSON body of at most MAX_BODY_BYTES; throws AppError-like problems. */
 export async function readJson(request: Request): Promise<unknown> {
+  const text = Buffer.from(await readBytes(request)).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpProblem("invalid_json", "The request body is not valid JSON.");
+  }
+}
+
+/** The raw body, at most MAX_BODY_BYTES (413 above that, without reading the rest). */
+export async function readBytes(request: Request): Promise<Uint8Array<ArrayBuffer>> {
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) throw new HttpProblem("payload_too_large", tooLarge());
   const reader = request.body?.getReader();
@@ -66,12 +92,7 @@ export async function readJson(request: Request): Promise<unknown> {
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpProblem("invalid_json", "The request body is not valid JSON.");
-  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function tooLarge() {
@@ -86,6 +107,15 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   return parsed.data;
 }
 
+/** Query parameters, validated like a body (validation_failed names each bad parameter). */
+export function parseQuery<T extends z.ZodType>(schema: T, request: Request): z.infer<T> {
+  const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!parsed.success) {
+    throw new AppError("validation_failed", "The query parameters are not valid.", fieldErrors(parsed.error));
+  }
+  return parsed.data;
+}
+
 export class HttpProblem extends Error {
   constructor(
     readonly code: Code,
@@ -95,11 +125,9 @@ export class HttpProblem extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Path ids that are not UUIDs name nothing: the caller gets the resource's 404. */
 export function pathId(value: string, notFound: ErrorCode = "not_found"): string {
-  if (!UUID.test(value)) throw new AppError(notFound);
+  if (!isUuid(value)) throw new AppError(notFound);
   return value.toLowerCase();
 }
 
@@ -111,18 +139,97 @@ export interface ApiContext {
 
 type Handler<P> = (ctx: ApiContext, params: P) => Promise<Response>;
 
-/** Wraps a route handler: authenticates the bearer key and maps every failure to problem+json. */
-export function api<P = Record<string, never>>(handler: Handler<P>) {
+export function noContent(): Response {
+  return new Response(null, { status: 204 });
+}
+
+export interface ApiOptions {
+  /** Workspace settings: keys restricted to one agent get 403 workspace_key_required. */
+  workspaceKey?: boolean;
+}
+
+/**
+ * Wraps a route handler: authenticates the bearer key, honours `Idempotency-Key` on every
+ * POST, and maps every failure to problem+json.
+ */
+export function api<P = Record<string, never>>(handler: Handler<P>, options: ApiOptions = {}) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const prisma = await db();
       const caller = await authenticateApiKey(prisma, request.headers.get("authorization"));
       if (!caller) return problem("unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.");
-      return await handler({ db: prisma, caller, request }, await context.params);
+      if (options.workspaceKey && caller.agentId) return problem("workspace_key_required");
+      const params = await context.params;
+      const run = (req: Request) => handler({ db: prisma, caller, request: req }, params).catch(errorResponse);
+      return request.method === "POST" ? await idempotent(prisma, caller, request, run) : await run(request);
     } catch (error) {
       return errorResponse(error);
     }
   };
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+function storedResponse(response: StoredResponse, replayed: boolean): Response {
+  return new Response(NULL_BODY_STATUS.has(response.status) ? null : response.body, {
+    status: response.status,
+    headers: replayed ? { ...response.headers, "idempotent-replayed": "true" } : response.headers,
+  });
+}
+
+/** SPEC §3: the same key and body replay the first response; see lib/api/idempotency.ts. */
+async function idempotent(
+  db: Db,
+  caller: ApiCaller,
+  request: Request,
+  run: (request: Request) => Promise<Response>,
+): Promise<Response> {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) return run(request);
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    return problem("invalid_idempotency_key", `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters.`);
+  }
+  const body = await readBytes(request);
+  const fingerprint = requestFingerprint(request.method, new URL(request.url).pathname, body);
+  const claim = await claimIdempotencyKey(db, caller, key, fingerprint);
+  if (claim.kind === "reused") {
+    return problem(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+    );
+  }
+  if (claim.kind === "in_use") {
+    return problem(
+      "idempotency_key_in_use",
+      "A request with this Idempotency-Key is still running; retry once it has finished.",
+    );
+  }
+  if (claim.kind === "replay") return storedResponse(claim.response, true);
+
+  // An empty body stays absent, as it arrived: handlers may tell "no body" from "{}".
+  const replay = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: body.byteLength ? body : null,
+  });
+  const response = await run(replay);
+  if (response.status >= 500) {
+    await releaseIdempotencyKey(db, claim.id);
+    return response;
+  }
+  const stored: StoredResponse = {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: new Uint8Array(await response.arrayBuffer()),
+  };
+  try {
+    await completeIdempotencyKey(db, claim.id, stored);
+  } catch (error) {
+    // The change is made but its record is not: the claim stays in flight (retries get 409)
+    // until its lease ends, rather than letting a retry run the request a second time.
+    console.error("Could not store an idempotent response:", error);
+  }
+  return storedResponse(stored, false);
 }
 
 export function errorResponse(error: unknown): Response {

@@ -1,6 +1,10 @@
 import type { z } from "zod";
+import type { ApiCaller } from "../auth/api-keys";
+import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { fieldErrors } from "./http";
+import { isSingleEmoji } from "../tapbacks/kinds";
+import { type ReactRequest, type ReactResult, react } from "../tapbacks/service";
+import { fieldErrors, json } from "./http";
 
 /**
  * Parses a reaction request body with the error codes of SPEC §3, in the table's order:
@@ -10,7 +14,10 @@ import { fieldErrors } from "./http";
  */
 export function parseReactionBody<T extends z.ZodType>(schema: T, body: unknown, kindField: string): z.infer<T> {
   const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    checkCustomEmoji(parsed.data as Record<string, unknown>, kindField);
+    return parsed.data;
+  }
   const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const isKind = (field: unknown) => field === kindField && typeof record[kindField] === "string";
   const isPart = (field: unknown) => field === "part_index" && typeof record.part_index === "number";
@@ -26,4 +33,38 @@ export function parseReactionBody<T extends z.ZodType>(schema: T, body: unknown,
     );
   }
   throw new AppError("invalid_part_index", "part_index must be a non-negative integer.");
+}
+
+/** `custom_emoji` belongs to `custom` only, and is then exactly one emoji (for removals too). */
+function checkCustomEmoji(body: Record<string, unknown>, kindField: string) {
+  const emoji = body.custom_emoji;
+  if (emoji === undefined || emoji === null) return;
+  if (body[kindField] !== "custom") {
+    throw new AppError("validation_failed", "custom_emoji is only for custom reactions.", [
+      { field: "custom_emoji", message: `Only allowed when ${kindField} is "custom"; omit it or send null.` },
+    ]);
+  }
+  if (!isSingleEmoji(emoji)) throw new AppError("invalid_reaction", "custom_emoji must be exactly one emoji.");
+}
+
+/** The API key's agent reacts: the one tapback service, with the key in the audit trail. */
+export function agentReact(
+  db: Db,
+  caller: ApiCaller,
+  target: { messageId: string; partIndex?: number },
+  request: ReactRequest,
+) {
+  return react(db, {
+    scope: caller,
+    actor: { type: "api_key", id: caller.apiKeyId },
+    side: "agent",
+    messageId: target.messageId,
+    partIndex: target.partIndex,
+    request,
+  });
+}
+
+/** 201 for a change (added or replaced in place), 200 for a no-op: the same object back. */
+export function reactionResponse(result: ReactResult): Response {
+  return json(result.reaction, result.outcome === "noop" ? 200 : 201);
 }

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
+import { AppError } from "../errors";
 import type { Scope } from "../scope";
+import type { ApiKeyObject } from "./api-key-schemas";
 import { instanceSecret } from "./secrets";
 
 /**
@@ -18,12 +20,16 @@ export async function hashApiKey(db: Db, key: string): Promise<string> {
   return createHmac("sha256", pepper).update(key).digest("hex");
 }
 
-export interface ApiKeyObject {
-  id: string;
-  name: string;
-  agent_id: string | null;
-  prefix: string;
-  created_at: string;
+export type { ApiKeyObject } from "./api-key-schemas";
+
+function apiKeyObject(row: { id: string; name: string; agentId: string | null; prefix: string; createdAt: Date }) {
+  return {
+    id: row.id,
+    name: row.name,
+    agent_id: row.agentId,
+    prefix: row.prefix,
+    created_at: row.createdAt.toISOString(),
+  };
 }
 
 export async function createApiKey(
@@ -31,6 +37,10 @@ export async function createApiKey(
   scope: Scope,
   input: { name: string; agentId?: string | null; key?: string },
 ): Promise<ApiKeyObject & { key: string }> {
+  if (input.agentId) {
+    const agent = await db.agent.findFirst({ where: { id: input.agentId, workspaceId: scope.workspaceId } });
+    if (!agent) throw new AppError("agent_not_found", "No agent of this workspace has that id.");
+  }
   const key = input.key ?? generateApiKey();
   const row = await db.apiKey.create({
     data: {
@@ -42,14 +52,25 @@ export async function createApiKey(
       hash: await hashApiKey(db, key),
     },
   });
-  return {
-    id: row.id,
-    name: row.name,
-    agent_id: row.agentId,
-    prefix: row.prefix,
-    created_at: row.createdAt.toISOString(),
-    key,
-  };
+  return { ...apiKeyObject(row), key };
+}
+
+/** The workspace's keys that still work, oldest first; never the secrets. */
+export async function listApiKeys(db: Db, scope: Scope): Promise<ApiKeyObject[]> {
+  const rows = await db.apiKey.findMany({
+    where: { workspaceId: scope.workspaceId, revokedAt: null },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map(apiKeyObject);
+}
+
+/** Revokes a key: it stops authenticating at once. The row stays for the audit trail. */
+export async function revokeApiKey(db: Db, scope: Scope, id: string): Promise<void> {
+  const { count } = await db.apiKey.updateMany({
+    where: { id, workspaceId: scope.workspaceId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  if (count === 0) throw new AppError("api_key_not_found");
 }
 
 export interface ApiCaller extends Scope {
@@ -62,7 +83,7 @@ export async function authenticateApiKey(db: Db, authorization: string | null): 
   if (!match?.[1] || match[1].length > 200) return null;
   const row = await db.apiKey.findUnique({
     where: { hash: await hashApiKey(db, match[1]) },
-    select: { id: true, workspaceId: true, agentId: true },
+    select: { id: true, workspaceId: true, agentId: true, revokedAt: true },
   });
-  return row ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
+  return row && !row.revokedAt ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { compactReactionSchema } from "../tapbacks/schemas";
 
 /** One part of a message, as the API and the sandbox accept it. */
 export const partInput = z.union([
@@ -20,3 +21,42 @@ export type PartInput = z.infer<typeof partInput>;
 export const partsInput = z.array(partInput).min(1, "A message needs at least one part.").max(20);
 
 export const sendMessageBody = z.object({ parts: partsInput }).strict();
+
+export const partSchema = z
+  .object({
+    index: z.number().int().min(0),
+    type: z.enum(["text", "attachment"]),
+    text: z.string().optional(),
+    attachment: z.object({ url: z.string(), mime_type: z.string(), file_name: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export const messageSchema = z
+  .object({
+    id: z.uuid(),
+    conversation_id: z.uuid(),
+    direction: z.enum(["inbound", "outbound"]),
+    sender: z.string().meta({ description: "The agent's handle (outbound) or the human's number (inbound)." }),
+    status: z.enum(["queued", "sent", "delivered", "failed", "received"]),
+    parts: z.array(partSchema),
+    reactions: z
+      .array(compactReactionSchema)
+      .meta({ description: "The live reactions of all parts, oldest first (created_at, then id)." }),
+    created_at: z.iso.datetime(),
+  })
+  .strict();
+
+export const messagePageSchema = z
+  .object({
+    data: z.array(messageSchema).meta({ description: "Oldest to newest." }),
+    next_before: z
+      .uuid()
+      .nullable()
+      .meta({ description: "Pass as `before` for the page of older messages; null when there are none." }),
+  })
+  .strict();
+
+export const listMessagesQuery = z.object({
+  before: z.string().optional().meta({ description: "A message id: return the messages older than it." }),
+  limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
+});

@@ -1,30 +1,17 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { isContactBlocked } from "../contact-rules/service";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import type { Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
-import { byAge, type CompactReaction, compactReaction } from "../tapbacks/serialize";
+import { byAge, compactReaction } from "../tapbacks/serialize";
 import { touchConversation } from "../tapbacks/service";
 import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
-import type { PartInput } from "./schemas";
+import type { messagePageSchema, messageSchema, PartInput, partSchema } from "./schemas";
 
-export interface PartObject {
-  index: number;
-  type: "text" | "attachment";
-  text?: string;
-  attachment?: { url: string; mime_type: string; file_name: string };
-}
-
-export interface MessageObject {
-  id: string;
-  conversation_id: string;
-  direction: "inbound" | "outbound";
-  sender: string;
-  status: string;
-  parts: PartObject[];
-  reactions: CompactReaction[];
-  created_at: string;
-}
+export type PartObject = z.infer<typeof partSchema>;
+export type MessageObject = z.infer<typeof messageSchema>;
 
 type MessageRow = Message & { parts: MessagePart[]; reactions: Omit<Reaction, "updatedAt">[] };
 
@@ -113,6 +100,7 @@ export async function sendMessage(
 ): Promise<MessageObject> {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
+  if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
   if (conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
   try {
     const id = await db.$transaction(
@@ -170,11 +158,7 @@ export async function getMessage(db: Db, scope: Scope, messageId: string): Promi
   return messageObject(row, row.conversation.remoteNumber);
 }
 
-export interface MessagePage {
-  data: MessageObject[];
-  /** Pass as `before` to get the page of older messages; null when there are none. */
-  next_before: string | null;
-}
+export type MessagePage = z.infer<typeof messagePageSchema>;
 
 /** Messages oldest→newest; `before` is a message id (the cursor), `limit` ≤ 200. */
 export async function listMessages(

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { releaseQueued } from "../messages/service";
+import { e164 } from "../phone";
 import { conversationWhere, type Scope } from "../scope";
 import { KINDS } from "../tapbacks/kinds";
 import { react, touchConversation } from "../tapbacks/service";
@@ -12,8 +13,6 @@ import { react, touchConversation } from "../tapbacks/service";
  * function is what one sandbox control does; the HTTP routes and the dashboard's sandbox
  * panel both call these.
  */
-
-export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "Must be an E.164 number such as +14155550123.");
 
 export const createConversationBody = z.object({ remote_number: e164, agent_id: z.uuid().optional() }).strict();
 
@@ -38,6 +37,15 @@ export const humanReactionBody = z
   .strict();
 
 export const upstreamModeBody = z.object({ mode: z.enum(["ok", "fail", "hold"]) }).strict();
+
+export const sandboxConversationSchema = z.object({ conversation_id: z.uuid(), assignment_id: z.uuid() }).strict();
+export const assignmentStatusSchema = z
+  .object({ id: z.uuid(), status: z.enum(["active", "disconnected"]), remote_number: z.string() })
+  .strict();
+export const upstreamModeSchema = z.object({ mode: z.enum(["ok", "fail", "hold"]) }).strict();
+export const upstreamModeResultSchema = upstreamModeSchema
+  .extend({ released: z.number().int().meta({ description: "Held messages sent now that the mode is ok." }) })
+  .strict();
 
 export async function createConversation(db: Db, scope: Scope, input: z.infer<typeof createConversationBody>) {
   const agentId = input.agent_id ?? scope.agentId;

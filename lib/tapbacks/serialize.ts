@@ -1,28 +1,13 @@
+import type { z } from "zod";
 import type { Reaction } from "../generated/prisma/client";
 import type { StickerInfo } from "./kinds";
+import type { compactReactionSchema, reactionSchema } from "./schemas";
 
-/** The full reaction object of SPEC §3. */
-export interface ReactionObject {
-  id: string;
-  conversation_id: string;
-  assignment_id: string;
-  target_message_id: string;
-  direction: "inbound" | "outbound";
-  reaction: string;
-  custom_emoji: string | null;
-  sticker: StickerInfo | null;
-  remote_number: string;
-  part_index: number;
-  sequence: number;
-  created_at: string;
-  updated_at: string;
-}
+/** The full reaction object of SPEC §3 (its zod schema is the definition). */
+export type ReactionObject = z.infer<typeof reactionSchema>;
 
 /** The entry embedded in a message's `reactions` array: no ids implied by the message, no updated_at. */
-export type CompactReaction = Omit<
-  ReactionObject,
-  "conversation_id" | "assignment_id" | "target_message_id" | "updated_at"
->;
+export type CompactReaction = z.infer<typeof compactReactionSchema>;
 
 type ReactionRow = Pick<
   Reaction,

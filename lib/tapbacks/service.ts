@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { isContactBlocked } from "../contact-rules/service";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
+import { isUuid } from "../ids";
 import { type Actor, conversationWhere, type Scope } from "../scope";
 import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
 import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
@@ -45,6 +47,7 @@ const TAPBACK_LANE = "tapback";
 const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
 
 async function findTarget(db: Db, scope: Scope, messageId: string) {
+  if (!isUuid(messageId)) throw new AppError("message_not_found");
   const message = await db.message.findFirst({
     where: { id: messageId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
     select: {
@@ -69,7 +72,7 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
 type Target = Awaited<ReturnType<typeof findTarget>>;
 
 /** The checks of the error table that follow the lookup, in the table's order. */
-function checkAgentMayReact(target: Target, request: ReactRequest) {
+function checkAgentMayReact(target: Target, request: ReactRequest, contactBlocked: boolean) {
   const agent = target.conversation.agent;
   if (request.operation === "add") {
     if (request.kind === "sticker") throw new AppError("reaction_not_sendable", "Stickers cannot be sent.");
@@ -81,6 +84,7 @@ function checkAgentMayReact(target: Target, request: ReactRequest) {
     }
   }
   if (!agent.imessageEnabled) throw new AppError("identity_not_imessage");
+  if (contactBlocked) throw new AppError("contact_blocked");
   if (target.conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
   if (target.direction === "outbound" && (target.status === "queued" || target.status === "failed")) {
     throw new AppError(
@@ -103,7 +107,8 @@ export async function react(
   if (request.operation === "add" && request.kind === "custom" && !isSingleEmoji(request.customEmoji)) {
     throw new AppError("invalid_reaction", "custom_emoji must be exactly one emoji.");
   }
-  if (request.operation === "add" && request.kind === "sticker" && !request.sticker) {
+  // An agent's sticker is refused after the lookup (reaction_not_sendable, in the table's order).
+  if (input.side === "human" && request.operation === "add" && request.kind === "sticker" && !request.sticker) {
     throw new AppError("validation_failed", "A sticker reaction needs its sticker.", [
       { field: "sticker", message: "Required when the reaction is a sticker." },
     ]);
@@ -116,7 +121,10 @@ export async function react(
       `The message has ${target._count.parts} part${target._count.parts === 1 ? "" : "s"}; part_index must be below that.`,
     );
   }
-  if (input.side === "agent") checkAgentMayReact(target, request);
+  if (input.side === "agent") {
+    const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
+    checkAgentMayReact(target, request, blocked);
+  }
   const sender = input.side === "agent" ? target.conversation.agent.handle : target.conversation.remoteNumber;
   const ctx = { input, target, sender, partIndex, upstream };
 

@@ -1,0 +1,10 @@
+import { api, noContent, pathId } from "@/lib/api/http";
+import { revokeApiKey } from "@/lib/auth/api-keys";
+
+export const DELETE = api<{ id: string }>(
+  async ({ db, caller }, { id }) => {
+    await revokeApiKey(db, caller, pathId(id, "api_key_not_found"));
+    return noContent();
+  },
+  { workspaceKey: true },
+);

@@ -1,0 +1,6 @@
+import { openApiDocument } from "@/lib/api/openapi";
+
+/** The OpenAPI 3.1 document, generated from the zod schemas; public, like the reference page. */
+export function GET(): Response {
+  return Response.json(openApiDocument(), { headers: { "cache-control": "public, max-age=300" } });
+}

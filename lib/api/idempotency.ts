@@ -1,0 +1,110 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Db } from "../db/client";
+
+/**
+ * `Idempotency-Key` (SPEC §3), kept in the database so that every app instance sharing it
+ * agrees. A request claims its key by inserting the row first: the unique
+ * (api_key_id, key) lets exactly one of several concurrent requests win the claim; the
+ * others see it in flight (409) or, once it completed, replay its response byte for byte.
+ * Server errors (502 included) release the claim, so a retry really runs again.
+ */
+export const MAX_KEY_LENGTH = 255;
+export const TTL_MS = 24 * 60 * 60 * 1000;
+/** Longer than any request can run (transactions give up after 60 s): an older claim was abandoned by a crash. */
+export const LEASE_MS = 5 * 60 * 1000;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer>;
+}
+
+export type Claim =
+  | { kind: "claimed"; id: string }
+  | { kind: "replay"; response: StoredResponse }
+  | { kind: "reused" }
+  | { kind: "in_use" };
+
+export interface KeyOwner {
+  workspaceId: string;
+  apiKeyId: string;
+}
+
+/** Method, path and the exact body bytes: what "the same request" means. */
+export function requestFingerprint(method: string, path: string, body: Uint8Array): string {
+  const bodyHash = createHash("sha256").update(body).digest("hex");
+  return createHash("sha256").update(`${method.toUpperCase()} ${path}\n${bodyHash}`).digest("hex");
+}
+
+export async function claimIdempotencyKey(db: Db, owner: KeyOwner, key: string, fingerprint: string): Promise<Claim> {
+  await sweepExpired(db);
+  // Each round either claims, answers, or clears an expired or abandoned row and tries again.
+  for (let round = 0; round < 5; round++) {
+    const now = new Date();
+    const id = randomUUID();
+    const { count } = await db.idempotencyKey.createMany({
+      data: [
+        {
+          id,
+          workspaceId: owner.workspaceId,
+          apiKeyId: owner.apiKeyId,
+          key,
+          fingerprint,
+          lockedAt: now,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + TTL_MS),
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (count === 1) return { kind: "claimed", id };
+
+    const existing = await db.idempotencyKey.findUnique({
+      where: { apiKeyId_key: { apiKeyId: owner.apiKeyId, key } },
+    });
+    if (!existing) continue; // released (a 5xx) between our insert and this read
+    const expired = existing.expiresAt.getTime() <= now.getTime();
+    const abandoned = existing.state === "in_flight" && now.getTime() - existing.lockedAt.getTime() > LEASE_MS;
+    if (expired || abandoned) {
+      // Delete exactly the row we looked at; whoever inserts next owns the key.
+      await db.idempotencyKey.deleteMany({
+        where: { id: existing.id, state: existing.state, lockedAt: existing.lockedAt },
+      });
+      continue;
+    }
+    if (existing.fingerprint !== fingerprint) return { kind: "reused" };
+    if (existing.state === "in_flight" || existing.status === null || existing.body === null) return { kind: "in_use" };
+    return {
+      kind: "replay",
+      response: {
+        status: existing.status,
+        headers: (existing.headers ?? {}) as Record<string, string>,
+        body: new Uint8Array(existing.body),
+      },
+    };
+  }
+  // Only a key expiring and being reclaimed over and over gets here.
+  return { kind: "in_use" };
+}
+
+export async function completeIdempotencyKey(db: Db, id: string, response: StoredResponse): Promise<void> {
+  await db.idempotencyKey.updateMany({
+    where: { id, state: "in_flight" },
+    data: { state: "completed", status: response.status, headers: response.headers, body: response.body },
+  });
+}
+
+export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
+  await db.idempotencyKey.deleteMany({ where: { id, state: "in_flight" } });
+}
+
+let lastSweep = 0;
+
+/** Expired keys are deleted now and then; a live expired row is also reclaimed on use. */
+async function sweepExpired(db: Db): Promise<void> {
+  const now = Date.now();
+  if (now - lastSweep < SWEEP_EVERY_MS) return;
+  lastSweep = now;
+  await db.idempotencyKey.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { ERRORS } from "../errors";
+import { EXTRA } from "./http";
+
+/** Every stable `code` a problem response can carry. */
+export const PROBLEM_CODES = [...Object.keys(ERRORS), ...Object.keys(EXTRA)] as [string, ...string[]];
+
+/** RFC 9457 problem details, as every error of the API is answered. */
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: "A URI naming the problem type." }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: "What went wrong, for a human." }),
+    code: z.enum(PROBLEM_CODES).meta({ description: "The stable machine code." }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }).strict())
+      .optional()
+      .meta({ description: "validation_failed only: each bad field by dotted path, with what is wrong." }),
+  })
+  .strict();
+export type Problem = z.infer<typeof problemSchema>;

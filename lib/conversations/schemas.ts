@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+export const conversationSchema = z
+  .object({
+    id: z.uuid(),
+    assignment_id: z.uuid(),
+    agent_id: z.uuid(),
+    remote_number: z.string().meta({ description: "The human's number (E.164)." }),
+    status: z
+      .enum(["active", "disconnected"])
+      .meta({ description: "The assignment's status: a disconnected human must reconnect through the router." }),
+    last_activity_at: z.iso.datetime(),
+    created_at: z.iso.datetime(),
+  })
+  .strict();
+export type ConversationObject = z.infer<typeof conversationSchema>;
+
+export const conversationPageSchema = z
+  .object({
+    data: z.array(conversationSchema).meta({ description: "Newest activity first." }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
+  })
+  .strict();
+export type ConversationPage = z.infer<typeof conversationPageSchema>;
+
+export const listConversationsQuery = z.object({
+  cursor: z.string().max(200).optional().meta({ description: "The `next_cursor` of the previous page." }),
+  limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
+});

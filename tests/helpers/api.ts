@@ -1,0 +1,112 @@
+import { createApiKey } from "@/lib/auth/api-keys";
+import { useDatabase as installDatabase } from "@/lib/db/client";
+import { createConversation } from "@/lib/sandbox";
+import type { Scope } from "@/lib/scope";
+import { seedIfEmpty } from "@/lib/seed";
+import { type Backend, freshDatabase, type TestDatabase } from "./db";
+
+/**
+ * Calls the app's route handlers in-process, the way Next.js does: a Request in, a
+ * Response out. The process database is the test's (useDatabase), so the handlers run
+ * exactly as in production, without a server.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: route handlers are typed by their own params.
+type RouteHandler = (request: Request, context: { params: Promise<any> }) => Promise<Response>;
+
+export interface CallOptions {
+  /** Bearer key; null sends no Authorization header. */
+  key?: string | null;
+  /** Serialized with JSON.stringify. */
+  body?: unknown;
+  /** Sent as is, instead of `body`. */
+  raw?: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back.
+  json: any;
+}
+
+export function apiCaller(defaultKey: () => string) {
+  return async function call(
+    handler: RouteHandler,
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<ApiResponse> {
+    const key = options.key === undefined ? defaultKey() : options.key;
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.raw;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    const request = new Request(`http://tapdesk.test/api/v1${path}`, { method, headers, body });
+    const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const text = Buffer.from(bytes).toString("utf8");
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    return { status: response.status, headers: response.headers, bytes, text, json };
+  };
+}
+
+export interface ApiWorld {
+  t: TestDatabase;
+  scope: Scope;
+  /** The seeded workspace-wide key. */
+  key: string;
+  /** Seeded agents: Ava (custom_emoji_sends on), Rex (off). */
+  ava: { id: string; handle: string };
+  rex: { id: string; handle: string };
+  /** A fresh conversation of Ava's with its own number, for tests that need one of their own. */
+  newConversation(agent?: "ava" | "rex"): Promise<{ conversationId: string; assignmentId: string; remote: string }>;
+  call: ReturnType<typeof apiCaller>;
+  dispose(): Promise<void>;
+}
+
+let numbers = 0;
+
+/** A fresh database with the demo workspace, installed as the process database. */
+export async function apiWorld(backend: Backend): Promise<ApiWorld> {
+  const t = await freshDatabase(backend);
+  const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+  if (!seeded) throw new Error("seed did not run on a fresh database");
+  installDatabase(t);
+  const scope: Scope = { workspaceId: seeded.workspaceId };
+  const agents = await t.prisma.agent.findMany({ where: { workspaceId: scope.workspaceId } });
+  const ava = agents.find((a) => a.name === "Ava")!;
+  const rex = agents.find((a) => a.name === "Rex")!;
+  return {
+    t,
+    scope,
+    key: seeded.apiKey,
+    ava: { id: ava.id, handle: ava.handle },
+    rex: { id: rex.id, handle: rex.handle },
+    async newConversation(agent = "ava") {
+      numbers += 1;
+      const remote = `+1555${String(process.pid % 1000).padStart(3, "0")}${String(numbers).padStart(4, "0")}`;
+      const created = await createConversation(t.prisma, scope, {
+        remote_number: remote,
+        agent_id: agent === "ava" ? ava.id : rex.id,
+      });
+      return { conversationId: created.conversation_id, assignmentId: created.assignment_id, remote };
+    },
+    call: apiCaller(() => seeded.apiKey),
+    dispose: () => t.dispose(),
+  };
+}
+
+/** An extra key of the workspace, restricted to one agent when agentId is given. */
+export async function extraKey(world: ApiWorld, agentId: string | null, name = "test key"): Promise<string> {
+  return (await createApiKey(world.t.prisma, world.scope, { name, agentId })).key;
+}
