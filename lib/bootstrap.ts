@@ -1,9 +1,10 @@
 import { dataDir, getDatabase } from "./db/client";
 import { seedIfEmpty } from "./seed";
+import { startServerWorker } from "./webhooks/worker";
 
 /**
- * Server start (instrumentation.ts): open the database, apply migrations, and on the very
- * first start seed the demo workspace and print how to sign in.
+ * Server start (instrumentation.ts): open the database, apply migrations, start the webhook
+ * worker, and on the very first start seed the demo workspace and print how to sign in.
  */
 export async function bootstrap(): Promise<void> {
   const database = await getDatabase();
@@ -12,6 +13,8 @@ export async function bootstrap(): Promise<void> {
     password: process.env.TAPDESK_ADMIN_PASSWORD || undefined,
     apiKey: process.env.TAPDESK_BOOTSTRAP_API_KEY || undefined,
   });
+  // Delivers webhook events, including those a previous run committed but never sent.
+  startServerWorker(database.prisma);
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
   if (!seeded) {
     console.log(`Tapdesk: database ready (${where}); existing data kept.`);

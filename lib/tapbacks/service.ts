@@ -6,6 +6,7 @@ import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import { type Actor, conversationWhere, type Scope } from "../scope";
 import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
+import { writeReactionEvents } from "../webhooks/events";
 import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
 import { type Decision, decide, type Request, type Tapback } from "./rules";
 import { fullReaction, type ReactionObject } from "./serialize";
@@ -304,12 +305,15 @@ async function applySticker(tx: Tx, ctx: Ctx): Promise<ReactResult> {
   return { outcome: "removed", reaction: fullReaction(row, remote), previous: null };
 }
 
-/** The audit row, the slot's counter, and the conversation's version, in the same transaction. */
+/**
+ * The audit row, the slot's counter, the conversation's version and the webhook events
+ * (the outbox of SPEC §4), all in the transaction of the change.
+ */
 async function record(
   tx: Tx,
   ctx: Ctx,
   slotId: string,
-  row: { id: string; kind: Kind; customEmoji: string | null; sticker: Prisma.JsonValue | null; sequence: number },
+  row: Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null },
   outcome: Exclude<Outcome, "noop">,
   previous: Tapback | null,
   now: Date,
@@ -338,6 +342,16 @@ async function record(
     },
   });
   await touchConversation(tx, ctx.target.conversationId, now);
+  await writeReactionEvents(tx, {
+    workspaceId: ctx.input.scope.workspaceId,
+    outcome,
+    side: ctx.input.side,
+    targetDirection: ctx.target.direction,
+    sender: ctx.sender,
+    reaction: fullReaction(row, ctx.target.conversation.remoteNumber),
+    previous,
+    at: now,
+  });
 }
 
 /** Every change visible in a thread bumps its version: the ETag of the dashboard's polls. */

@@ -1,0 +1,125 @@
+import { lookup } from "node:dns/promises";
+import ipaddr from "ipaddr.js";
+
+/**
+ * The SSRF guard (SPEC §4): a webhook URL may only reach the public internet. Checked when
+ * an endpoint is created or changed, and again right before every delivery, because what a
+ * hostname resolves to can change in between. The delivery then connects to the address
+ * that was checked, so a second lookup cannot slip a private address in.
+ */
+
+/** Every address a hostname resolves to (A and AAAA). Injectable so tests need no DNS. */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((r) => r.address);
+
+/** Development and tests only: lets endpoints live on localhost and private networks. */
+export function privateAddressesAllowed(): boolean {
+  return process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE === "1";
+}
+
+export class WebhookUrlError extends Error {}
+
+const MAX_URL_LENGTH = 2048;
+
+/** The shape rules that need no DNS: an absolute http(s) URL without credentials. */
+export function parseWebhookUrl(raw: string): URL {
+  if (raw.length > MAX_URL_LENGTH)
+    throw new WebhookUrlError(`Webhook URLs are limited to ${MAX_URL_LENGTH} characters.`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new WebhookUrlError("The webhook URL is not an absolute URL such as https://example.com/webhooks.");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new WebhookUrlError(`Webhook URLs must use http or https, not ${url.protocol.replace(/:$/, "")}.`);
+  }
+  if (url.username || url.password) {
+    throw new WebhookUrlError("Webhook URLs may not contain a user name or password.");
+  }
+  if (!url.hostname) throw new WebhookUrlError("The webhook URL has no host.");
+  return url;
+}
+
+/** The special-purpose range an address falls in, or null for ordinary public unicast. */
+export function blockedRange(address: string): string | null {
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it carries.
+    ip = ipaddr.process(address);
+  } catch {
+    return "unparseable";
+  }
+  const range = ip.range();
+  // Only plain unicast passes: private, loopback, link-local (169.254.169.254 included),
+  // unique-local (fd00:ec2::254 included), CGNAT, multicast, unspecified, reserved, and the
+  // IPv6 ranges that embed an IPv4 address (6to4, Teredo, NAT64) are all refused.
+  return range === "unicast" ? null : range;
+}
+
+function bareHost(url: URL): string {
+  return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+export interface Destination {
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * Resolves the URL's host and refuses it unless every address is public. Returns the
+ * address to connect to, or null when private addresses are allowed (then the system's
+ * resolver decides at connect time).
+ */
+export async function checkDestination(
+  url: URL,
+  options: { resolver?: Resolver; allowPrivate?: boolean } = {},
+): Promise<Destination | null> {
+  if (options.allowPrivate ?? privateAddressesAllowed()) return null;
+  const host = bareHost(url);
+  let addresses: string[];
+  if (ipaddr.isValid(host)) {
+    addresses = [host];
+  } else {
+    try {
+      addresses = await (options.resolver ?? systemResolver)(host);
+    } catch {
+      throw new WebhookUrlError(`The host ${host} could not be resolved.`);
+    }
+    if (addresses.length === 0) throw new WebhookUrlError(`The host ${host} could not be resolved.`);
+  }
+  for (const address of addresses) {
+    const range = blockedRange(address);
+    if (range) {
+      const which = address === host ? address : `${host} resolves to ${address}, which`;
+      throw new WebhookUrlError(
+        `${which} is a ${rangeName(range)} address; webhook endpoints must be reachable on the public internet.`,
+      );
+    }
+  }
+  const address = addresses[0]!;
+  return { address, family: ipaddr.parse(address).kind() === "ipv6" ? 6 : 4 };
+}
+
+function rangeName(range: string): string {
+  switch (range) {
+    case "private":
+    case "uniqueLocal":
+      return "private";
+    case "loopback":
+      return "loopback";
+    case "linkLocal":
+      return "link-local";
+    case "carrierGradeNat":
+      return "carrier-grade NAT";
+    case "unspecified":
+      return "unspecified";
+    case "multicast":
+    case "broadcast":
+      return "multicast or broadcast";
+    default:
+      return "non-public";
+  }
+}
