@@ -14,6 +14,9 @@ export interface Database {
   prisma: PrismaClient;
   /** Raw driver access: migrations, benchmarks beside Prisma, tests. */
   sql: SqlRunner;
+  /** The driver under Prisma (the PGlite instance, or the pg pool): the bench times the same write on it directly. */
+  pglite?: PGlite;
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       kind: "postgres",
       prisma,
       sql: pgRunner(pool),
+      pool,
       close: async () => {
         await prisma.$disconnect();
         await pool.end();
@@ -80,6 +84,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     kind: "pglite",
     prisma,
     sql,
+    pglite: lite,
     close: async () => {
       await prisma.$disconnect();
       await lite.close();
