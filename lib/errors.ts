@@ -70,6 +70,27 @@ export const ERRORS = {
     title: "Contact rule exists",
     sentence: "A contact rule with that pattern already exists.",
   },
+  // Webhooks (SPEC §4).
+  webhook_url_not_allowed: {
+    status: 422,
+    title: "Webhook URL not allowed",
+    sentence: "That webhook URL is not allowed: use a public http or https address.",
+  },
+  webhook_endpoint_not_found: {
+    status: 404,
+    title: "Webhook endpoint not found",
+    sentence: "That webhook endpoint does not exist.",
+  },
+  webhook_delivery_not_found: {
+    status: 404,
+    title: "Webhook delivery not found",
+    sentence: "That webhook delivery does not exist.",
+  },
+  webhook_endpoint_disabled: {
+    status: 409,
+    title: "Webhook endpoint disabled",
+    sentence: "The webhook endpoint is disabled; enable it before redelivering.",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
