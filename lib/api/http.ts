@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type ApiCaller, authenticateApiKey } from "../auth/api-keys";
+import { type ApiCaller, authenticateApiKey, bearerToken } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { db } from "../db/client";
 import { AppError, ERRORS, type ErrorCode, type FieldError } from "../errors";
@@ -191,7 +191,8 @@ async function idempotent(
   }
   const body = await readBytes(request);
   const fingerprint = requestFingerprint(request.method, new URL(request.url).pathname, body);
-  const claim = await claimIdempotencyKey(db, caller, key, fingerprint);
+  const owner = { ...caller, secret: bearerToken(request.headers.get("authorization")) ?? "" };
+  const claim = await claimIdempotencyKey(db, owner, key, fingerprint);
   if (claim.kind === "reused") {
     return problem(
       "idempotency_key_reused",
@@ -223,7 +224,7 @@ async function idempotent(
     body: new Uint8Array(await response.arrayBuffer()),
   };
   try {
-    await completeIdempotencyKey(db, claim.id, stored);
+    await completeIdempotencyKey(db, owner, { id: claim.id, key }, stored);
   } catch (error) {
     // The change is made but its record is not: the claim stays in flight (retries get 409)
     // until its lease ends, rather than letting a retry run the request a second time.

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 
 /**
@@ -7,6 +7,10 @@ import type { Db } from "../db/client";
  * (api_key_id, key) lets exactly one of several concurrent requests win the claim; the
  * others see it in flight (409) or, once it completed, replay its response byte for byte.
  * Server errors (502 included) release the claim, so a retry really runs again.
+ *
+ * Stored bodies are sealed (AES-256-GCM) with a key derived from the caller's own API key,
+ * which the database never holds: a create response carrying a secret (a new API key, a
+ * webhook signing secret) stays replayable without the database ever keeping it readable.
  */
 export const MAX_KEY_LENGTH = 255;
 export const TTL_MS = 24 * 60 * 60 * 1000;
@@ -29,6 +33,26 @@ export type Claim =
 export interface KeyOwner {
   workspaceId: string;
   apiKeyId: string;
+  /** The caller's bearer token: only its holder can read what is stored under its keys. */
+  secret: string;
+}
+
+function sealingKey(owner: KeyOwner, key: string): Buffer {
+  return createHmac("sha256", owner.secret).update(`tapdesk idempotency\n${key}`).digest();
+}
+
+function seal(body: Uint8Array, owner: KeyOwner, key: string): Uint8Array<ArrayBuffer> {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", sealingKey(owner, key), iv);
+  const sealed = Buffer.concat([cipher.update(body), cipher.final()]);
+  return new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), sealed]));
+}
+
+function unseal(stored: Uint8Array, owner: KeyOwner, key: string): Uint8Array<ArrayBuffer> {
+  const data = Buffer.from(stored);
+  const decipher = createDecipheriv("aes-256-gcm", sealingKey(owner, key), data.subarray(0, 12));
+  decipher.setAuthTag(data.subarray(12, 28));
+  return new Uint8Array(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]));
 }
 
 /** Method, path and the exact body bytes: what "the same request" means. */
@@ -80,7 +104,7 @@ export async function claimIdempotencyKey(db: Db, owner: KeyOwner, key: string, 
       response: {
         status: existing.status,
         headers: (existing.headers ?? {}) as Record<string, string>,
-        body: new Uint8Array(existing.body),
+        body: unseal(existing.body, owner, key),
       },
     };
   }
@@ -88,10 +112,20 @@ export async function claimIdempotencyKey(db: Db, owner: KeyOwner, key: string, 
   return { kind: "in_use" };
 }
 
-export async function completeIdempotencyKey(db: Db, id: string, response: StoredResponse): Promise<void> {
+export async function completeIdempotencyKey(
+  db: Db,
+  owner: KeyOwner,
+  claim: { id: string; key: string },
+  response: StoredResponse,
+): Promise<void> {
   await db.idempotencyKey.updateMany({
-    where: { id, state: "in_flight" },
-    data: { state: "completed", status: response.status, headers: response.headers, body: response.body },
+    where: { id: claim.id, state: "in_flight" },
+    data: {
+      state: "completed",
+      status: response.status,
+      headers: response.headers,
+      body: seal(response.body, owner, claim.key),
+    },
   });
 }
 

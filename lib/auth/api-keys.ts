@@ -77,12 +77,18 @@ export interface ApiCaller extends Scope {
   apiKeyId: string;
 }
 
+/** The key of an `Authorization: Bearer <key>` header, or null. */
+export function bearerToken(authorization: string | null): string | null {
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1] && match[1].length <= 200 ? match[1] : null;
+}
+
 /** The scope of a bearer key, or null when it is missing or unknown. */
 export async function authenticateApiKey(db: Db, authorization: string | null): Promise<ApiCaller | null> {
-  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  if (!match?.[1] || match[1].length > 200) return null;
+  const token = bearerToken(authorization);
+  if (!token) return null;
   const row = await db.apiKey.findUnique({
-    where: { hash: await hashApiKey(db, match[1]) },
+    where: { hash: await hashApiKey(db, token) },
     select: { id: true, workspaceId: true, agentId: true, revokedAt: true },
   });
   return row && !row.revokedAt ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
