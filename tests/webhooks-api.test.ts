@@ -78,7 +78,7 @@ describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({
       enabled: false,
-      disabled_reason: "Disabled by the workspace.",
+      disabled_reason: "Disabled by an API call.",
       events: ["reaction.removed", "imessage.reaction_received"],
     });
     const reenabled = await call(endpointById.PATCH, "PATCH", `/webhook-endpoints/${endpoint.id}`, {

@@ -111,10 +111,10 @@ export async function updateEndpoint(
   scope: Scope,
   id: string,
   input: UpdateEndpointInput,
-  guard: GuardOptions = {},
+  options: GuardOptions & { disabledBy?: string } = {},
 ): Promise<EndpointObject> {
   const current = await findEndpoint(db, scope, id);
-  const url = input.url !== undefined ? await allowedUrl(input.url, guard) : undefined;
+  const url = input.url !== undefined ? await allowedUrl(input.url, options) : undefined;
   const row = await db.webhookEndpoint.update({
     where: { id: current.id },
     data: {
@@ -122,7 +122,10 @@ export async function updateEndpoint(
       ...(input.events ? { events: input.events } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.enabled !== undefined
-        ? { enabled: input.enabled, disabledReason: input.enabled ? null : "Disabled by the workspace." }
+        ? {
+            enabled: input.enabled,
+            disabledReason: input.enabled ? null : `Disabled by ${options.disabledBy ?? "an API call"}.`,
+          }
         : {}),
     },
   });

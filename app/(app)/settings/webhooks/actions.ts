@@ -1,0 +1,38 @@
+"use server";
+
+import { z } from "zod";
+import { operatorAction } from "@/lib/actions";
+import { createEndpoint, deleteEndpoint, redeliver, rotateSecret, updateEndpoint } from "@/lib/webhooks/endpoints";
+import { createEndpointBody, updateEndpointBody } from "@/lib/webhooks/schemas";
+
+// Settings → Webhooks: the same service as /api/v1/webhook-endpoints.
+
+export const createEndpointAction = operatorAction(createEndpointBody, async ({ operator, db }, input) => {
+  const created = await createEndpoint(db, operator.scope, input);
+  return { id: created.id, url: created.url, secret: created.secret };
+});
+
+export const updateEndpointAction = operatorAction(
+  z.object({ id: z.uuid(), changes: updateEndpointBody }),
+  async ({ operator, db }, input) => {
+    await updateEndpoint(db, operator.scope, input.id, input.changes, { disabledBy: operator.email });
+    return null;
+  },
+);
+
+export const deleteEndpointAction = operatorAction(z.object({ id: z.uuid() }), async ({ operator, db }, input) => {
+  await deleteEndpoint(db, operator.scope, input.id);
+  return null;
+});
+
+export const rotateSecretAction = operatorAction(z.object({ id: z.uuid() }), async ({ operator, db }, input) =>
+  rotateSecret(db, operator.scope, input.id),
+);
+
+export const redeliverAction = operatorAction(
+  z.object({ endpointId: z.uuid(), deliveryId: z.uuid() }),
+  async ({ operator, db }, input) => {
+    await redeliver(db, operator.scope, input.endpointId, input.deliveryId);
+    return null;
+  },
+);

@@ -1,0 +1,299 @@
+import Link from "next/link";
+import { z } from "zod";
+import { LocalTime } from "@/components/ui/local-time";
+import { AutoRefresh } from "@/components/webhooks/auto-refresh";
+import { CreateEndpointForm } from "@/components/webhooks/create-endpoint-form";
+import { EndpointActions } from "@/components/webhooks/endpoint-actions";
+import { RedeliverButton } from "@/components/webhooks/redeliver-button";
+import { requireOperator } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import { getDelivery, listDeliveries, listEndpoints } from "@/lib/webhooks/endpoints";
+import type { DeliveryDetailObject, DeliveryObject, EndpointObject } from "@/lib/webhooks/schemas";
+
+export const metadata = { title: "Webhooks · Tapdesk" };
+
+const WHEN: Intl.DateTimeFormatOptions = {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+};
+
+const uuid = z.uuid();
+
+export default async function WebhooksPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ endpoint?: string; delivery?: string }>;
+}) {
+  const operator = await requireOperator();
+  const prisma = await db();
+  const params = await searchParams;
+  const endpoints = await listEndpoints(prisma, operator.scope);
+  const selected = endpoints.find((e) => e.id === params.endpoint) ?? endpoints[0];
+  const log = selected ? await listDeliveries(prisma, operator.scope, selected.id, { limit: 50 }) : null;
+  let detail: DeliveryDetailObject | null = null;
+  if (selected && params.delivery && uuid.safeParse(params.delivery).success) {
+    detail = await getDelivery(prisma, operator.scope, selected.id, params.delivery).catch((error) => {
+      if (error instanceof AppError) return null;
+      throw error;
+    });
+  }
+
+  return (
+    <div className="max-w-5xl space-y-6">
+      <header className="space-y-1">
+        <h1 className="text-xl font-semibold">Webhooks</h1>
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+          Tapdesk posts reaction events to your endpoints, signed as Standard Webhooks (<code>webhook-id</code>,{" "}
+          <code>webhook-timestamp</code>, <code>webhook-signature</code>). A delivery that fails is retried after 5 s, 5
+          min, 30 min, 2 h, 5 h, 10 h and 10 h with the same <code>webhook-id</code>; an endpoint that answers 410 Gone
+          is disabled.
+        </p>
+      </header>
+
+      <CreateEndpointForm />
+
+      <section aria-labelledby="endpoints-heading" className="space-y-2">
+        <h2 id="endpoints-heading" className="font-semibold">
+          Endpoints
+        </h2>
+        {endpoints.length === 0 ? (
+          <p className="text-sm text-neutral-500">No endpoints yet. Add one above to start receiving events.</p>
+        ) : (
+          <ul className="divide-y divide-neutral-200 rounded-lg border border-neutral-200 dark:divide-neutral-800 dark:border-neutral-800">
+            {endpoints.map((endpoint) => (
+              <EndpointRow key={endpoint.id} endpoint={endpoint} selected={endpoint.id === selected?.id} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      {selected && log && (
+        <section aria-labelledby="log-heading" className="space-y-2">
+          <AutoRefresh />
+          <h2 id="log-heading" className="font-semibold">
+            Delivery log <span className="font-mono text-sm font-normal text-neutral-500">{selected.url}</span>
+          </h2>
+          {log.data.length === 0 ? (
+            <p className="text-sm text-neutral-500">
+              Nothing delivered yet. Events appear here as soon as a subscribed reaction change happens.
+            </p>
+          ) : (
+            <DeliveryTable endpoint={selected} deliveries={log.data} openId={detail?.id} />
+          )}
+          {log.next_cursor && <p className="text-xs text-neutral-500">Showing the 50 most recent deliveries.</p>}
+        </section>
+      )}
+
+      {selected && detail && <DeliveryDetail endpoint={selected} delivery={detail} />}
+    </div>
+  );
+}
+
+function EndpointRow({ endpoint, selected }: { endpoint: EndpointObject; selected: boolean }) {
+  return (
+    <li className={`space-y-2 p-3 ${selected ? "bg-neutral-50 dark:bg-neutral-900/50" : ""}`}>
+      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+        <span className="break-all font-mono text-sm">{endpoint.url}</span>
+        {endpoint.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="red">Disabled</Badge>}
+        <Link
+          href={`/settings/webhooks?endpoint=${endpoint.id}`}
+          aria-current={selected ? "true" : undefined}
+          className="ml-auto text-sm text-blue-700 hover:underline dark:text-blue-400"
+        >
+          {selected ? "Showing its delivery log" : "Show delivery log"}
+        </Link>
+      </div>
+      {endpoint.description && <p className="text-sm text-neutral-600 dark:text-neutral-400">{endpoint.description}</p>}
+      {!endpoint.enabled && endpoint.disabled_reason && (
+        <p className="text-sm text-red-700 dark:text-red-300">{endpoint.disabled_reason}</p>
+      )}
+      <p className="flex flex-wrap gap-1 text-xs">
+        {endpoint.events.map((type) => (
+          <code key={type} className="rounded bg-neutral-100 px-1.5 py-0.5 dark:bg-neutral-800">
+            {type}
+          </code>
+        ))}
+        {endpoint.previous_secret_expires_at && (
+          <span className="text-neutral-500">
+            · previous secret still signs until <LocalTime iso={endpoint.previous_secret_expires_at} options={WHEN} />
+          </span>
+        )}
+      </p>
+      <EndpointActions id={endpoint.id} url={endpoint.url} enabled={endpoint.enabled} />
+    </li>
+  );
+}
+
+const TONES = {
+  green: "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-300",
+  red: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
+  amber: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-300",
+  blue: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-300",
+  grey: "bg-neutral-100 text-neutral-700 dark:bg-neutral-800 dark:text-neutral-300",
+} as const;
+
+function Badge({ tone, children }: { tone: keyof typeof TONES; children: React.ReactNode }) {
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${TONES[tone]}`}>{children}</span>;
+}
+
+function DeliveryStatus({ delivery, endpointEnabled }: { delivery: DeliveryObject; endpointEnabled: boolean }) {
+  if (delivery.in_flight) return <Badge tone="blue">Sending</Badge>;
+  switch (delivery.status) {
+    case "succeeded":
+      return <Badge tone="green">Delivered</Badge>;
+    case "dead":
+      return <Badge tone="red">Gave up</Badge>;
+    case "failed":
+      return <Badge tone="amber">{endpointEnabled ? "Retrying" : "Held: endpoint disabled"}</Badge>;
+    default:
+      return <Badge tone="grey">{endpointEnabled ? "Queued" : "Held: endpoint disabled"}</Badge>;
+  }
+}
+
+function response(d: { last_status_code: number | null; last_error: string | null }) {
+  if (d.last_status_code !== null) return <span className="font-mono">{d.last_status_code}</span>;
+  if (d.last_error) return <span className="text-red-700 dark:text-red-300">{d.last_error}</span>;
+  return <span className="text-neutral-400">—</span>;
+}
+
+function DeliveryTable({
+  endpoint,
+  deliveries,
+  openId,
+}: {
+  endpoint: EndpointObject;
+  deliveries: DeliveryObject[];
+  openId: string | undefined;
+}) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-neutral-200 dark:border-neutral-800">
+      <table className="w-full text-left text-sm">
+        <thead className="bg-neutral-50 text-xs uppercase tracking-wide text-neutral-500 dark:bg-neutral-900">
+          <tr>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Event
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Attempts
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Response
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Next retry
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Created
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-neutral-200 dark:divide-neutral-800">
+          {deliveries.map((d) => (
+            <tr key={d.id} className={d.id === openId ? "bg-blue-50/60 dark:bg-blue-950/30" : undefined}>
+              <td className="px-3 py-2">
+                <div className="font-mono text-xs">{d.event_type}</div>
+                <div className="font-mono text-[11px] text-neutral-500" title="webhook-id">
+                  {d.event_id}
+                </div>
+              </td>
+              <td className="px-3 py-2">
+                <DeliveryStatus delivery={d} endpointEnabled={endpoint.enabled} />
+              </td>
+              <td className="px-3 py-2 tabular-nums">{d.attempts}</td>
+              <td className="max-w-56 px-3 py-2 text-xs">{response(d)}</td>
+              <td className="px-3 py-2 text-xs">
+                {d.status === "failed" && d.next_attempt_at && !d.in_flight ? (
+                  <LocalTime iso={d.next_attempt_at} options={WHEN} />
+                ) : (
+                  <span className="text-neutral-400">—</span>
+                )}
+              </td>
+              <td className="px-3 py-2 text-xs">
+                <LocalTime iso={d.created_at} options={WHEN} />
+              </td>
+              <td className="whitespace-nowrap px-3 py-2 text-right">
+                <span className="inline-flex items-center gap-2">
+                  <Link
+                    href={`/settings/webhooks?endpoint=${endpoint.id}&delivery=${d.id}#delivery-detail`}
+                    className="text-xs text-blue-700 hover:underline dark:text-blue-400"
+                    aria-label={`Attempts of ${d.event_type} ${d.event_id}`}
+                  >
+                    Attempts
+                  </Link>
+                  {endpoint.enabled && (
+                    <RedeliverButton
+                      endpointId={endpoint.id}
+                      deliveryId={d.id}
+                      label={`Redeliver ${d.event_type} ${d.event_id}`}
+                    />
+                  )}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; delivery: DeliveryDetailObject }) {
+  return (
+    <section
+      id="delivery-detail"
+      aria-labelledby="delivery-detail-heading"
+      className="space-y-3 rounded-lg border border-neutral-200 p-4 dark:border-neutral-800"
+    >
+      <div className="flex flex-wrap items-baseline gap-3">
+        <h2 id="delivery-detail-heading" className="font-semibold">
+          {delivery.event_type}{" "}
+          <span className="font-mono text-sm font-normal text-neutral-500">{delivery.event_id}</span>
+        </h2>
+        <DeliveryStatus delivery={delivery} endpointEnabled={endpoint.enabled} />
+        <Link
+          href={`/settings/webhooks?endpoint=${endpoint.id}`}
+          className="ml-auto text-sm text-blue-700 hover:underline dark:text-blue-400"
+        >
+          Close
+        </Link>
+      </div>
+      <h3 className="text-sm font-medium">Attempts</h3>
+      {delivery.attempt_log.length === 0 ? (
+        <p className="text-sm text-neutral-500">Not attempted yet.</p>
+      ) : (
+        <ol className="space-y-2 text-sm">
+          {delivery.attempt_log.map((a) => (
+            <li key={a.number} className="rounded-md bg-neutral-50 p-2 dark:bg-neutral-900">
+              <div className="flex flex-wrap gap-x-4 gap-y-1">
+                <span className="font-medium">Attempt {a.number}</span>
+                <LocalTime iso={a.started_at} options={WHEN} />
+                <span className="tabular-nums text-neutral-500">{a.duration_ms} ms</span>
+                <span>{a.status_code !== null ? `HTTP ${a.status_code}` : "No response"}</span>
+              </div>
+              {a.error && <p className="text-red-700 dark:text-red-300">{a.error}</p>}
+              {a.response_body && (
+                <pre className="mt-1 max-h-24 overflow-auto whitespace-pre-wrap break-all font-mono text-xs text-neutral-600 dark:text-neutral-400">
+                  {a.response_body}
+                </pre>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      <h3 className="text-sm font-medium">Payload</h3>
+      <pre className="max-h-80 overflow-auto rounded-md bg-neutral-50 p-3 font-mono text-xs dark:bg-neutral-900">
+        {JSON.stringify(delivery.payload, null, 2)}
+      </pre>
+    </section>
+  );
+}
