@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
+import { patternsMatching } from "../../lib/contact-rules/schemas";
 import { type Database, openDatabase } from "../../lib/db/client";
 import { sendMessage } from "../../lib/messages/service";
 import { createConversation } from "../../lib/sandbox";
@@ -82,9 +83,10 @@ interface Target {
 
 /**
  * What `react` does for an agent's replace, in the order it does it: the scoped message
- * lookup (one join here, where Prisma sends four queries), then in one transaction the slot
- * upsert and row lock, the live reaction, the sandbox upstream's mode, the reaction update,
- * the slot's sequence, the audit row and the conversation's version.
+ * lookup (one join here, where Prisma sends four queries) and the contact-rule check, then
+ * in one transaction the slot upsert and row lock, the live reaction, the sandbox upstream's
+ * mode, the reaction update, the slot's sequence, the audit row, the conversation's version
+ * and the webhook endpoints that would get outbox rows (the bench workspace has none).
  */
 async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, kind: string): Promise<number> {
   const [target] = await driver.query<Target>(
@@ -101,6 +103,11 @@ async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, ki
   if (!target || target.parts < 1 || !target.imessage_enabled || target.assignment_status !== "active") {
     throw new Error("raw replace: the target message is not reactable");
   }
+  const blocked = await driver.query(
+    "SELECT id::text FROM contact_rule WHERE workspace_id = $1 AND pattern = ANY($2::text[]) LIMIT 1",
+    [scope.workspaceId, patternsMatching(target.remote_number)],
+  );
+  if (blocked.length > 0) throw new Error("raw replace: the contact is blocked");
   return driver.transaction(async (q) => {
     await q(
       `INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane)
@@ -155,6 +162,10 @@ async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, ki
       now,
       target.conversation_id,
     ]);
+    const endpoints = await q("SELECT id::text, events FROM webhook_endpoint WHERE workspace_id = $1 AND enabled", [
+      scope.workspaceId,
+    ]);
+    if (endpoints.length > 0) throw new Error("raw replace: writes no webhook events, but the workspace has endpoints");
     return sequence;
   });
 }
