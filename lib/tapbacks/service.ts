@@ -56,7 +56,9 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
       direction: true,
       status: true,
       conversationId: true,
-      _count: { select: { parts: true } },
+      // The part indexes, not `_count`: Prisma computes a relation count by grouping the
+      // whole message_part table, which grows with the database.
+      parts: { select: { index: true } },
       conversation: {
         select: {
           remoteNumber: true,
@@ -116,10 +118,11 @@ export async function react(
   }
 
   const target = await findTarget(db, scope, input.messageId);
-  if (partIndex >= target._count.parts) {
+  const partCount = target.parts.length;
+  if (partIndex >= partCount) {
     throw new AppError(
       "invalid_part_index",
-      `The message has ${target._count.parts} part${target._count.parts === 1 ? "" : "s"}; part_index must be below that.`,
+      `The message has ${partCount} part${partCount === 1 ? "" : "s"}; part_index must be below that.`,
     );
   }
   if (input.side === "agent") {
