@@ -19,6 +19,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/settings" className="hover:text-neutral-900 dark:hover:text-white">
             Settings
           </Link>
+          <Link href="/api-reference" className="hover:text-neutral-900 dark:hover:text-white">
+            API reference
+          </Link>
         </nav>
         <div className="ml-auto flex items-center gap-3 text-neutral-500">
           <span>{operator.email}</span>

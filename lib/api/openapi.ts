@@ -22,6 +22,20 @@ import {
   sendReactionBody,
   stickerSchema,
 } from "../tapbacks/schemas";
+import {
+  createdEndpointObject,
+  createEndpointBody,
+  deliveryDetailObject,
+  deliveryListObject,
+  deliveryListQuery,
+  deliveryObject,
+  endpointListObject,
+  endpointObject,
+  rotatedSecretObject,
+  rotateSecretBody,
+  updateEndpointBody,
+  webhookEventObject,
+} from "../webhooks/schemas";
 import { type Code, EXTRA, MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
 import { problemSchema } from "./schemas";
@@ -49,6 +63,8 @@ export interface Operation {
   workspaceKey?: boolean;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The body may be left out altogether. */
+  bodyOptional?: boolean;
   replies: Partial<Record<200 | 201 | 202 | 204, Reply>>;
   /** The problems this operation can answer, in the order they are checked. */
   errors: Code[];
@@ -76,6 +92,14 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   AssignmentStatus: assignmentStatusSchema,
   UpstreamMode: upstreamModeSchema,
   UpstreamModeResult: upstreamModeResultSchema,
+  WebhookEndpoint: endpointObject,
+  CreatedWebhookEndpoint: createdEndpointObject,
+  WebhookEndpointList: endpointListObject,
+  RotatedSecret: rotatedSecretObject,
+  WebhookDelivery: deliveryObject,
+  WebhookDeliveryDetail: deliveryDetailObject,
+  WebhookDeliveryList: deliveryListObject,
+  WebhookEvent: webhookEventObject,
   Problem: problemSchema,
 };
 
@@ -90,6 +114,9 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   SandboxConversationRequest: createConversationBody,
   HumanReactionRequest: humanReactionBody,
   UpstreamModeRequest: upstreamModeBody,
+  CreateWebhookEndpointRequest: createEndpointBody,
+  UpdateWebhookEndpointRequest: updateEndpointBody,
+  RotateSecretRequest: rotateSecretBody,
 };
 
 /** The error table of SPEC §3, in its order: what every tapback send can answer. */
@@ -324,6 +351,99 @@ export const OPERATIONS: Operation[] = [
     replies: { 204: { description: "Revoked." } },
     errors: [...SETTINGS, "api_key_not_found"],
   },
+  // Webhooks (SPEC §4)
+  {
+    method: "get",
+    path: "/webhook-endpoints",
+    tag: "Webhooks",
+    summary: "List webhook endpoints",
+    workspaceKey: true,
+    replies: { 200: { description: "Every endpoint.", schema: endpointListObject } },
+    errors: SETTINGS,
+  },
+  {
+    method: "post",
+    path: "/webhook-endpoints",
+    tag: "Webhooks",
+    summary: "Create a webhook endpoint",
+    description:
+      "Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). The signing secret is in this response only. Private, loopback and link-local addresses are refused.",
+    workspaceKey: true,
+    body: createEndpointBody,
+    replies: { 201: { description: "The endpoint and its secret.", schema: createdEndpointObject } },
+    errors: [...SETTINGS_BODY, "webhook_url_not_allowed"],
+  },
+  {
+    method: "get",
+    path: "/webhook-endpoints/{id}",
+    tag: "Webhooks",
+    summary: "Get a webhook endpoint",
+    workspaceKey: true,
+    replies: { 200: { description: "The endpoint.", schema: endpointObject } },
+    errors: [...SETTINGS, "webhook_endpoint_not_found"],
+  },
+  {
+    method: "patch",
+    path: "/webhook-endpoints/{id}",
+    tag: "Webhooks",
+    summary: "Update a webhook endpoint",
+    workspaceKey: true,
+    body: updateEndpointBody,
+    replies: { 200: { description: "The endpoint.", schema: endpointObject } },
+    errors: [...SETTINGS_BODY, "webhook_endpoint_not_found", "webhook_url_not_allowed"],
+  },
+  {
+    method: "delete",
+    path: "/webhook-endpoints/{id}",
+    tag: "Webhooks",
+    summary: "Delete a webhook endpoint",
+    workspaceKey: true,
+    replies: { 204: { description: "Deleted." } },
+    errors: [...SETTINGS, "webhook_endpoint_not_found"],
+  },
+  {
+    method: "post",
+    path: "/webhook-endpoints/{id}/rotate-secret",
+    tag: "Webhooks",
+    summary: "Rotate the signing secret",
+    description:
+      "The old secret keeps signing beside the new one for `overlap_seconds` (default 24 h). The body is optional.",
+    workspaceKey: true,
+    body: rotateSecretBody,
+    bodyOptional: true,
+    replies: { 200: { description: "The new secret, shown once.", schema: rotatedSecretObject } },
+    errors: [...SETTINGS_BODY, "webhook_endpoint_not_found"],
+  },
+  {
+    method: "get",
+    path: "/webhook-endpoints/{id}/deliveries",
+    tag: "Webhooks",
+    summary: "The delivery log",
+    description: "Newest first.",
+    workspaceKey: true,
+    query: deliveryListQuery,
+    replies: { 200: { description: "One page.", schema: deliveryListObject } },
+    errors: [...SETTINGS, "validation_failed", "webhook_endpoint_not_found", "webhook_delivery_not_found"],
+  },
+  {
+    method: "get",
+    path: "/webhook-endpoints/{id}/deliveries/{deliveryId}",
+    tag: "Webhooks",
+    summary: "One delivery with its payload and every attempt",
+    workspaceKey: true,
+    replies: { 200: { description: "The delivery.", schema: deliveryDetailObject } },
+    errors: [...SETTINGS, "webhook_endpoint_not_found", "webhook_delivery_not_found"],
+  },
+  {
+    method: "post",
+    path: "/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver",
+    tag: "Webhooks",
+    summary: "Redeliver",
+    description: "Queued again now, with the same webhook-id and a fresh retry schedule.",
+    workspaceKey: true,
+    replies: { 202: { description: "The delivery, queued.", schema: deliveryObject } },
+    errors: [...SETTINGS, "webhook_endpoint_not_found", "webhook_delivery_not_found", "webhook_endpoint_disabled"],
+  },
   // Sandbox (SPEC §5)
   {
     method: "post",
@@ -483,7 +603,7 @@ function pathParameters(path: string): JsonSchema[] {
 
 const DESCRIPTION = `The Tapdesk agent API: iMessage tapbacks for AI agents, with both vendors' reaction contracts on one engine.
 
-Authenticate every request with \`Authorization: Bearer <API key>\`. A key is workspace-wide or restricted to one agent; an agent key sees only that agent's conversations, and anything it may not see answers exactly like something that does not exist (404). Workspace settings (agents, contact rules, API keys) take workspace-wide keys only.
+Authenticate every request with \`Authorization: Bearer <API key>\`. A key is workspace-wide or restricted to one agent; an agent key sees only that agent's conversations, and anything it may not see answers exactly like something that does not exist (404). Workspace settings (agents, contact rules, API keys, webhook endpoints) take workspace-wide keys only.
 
 Request bodies are JSON of at most ${MAX_BODY_BYTES / 1024} KiB (413 above). Unknown fields, wrong types and strings where numbers belong are 422 validation_failed, with \`errors[]\` naming each bad field. Ids that are not UUIDs name nothing: 404, in the path and in \`message_id\` alike.
 
@@ -537,7 +657,7 @@ export function openApiDocument() {
       ...(op.body
         ? {
             requestBody: {
-              required: true,
+              required: !op.bodyOptional,
               content: { "application/json": { schema: refTo(op.body, REQUEST_COMPONENTS, "input") } },
             },
           }

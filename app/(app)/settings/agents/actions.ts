@@ -1,0 +1,17 @@
+"use server";
+
+import { z } from "zod";
+import { operatorAction } from "@/lib/actions";
+import { createAgentBody, updateAgentBody } from "@/lib/agents/schemas";
+import { createAgent, updateAgent } from "@/lib/agents/service";
+
+// Settings → Agents: the same service and schemas as /api/v1/agents.
+
+export const createAgentAction = operatorAction(createAgentBody, async ({ operator, db }, input) =>
+  createAgent(db, operator.scope, input),
+);
+
+export const updateAgentAction = operatorAction(
+  z.object({ id: z.uuid(), changes: updateAgentBody }),
+  async ({ operator, db }, input) => updateAgent(db, operator.scope, input.id, input.changes),
+);
