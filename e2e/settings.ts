@@ -1,0 +1,21 @@
+/**
+ * What the browser suite and its server agree on. The server seeds its demo workspace with
+ * these (TAPDESK_ADMIN_EMAIL, TAPDESK_ADMIN_PASSWORD, TAPDESK_BOOTSTRAP_API_KEY), so the tests
+ * know how to sign in and which key drives the API and the sandbox controls.
+ */
+export const PORT = Number(process.env.TAPDESK_E2E_PORT || 3200);
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+export const OPERATOR = {
+  email: "operator@e2e.tapdesk.test",
+  password: "e2e-correct-horse-battery-staple",
+};
+
+/** Workspace-wide key of the seeded workspace; a throwaway value for a throwaway database. */
+export const API_KEY = "td_e2e-bootstrap-key-for-the-browser-suite-only";
+
+/** The seed's first agent: sandbox conversations created without agent_id belong to it. */
+export const AGENT_NAME = "Ava";
+
+/** How long a change may take to show up through polling (the view polls about every 2 s). */
+export const LIVE = { timeout: 10_000 };
