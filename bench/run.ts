@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { loadAverage, machineContext, printResults } from "./lib/print";
 import { type RunningServer, startServer } from "./lib/server";
 import type { BenchContext, Section, SectionResult } from "./lib/types";
+import { apiReactionsSection } from "./sections/api-reactions";
 import { dashboardPollSection } from "./sections/dashboard-poll";
 import { serviceWriteSection } from "./sections/service-write";
 
@@ -11,7 +12,12 @@ import { serviceWriteSection } from "./sections/service-write";
  * Sections run in order: later ones may compare against figures earlier ones recorded.
  */
 
-const ALL: Section[] = [serviceWriteSection("pglite"), serviceWriteSection("postgres"), dashboardPollSection];
+const ALL: Section[] = [
+  serviceWriteSection("pglite"),
+  serviceWriteSection("postgres"),
+  dashboardPollSection,
+  apiReactionsSection,
+];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.
 const words = process.argv.slice(2).map((w) => w.toLowerCase());
