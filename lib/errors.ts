@@ -8,7 +8,11 @@ export const ERRORS = {
   validation_failed: { status: 422, title: "Validation failed", sentence: "Some fields are missing or invalid." },
   invalid_reaction: { status: 422, title: "Invalid reaction", sentence: "That is not a reaction Tapdesk knows." },
   invalid_part_index: { status: 422, title: "Invalid part index", sentence: "That message has no such part." },
-  message_not_found: { status: 404, title: "Message not found", sentence: "That message no longer exists." },
+  message_not_found: {
+    status: 404,
+    title: "Message not found",
+    sentence: "That message does not exist, or you cannot see it.",
+  },
   conversation_not_found: {
     status: 404,
     title: "Conversation not found",
@@ -42,7 +46,11 @@ export const ERRORS = {
     sentence: "iMessage did not accept the tapback. Nothing was changed; you can try again.",
   },
   // Beyond the reaction table: reads, removal by id, and the workspace settings.
-  reaction_not_found: { status: 404, title: "Reaction not found", sentence: "That reaction no longer exists." },
+  reaction_not_found: {
+    status: 404,
+    title: "Reaction not found",
+    sentence: "That reaction does not exist or was removed.",
+  },
   reaction_not_owned: {
     status: 403,
     title: "Reaction not owned",
