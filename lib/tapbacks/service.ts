@@ -222,20 +222,9 @@ async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
   if (decision.action === "add") {
     row = await tx.reaction.create({
       data: {
-        id: randomUUID(),
-        workspaceId: ctx.input.scope.workspaceId,
-        slotId: slot.id,
-        conversationId: ctx.target.conversationId,
-        assignmentId: ctx.target.conversation.assignment.id,
-        messageId: ctx.target.id,
-        partIndex: ctx.partIndex,
-        direction: ctx.input.side === "agent" ? "outbound" : "inbound",
-        sender: ctx.sender,
+        ...newReaction(ctx, randomUUID(), slot.id, sequence, now),
         kind: decision.next.kind,
         customEmoji: decision.next.customEmoji,
-        sequence,
-        createdAt: now,
-        updatedAt: now,
       },
     });
   } else if (decision.action === "replace" && live) {
@@ -256,6 +245,24 @@ async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
   return { outcome, reaction: fullReaction(row, remote), previous };
 }
 
+/** Where a new reaction sits and who placed it; the caller adds what it is. */
+function newReaction(ctx: Ctx, id: string, slotId: string, sequence: number, now: Date) {
+  return {
+    id,
+    workspaceId: ctx.input.scope.workspaceId,
+    slotId,
+    conversationId: ctx.target.conversationId,
+    assignmentId: ctx.target.conversation.assignment.id,
+    messageId: ctx.target.id,
+    partIndex: ctx.partIndex,
+    direction: ctx.input.side === "agent" ? ("outbound" as const) : ("inbound" as const),
+    sender: ctx.sender,
+    sequence,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** Stickers never replace and are never replaced: each one has a lane of its own. */
 async function applySticker(tx: Tx, ctx: Ctx): Promise<ReactResult> {
   const { request } = ctx.input;
@@ -266,20 +273,9 @@ async function applySticker(tx: Tx, ctx: Ctx): Promise<ReactResult> {
     const slot = await lockSlot(tx, ctx, `sticker:${id}`);
     const row = await tx.reaction.create({
       data: {
-        id,
-        workspaceId: ctx.input.scope.workspaceId,
-        slotId: slot.id,
-        conversationId: ctx.target.conversationId,
-        assignmentId: ctx.target.conversation.assignment.id,
-        messageId: ctx.target.id,
-        partIndex: ctx.partIndex,
-        direction: ctx.input.side === "agent" ? "outbound" : "inbound",
-        sender: ctx.sender,
+        ...newReaction(ctx, id, slot.id, slot.sequence + 1, now),
         kind: "sticker",
         sticker: request.sticker as unknown as Prisma.InputJsonValue,
-        sequence: slot.sequence + 1,
-        createdAt: now,
-        updatedAt: now,
       },
     });
     await record(tx, ctx, slot.id, row, "added", null, now);
