@@ -22,7 +22,7 @@ const launchOptions = existsSync(SYSTEM_CHROMIUM)
 // The upstream's fault mode is workspace-wide, so the spec that switches it to "fail" runs in
 // its own project, after every other test has finished, one test at a time (also when
 // repeated with --repeat-each).
-const UPSTREAM_FAULTS = /upstream-failure\.spec\.ts/;
+const UPSTREAM_FAULTS = /upstream-faults\.spec\.ts/;
 
 export default defineConfig({
   testDir: "e2e",

@@ -113,6 +113,11 @@ export class TapdeskApi {
     return (await this.message(messageId)).reactions;
   }
 
+  /** The router disconnects or reconnects the human. */
+  setConnected(assignmentId: string, connected: boolean): Promise<unknown> {
+    return this.call("POST", `/api/v1/sandbox/assignments/${assignmentId}/${connected ? "reconnect" : "disconnect"}`);
+  }
+
   setUpstream(mode: "ok" | "fail" | "hold"): Promise<unknown> {
     return this.call("PUT", "/api/v1/sandbox/upstream", { mode });
   }

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { AGENT_NAME } from "./settings";
+import { AGENT_NAME, LIVE } from "./settings";
 
 // The upstream mode is workspace-wide: playwright.config.ts runs this file in its own project
 // after every other test, and the mode is put back to "ok" whatever happens.
@@ -33,4 +33,32 @@ test("an upstream failure rolls the badge back, says why and offers Retry", asyn
   await expect(badge).toBeVisible();
   // The failed attempt used no sequence number: this is the slot's first change.
   await expect.poll(() => api.reactions(message.id)).toMatchObject([{ reaction: "love", sequence: 1 }]);
+});
+
+test("while the upstream holds, a new message stays queued and takes no tapback until released", async ({
+  api,
+  conversation,
+  thread,
+}) => {
+  await thread.goto(conversation.id);
+  await api.setUpstream("hold");
+  const message = await api.sendAgentMessage(conversation.id, ["Your refund is on its way."]);
+  expect(message.status).toBe("queued");
+  const bubble = thread.bubble("Your refund is on its way.");
+  await expect(bubble).toBeVisible(LIVE);
+  await expect(bubble).toHaveAccessibleDescription(/Queued/);
+
+  await thread.pick(bubble, "Like");
+  const alert = thread.alert(/Like/);
+  await expect(alert).toContainText(/queued/i);
+  await expect(alert.getByRole("button", { name: "Retry" })).toHaveCount(0);
+  await expect(thread.badge(`Like by ${AGENT_NAME}`)).toBeHidden();
+  expect(await api.reactions(message.id)).toEqual([]);
+
+  // Back to ok: the held message goes out, and the view learns it by polling.
+  await api.setUpstream("ok");
+  await expect(bubble).toHaveAccessibleDescription(/Delivered/, LIVE);
+  await thread.pick(bubble, "Like");
+  await expect(thread.badge(`Like by ${AGENT_NAME}`)).toBeVisible();
+  await expect.poll(() => api.reactions(message.id)).toMatchObject([{ reaction: "like", sequence: 1 }]);
 });
