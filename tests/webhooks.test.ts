@@ -343,3 +343,52 @@ describe.each(BACKENDS)("webhook delivery on %s", (backend) => {
     }
   });
 });
+
+describe("an endpoint that hangs", () => {
+  it("holds at most perEndpoint of the worker's slots while another endpoint's events go out", async () => {
+    const t = await freshDatabase("pglite");
+    const hanging = await startReceiver();
+    const healthy = await startReceiver();
+    try {
+      const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+      const scope = { workspaceId: seeded!.workspaceId };
+      const { conversation_id } = await createConversation(t.prisma, scope, { remote_number: "+15550006666" });
+      hanging.respond = () => ({ status: 200, delayMs: 60_000 });
+      for (const r of [hanging, healthy]) {
+        const endpoint = await createEndpoint(
+          t.prisma,
+          scope,
+          { url: r.url, events: ["reaction.added"] },
+          { allowPrivate: true },
+        );
+        r.secrets = [endpoint.secret];
+      }
+      const EVENTS = 6;
+      for (let i = 0; i < EVENTS; i++) {
+        const message = await receiveMessage(t.prisma, scope, conversation_id, [{ text: `m${i}` }]);
+        await humanReact(t.prisma, scope, message.id, { operation: "add", type: "love" });
+      }
+      const worker = startWebhookWorker(t.prisma, {
+        allowPrivate: true,
+        pollMs: 20,
+        concurrency: 4,
+        perEndpoint: 2,
+        timeoutMs: 3_000,
+        schedule: [60_000],
+      });
+      try {
+        await healthy.waitFor((r) => r.length === EVENTS);
+        // Every healthy event went out while the hanging endpoint still held its two slots.
+        expect(hanging.inFlight()).toBe(2);
+        expect(hanging.maxInFlight()).toBe(2);
+        expect(healthy.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await hanging.close();
+      await healthy.close();
+      await t.dispose();
+    }
+  });
+});

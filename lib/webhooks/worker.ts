@@ -35,6 +35,11 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Deliveries in flight at once. */
   concurrency?: number;
+  /**
+   * Deliveries in flight to one endpoint at once (per worker), so an endpoint that hangs
+   * until the timeout cannot take every slot from the healthy ones.
+   */
+  perEndpoint?: number;
   /** How long a claim holds a delivery; must exceed the timeout comfortably. */
   leaseMs?: number;
   timeoutMs?: number;
@@ -45,10 +50,14 @@ export interface WorkerOptions {
 
 interface Claimed {
   id: string;
+  endpointId: string;
   /** This attempt's number: claims count attempts, so concurrent claims never share one. */
   attempts: number;
   token: string;
 }
+
+/** How far down the due queue one claim looks when it spreads its picks over endpoints. */
+const CLAIM_WINDOW = 500;
 
 const NOW = `(now() AT TIME ZONE 'UTC')`;
 
@@ -56,6 +65,8 @@ export class WebhookWorker {
   private readonly schedule: readonly number[];
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly perEndpoint: number;
+  private readonly busy = new Map<string, number>();
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
   private readonly inFlight = new Set<Promise<void>>();
@@ -74,6 +85,7 @@ export class WebhookWorker {
     this.schedule = options.schedule ?? RETRY_SCHEDULE_MS;
     this.pollMs = options.pollMs ?? 300;
     this.concurrency = options.concurrency ?? 16;
+    this.perEndpoint = options.perEndpoint ?? 4;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 50_000;
   }
@@ -111,10 +123,15 @@ export class WebhookWorker {
         } catch (error) {
           console.error("Webhook worker: claiming deliveries failed:", (error as Error).message);
         }
+        for (const c of claimed) this.busy.set(c.endpointId, (this.busy.get(c.endpointId) ?? 0) + 1);
+        const batch = claimed.length ? this.load(claimed) : null;
         for (const c of claimed) {
-          const job: Promise<void> = this.deliver(c)
+          const job: Promise<void> = this.deliver(c, batch!)
             .catch((error) => console.error("Webhook worker: a delivery failed to run:", error))
             .finally(() => {
+              const left = (this.busy.get(c.endpointId) ?? 1) - 1;
+              if (left > 0) this.busy.set(c.endpointId, left);
+              else this.busy.delete(c.endpointId);
               this.inFlight.delete(job);
               this.wake();
             });
@@ -145,32 +162,57 @@ export class WebhookWorker {
 
   private async claim(limit: number): Promise<Claimed[]> {
     const token = randomUUID();
-    // One statement, so the row locks last only as long as the claim itself.
+    const busy = [...this.busy];
+    const full = busy.filter(([, n]) => n >= this.perEndpoint).map(([id]) => id);
+    // One statement, so the row locks last only as long as the claim itself. The inner
+    // query spreads the picks: oldest due first, and per endpoint no more than the room
+    // perEndpoint leaves beside this worker's sends in flight. The outer conditions are
+    // checked again on the locked row, in case another worker claimed it meanwhile.
     return this.db.$queryRawUnsafe<Claimed[]>(
       `UPDATE webhook_delivery AS d
           SET lease_until = ${NOW} + $1::float8 * interval '1 millisecond',
               claim_token = $2::uuid,
               attempts = d.attempts + 1
          FROM (SELECT c.id FROM webhook_delivery c
-                 JOIN webhook_endpoint e ON e.id = c.endpoint_id
-                WHERE c.status IN ('pending', 'failed')
+                WHERE c.id IN (SELECT ranked.id
+                                 FROM (SELECT x.id, x.endpoint_id,
+                                              row_number() OVER (PARTITION BY x.endpoint_id
+                                                                 ORDER BY x.next_attempt_at, x.id) AS rank
+                                         FROM (SELECT q.id, q.endpoint_id, q.next_attempt_at
+                                                 FROM webhook_delivery q
+                                                 JOIN webhook_endpoint e ON e.id = q.endpoint_id
+                                                WHERE q.status IN ('pending', 'failed')
+                                                  AND q.next_attempt_at <= ${NOW}
+                                                  AND (q.lease_until IS NULL OR q.lease_until <= ${NOW})
+                                                  AND e.enabled
+                                                  AND NOT (q.endpoint_id = ANY($5::uuid[]))
+                                                ORDER BY q.next_attempt_at
+                                                LIMIT ${CLAIM_WINDOW}) AS x) AS ranked
+                                WHERE ranked.rank <= coalesce(
+                                        (SELECT b.room FROM unnest($6::uuid[], $7::int[]) AS b(id, room)
+                                          WHERE b.id = ranked.endpoint_id), $4::int))
+                  AND c.status IN ('pending', 'failed')
                   AND c.next_attempt_at <= ${NOW}
                   AND (c.lease_until IS NULL OR c.lease_until <= ${NOW})
-                  AND e.enabled
                 ORDER BY c.next_attempt_at
                 LIMIT $3::int
                   FOR UPDATE OF c SKIP LOCKED) AS due
         WHERE d.id = due.id
-    RETURNING d.id::text AS id, d.attempts, d.claim_token::text AS token`,
+    RETURNING d.id::text AS id, d.endpoint_id::text AS "endpointId", d.attempts, d.claim_token::text AS token`,
       this.leaseMs,
       token,
       limit,
+      this.perEndpoint,
+      full,
+      busy.map(([id]) => id),
+      busy.map(([, n]) => Math.max(0, this.perEndpoint - n)),
     );
   }
 
-  private async deliver(claimed: Claimed): Promise<void> {
-    const row = await this.db.webhookDelivery.findUnique({
-      where: { id: claimed.id },
+  /** What the claimed deliveries need to be sent, in one query for the batch. */
+  private async load(claimed: Claimed[]) {
+    const rows = await this.db.webhookDelivery.findMany({
+      where: { id: { in: claimed.map((c) => c.id) } },
       select: {
         id: true,
         workspaceId: true,
@@ -180,6 +222,12 @@ export class WebhookWorker {
         },
       },
     });
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  private async deliver(claimed: Claimed, batch: ReturnType<WebhookWorker["load"]>): Promise<void> {
+    const row = (await batch).get(claimed.id);
+    // Deleted with its endpoint since the claim: nothing to send.
     if (!row) return;
     const startedAt = new Date();
     const outcome = await this.send(row.endpoint, row.event, startedAt);

@@ -37,6 +37,9 @@ export interface Receiver {
   respond: (request: Omit<Received, "status">, seen: number) => Answer;
   /** The most requests with one webhook-id that were ever in flight at the same time. */
   maxConcurrentPerId(): number;
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight(): number;
+  maxInFlight(): number;
   waitFor(predicate: (received: Received[]) => boolean, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export async function startReceiver(path = "/hooks"): Promise<Receiver> {
   const inFlight = new Map<string, number>();
   const seen = new Map<string, number>();
   let maxConcurrent = 0;
+  let total = 0;
+  let maxTotal = 0;
   const receiver: Receiver = {
     url: "",
     port: 0,
@@ -53,6 +58,8 @@ export async function startReceiver(path = "/hooks"): Promise<Receiver> {
     secrets: [],
     respond: () => ({ status: 200 }),
     maxConcurrentPerId: () => maxConcurrent,
+    inFlight: () => total,
+    maxInFlight: () => maxTotal,
     async waitFor(predicate, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {
@@ -84,6 +91,8 @@ export async function startReceiver(path = "/hooks"): Promise<Receiver> {
     const now = (inFlight.get(id) ?? 0) + 1;
     inFlight.set(id, now);
     maxConcurrent = Math.max(maxConcurrent, now);
+    total++;
+    maxTotal = Math.max(maxTotal, total);
     const verifiedWith = receiver.secrets.filter((secret) => {
       try {
         new Webhook(secret).verify(body, headers);
@@ -112,6 +121,7 @@ export async function startReceiver(path = "/hooks"): Promise<Receiver> {
     received.push({ ...request, status: answer.status });
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs).unref());
     inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+    total--;
     res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
     res.end(answer.status < 300 ? "ok" : `answered ${answer.status}`);
   });
