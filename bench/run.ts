@@ -5,6 +5,7 @@ import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
 import { dashboardPollSection } from "./sections/dashboard-poll";
 import { serviceWriteSection } from "./sections/service-write";
+import { webhookDeliverySection } from "./sections/webhook-delivery";
 
 /**
  * `npm run bench`: prints figures, never pass/fail. Each section returns rows; sections that
@@ -17,6 +18,7 @@ const ALL: Section[] = [
   serviceWriteSection("postgres"),
   dashboardPollSection,
   apiReactionsSection,
+  webhookDeliverySection,
 ];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.

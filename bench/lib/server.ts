@@ -121,6 +121,8 @@ export async function startServer(): Promise<RunningServer> {
     TAPDESK_ADMIN_EMAIL: email,
     TAPDESK_ADMIN_PASSWORD: password,
     TAPDESK_BOOTSTRAP_API_KEY: apiKey,
+    // The webhook section's receiver listens on 127.0.0.1, which the SSRF guard refuses otherwise.
+    TAPDESK_WEBHOOKS_ALLOW_PRIVATE: "1",
   };
   // The figures are for the embedded default, whatever the caller's shell has configured.
   delete env.DATABASE_URL;
