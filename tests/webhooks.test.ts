@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { receiveMessage, sendMessage } from "@/lib/messages/service";
 import { createConversation, humanReact } from "@/lib/sandbox";
 import type { Scope } from "@/lib/scope";
@@ -388,6 +388,41 @@ describe("an endpoint that hangs", () => {
     } finally {
       await hanging.close();
       await healthy.close();
+      await t.dispose();
+    }
+  });
+});
+
+describe.each(BACKENDS)("an endpoint deleted while its delivery is in flight on %s", (backend) => {
+  it("takes its delivery log with it, and the worker records nothing and reports no error", async () => {
+    const t = await freshDatabase(backend);
+    const slow = await startReceiver();
+    const errors = vi.spyOn(console, "error");
+    try {
+      const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+      const scope = { workspaceId: seeded!.workspaceId };
+      const { conversation_id } = await createConversation(t.prisma, scope, { remote_number: "+15550007777" });
+      slow.respond = () => ({ status: 200, delayMs: 300 });
+      const endpoint = await createEndpoint(
+        t.prisma,
+        scope,
+        { url: slow.url, events: ["reaction.added"] },
+        { allowPrivate: true },
+      );
+      const message = await receiveMessage(t.prisma, scope, conversation_id, [{ text: "hi" }]);
+      await humanReact(t.prisma, scope, message.id, { operation: "add", type: "love" });
+      const worker = startWebhookWorker(t.prisma, { allowPrivate: true, pollMs: 20 });
+      await slow.waitFor((r) => r.length === 1);
+      await t.prisma.webhookEndpoint.delete({ where: { id: endpoint.id } });
+      // stop() waits for the send in flight and its bookkeeping.
+      await worker.stop();
+      expect(worker.attemptsMade).toBe(1);
+      expect(await t.prisma.webhookDelivery.count()).toBe(0);
+      expect(await t.prisma.webhookAttempt.count()).toBe(0);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+      await slow.close();
       await t.dispose();
     }
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
+import { Prisma } from "../generated/prisma/client";
 import { onWebhookNudge } from "./nudge";
 import { postWebhook, type SendOutcome } from "./send";
 import { liveSecrets, signedHeaders } from "./signing";
@@ -277,73 +278,83 @@ export class WebhookWorker {
           : gone
             ? "Answered 410 Gone; the endpoint was disabled."
             : `Answered ${code}.`);
-    await this.db.$transaction(async (tx) => {
-      await tx.webhookAttempt.create({
-        data: {
-          workspaceId,
-          deliveryId,
-          number,
-          url: endpoint.url,
-          startedAt,
-          durationMs: outcome.durationMs,
-          statusCode: code,
-          responseBody: outcome.responseBody,
-          error,
-        },
-      });
-      // $1 id, $2 token, $3 status code, $4 error, $5 start (ISO, so no driver guesses a time zone)
-      const common = `lease_until = NULL, claim_token = NULL, last_attempt_at = $5::timestamptz AT TIME ZONE 'UTC',
-                      last_status_code = $3::int, last_error = $4::text`;
-      const where = `WHERE id = $1::uuid AND claim_token = $2::uuid`;
-      if (ok) {
-        await tx.$executeRawUnsafe(
-          `UPDATE webhook_delivery SET status = 'succeeded', next_attempt_at = NULL, ${common} ${where}`,
-          deliveryId,
-          token,
-          code,
-          error,
-          startedAt.toISOString(),
-        );
-        return;
-      }
-      if (gone) {
-        await tx.$executeRawUnsafe(
-          `UPDATE webhook_delivery SET status = 'dead', failures = failures + 1, next_attempt_at = NULL, ${common} ${where}`,
-          deliveryId,
-          token,
-          code,
-          error,
-          startedAt.toISOString(),
-        );
-        await tx.webhookEndpoint.update({
-          where: { id: endpoint.id },
+    try {
+      await this.db.$transaction(async (tx) => {
+        await tx.webhookAttempt.create({
           data: {
-            enabled: false,
-            disabledReason: `The endpoint answered 410 Gone on ${startedAt.toISOString()}.`,
+            workspaceId,
+            deliveryId,
+            number,
+            url: endpoint.url,
+            startedAt,
+            durationMs: outcome.durationMs,
+            statusCode: code,
+            responseBody: outcome.responseBody,
+            error,
           },
         });
-        return;
-      }
-      // failures + 1 is this failure's number; the schedule holds the delay after each.
-      await tx.$executeRawUnsafe(
-        `UPDATE webhook_delivery
-            SET failures = failures + 1,
-                status = CASE WHEN failures < $6::int THEN 'failed'::"WebhookDeliveryStatus"
-                              ELSE 'dead'::"WebhookDeliveryStatus" END,
-                next_attempt_at = CASE WHEN failures < $6::int
-                                       THEN ${NOW} + ($7::float8[])[failures + 1] * interval '1 millisecond'
-                                  END,
-                ${common} ${where}`,
-        deliveryId,
-        token,
-        code,
-        error,
-        startedAt.toISOString(),
-        this.schedule.length,
-        [...this.schedule],
-      );
-    });
+        // $1 id, $2 token, $3 status code, $4 error, $5 start (ISO, so no driver guesses a time zone)
+        const common = `lease_until = NULL, claim_token = NULL, last_attempt_at = $5::timestamptz AT TIME ZONE 'UTC',
+                        last_status_code = $3::int, last_error = $4::text`;
+        const where = `WHERE id = $1::uuid AND claim_token = $2::uuid`;
+        if (ok) {
+          await tx.$executeRawUnsafe(
+            `UPDATE webhook_delivery SET status = 'succeeded', next_attempt_at = NULL, ${common} ${where}`,
+            deliveryId,
+            token,
+            code,
+            error,
+            startedAt.toISOString(),
+          );
+          return;
+        }
+        if (gone) {
+          await tx.$executeRawUnsafe(
+            `UPDATE webhook_delivery SET status = 'dead', failures = failures + 1, next_attempt_at = NULL, ${common} ${where}`,
+            deliveryId,
+            token,
+            code,
+            error,
+            startedAt.toISOString(),
+          );
+          await tx.webhookEndpoint.update({
+            where: { id: endpoint.id },
+            data: {
+              enabled: false,
+              disabledReason: `The endpoint answered 410 Gone on ${startedAt.toISOString()}.`,
+            },
+          });
+          return;
+        }
+        // failures + 1 is this failure's number; the schedule holds the delay after each.
+        await tx.$executeRawUnsafe(
+          `UPDATE webhook_delivery
+              SET failures = failures + 1,
+                  status = CASE WHEN failures < $6::int THEN 'failed'::"WebhookDeliveryStatus"
+                                ELSE 'dead'::"WebhookDeliveryStatus" END,
+                  next_attempt_at = CASE WHEN failures < $6::int
+                                         THEN ${NOW} + ($7::float8[])[failures + 1] * interval '1 millisecond'
+                                    END,
+                  ${common} ${where}`,
+          deliveryId,
+          token,
+          code,
+          error,
+          startedAt.toISOString(),
+          this.schedule.length,
+          [...this.schedule],
+        );
+      });
+    } catch (failure) {
+      // The endpoint was deleted while its delivery was in flight: nothing is left to record.
+      if (!isKnownRequestError(failure, "P2003", "P2025")) throw failure;
+    }
   }
+}
+
+/** Prisma's "foreign key violated" (P2003) and "record to update not found" (P2025), and the like. */
+function isKnownRequestError(error: unknown, ...codes: string[]): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && codes.includes(error.code);
 }
 
 export function startWebhookWorker(db: Db, options: WorkerOptions = {}): WebhookWorker {
