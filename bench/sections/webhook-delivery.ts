@@ -185,7 +185,7 @@ export const webhookDeliverySection: Section = {
                 `${resent} held deliveries outlasted the 10 s timeout and were sent again (same webhook-id), which slows the drain.`,
               ]
             : []),
-          "the worker is nudged in-process when a tapback commits, and otherwise polls every 300 ms.",
+          "the worker is nudged in-process when a tapback commits, and otherwise polls every 500 ms.",
         ],
       };
     } finally {

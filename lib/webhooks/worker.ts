@@ -84,7 +84,7 @@ export class WebhookWorker {
     private readonly options: WorkerOptions = {},
   ) {
     this.schedule = options.schedule ?? RETRY_SCHEDULE_MS;
-    this.pollMs = options.pollMs ?? 300;
+    this.pollMs = options.pollMs ?? 500;
     this.concurrency = options.concurrency ?? 16;
     this.perEndpoint = options.perEndpoint ?? 4;
     this.timeoutMs = options.timeoutMs ?? 10_000;
