@@ -743,7 +743,16 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     it("413 above the documented body limit, without reading it", async () => {
       const { humanMessage } = await thread();
       const big = JSON.stringify({ message_id: humanMessage, reaction: "love", pad: "x".repeat(70 * 1024) });
-      expectProblem(await call(reactions.POST, "POST", "/reactions", { raw: big }), 413, "payload_too_large");
+      const response = await call(reactions.POST, "POST", "/reactions", { raw: big });
+      expectProblem(response, 413, "payload_too_large");
+      // The unread rest of the body must not be taken for the next request on the connection.
+      expect(response.headers.get("connection")).toBe("close");
+    });
+
+    it("405 problem+json with an Allow header for a method a route does not have", async () => {
+      const response = await call(reactions.PUT, "PUT", "/reactions", { body: {} });
+      expectProblem(response, 405, "method_not_allowed");
+      expect(response.headers.get("allow")).toBe("POST");
     });
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as openapi from "@/app/api/v1/openapi.json/route";
+import { isMethodNotAllowed } from "@/lib/api/http";
 import { OPERATIONS, openApiDocument, statusOf } from "@/lib/api/openapi";
 import { PROBLEM_CODES } from "@/lib/api/schemas";
 
@@ -21,7 +22,9 @@ async function routes() {
         const module = (await import(/* @vite-ignore */ full)) as Record<string, unknown>;
         found.push({
           path: `/${rel.map((seg) => seg.replace(/^\[(\w+)\]$/, "{$1}")).join("/")}`,
-          methods: METHODS.filter((m) => typeof module[m] === "function").map((m) => m.toLowerCase()),
+          methods: METHODS.filter((m) => typeof module[m] === "function" && !isMethodNotAllowed(module[m])).map((m) =>
+            m.toLowerCase(),
+          ),
         });
       }
     }

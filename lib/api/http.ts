@@ -22,6 +22,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Problems of the HTTP edge only (the domain's are in lib/errors.ts). */
 export const EXTRA = {
   payload_too_large: { status: 413, title: "Payload too large" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
   invalid_idempotency_key: { status: 400, title: "Invalid Idempotency-Key" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
   idempotency_key_in_use: { status: 409, title: "Idempotency key in use" },
@@ -29,7 +30,12 @@ export const EXTRA = {
 } as const;
 export type Code = ErrorCode | keyof typeof EXTRA;
 
-export function problem(code: Code, detail?: string, errors?: FieldError[]): Response {
+export function problem(
+  code: Code,
+  detail?: string,
+  errors?: FieldError[],
+  headers: Record<string, string> = {},
+): Response {
   const meta = code in ERRORS ? ERRORS[code as ErrorCode] : EXTRA[code as keyof typeof EXTRA];
   const body = {
     type: `https://tapdesk.dev/problems/${code.replaceAll("_", "-")}`,
@@ -41,7 +47,7 @@ export function problem(code: Code, detail?: string, errors?: FieldError[]): Res
   };
   return new Response(JSON.stringify(body), {
     status: meta.status,
-    headers: { "content-type": "application/problem+json" },
+    headers: { "content-type": "application/problem+json", ...headers },
   });
 }
 
@@ -235,7 +241,41 @@ async function idempotent(
 
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) return problem(error.code, error.message, error.errors);
-  if (error instanceof HttpProblem) return problem(error.code, error.message);
+  if (error instanceof HttpProblem) {
+    // The rest of an oversized body is still on the wire, unread: a kept-alive connection
+    // would read it as the next request. Close it instead.
+    return problem(
+      error.code,
+      error.message,
+      undefined,
+      error.code === "payload_too_large" ? { Connection: "close" } : {},
+    );
+  }
   console.error("Unhandled API error:", error);
   return problem("internal_error", "Something went wrong on our side.");
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+type Handler405 = (request: Request) => Promise<Response>;
+const NOT_ALLOWED = Symbol.for("tapdesk.methodNotAllowed");
+
+/**
+ * Handlers for the methods a route does not have: 405 problem+json with an `Allow` header
+ * (Next.js alone answers them with an empty body). A route file exports the ones it lacks:
+ * `export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");`
+ */
+export function otherMethods(allow: string): Record<Method, Handler405> {
+  const handler = Object.assign(
+    async (request: Request) =>
+      problem("method_not_allowed", `${request.method} is not allowed here; use ${allow}.`, undefined, {
+        Allow: allow,
+      }),
+    { [NOT_ALLOWED]: true },
+  );
+  return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
+}
+
+/** True for the handlers `otherMethods` makes (the OpenAPI test skips them). */
+export function isMethodNotAllowed(handler: unknown): boolean {
+  return typeof handler === "function" && NOT_ALLOWED in handler;
 }

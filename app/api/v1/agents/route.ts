@@ -1,6 +1,6 @@
 import { createAgentBody } from "@/lib/agents/schemas";
 import { createAgent, listAgents } from "@/lib/agents/service";
-import { api, json, parseBody, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 
 export const GET = api(async ({ db, caller }) => json({ data: await listAgents(db, caller) }), { workspaceKey: true });
 
@@ -9,3 +9,5 @@ export const POST = api(
     json(await createAgent(db, caller, parseBody(createAgentBody, await readJson(request))), 201),
   { workspaceKey: true },
 );
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");

@@ -1,4 +1,4 @@
-import { api, json, parseBody, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { createApiKeyBody } from "@/lib/auth/api-key-schemas";
 import { createApiKey, listApiKeys } from "@/lib/auth/api-keys";
 
@@ -13,3 +13,5 @@ export const POST = api(
   },
   { workspaceKey: true },
 );
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");

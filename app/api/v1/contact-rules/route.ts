@@ -1,4 +1,4 @@
-import { api, json, parseBody, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { contactRuleBody } from "@/lib/contact-rules/schemas";
 import { createContactRule, listContactRules } from "@/lib/contact-rules/service";
 
@@ -11,3 +11,5 @@ export const POST = api(
     json(await createContactRule(db, caller, parseBody(contactRuleBody, await readJson(request))), 201),
   { workspaceKey: true },
 );
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");

@@ -1,4 +1,4 @@
-import { api, readJson } from "@/lib/api/http";
+import { api, otherMethods, readJson } from "@/lib/api/http";
 import { agentReact, parseReactionBody, reactionResponse } from "@/lib/api/reactions";
 import { sendReactionBody } from "@/lib/tapbacks/schemas";
 
@@ -12,3 +12,5 @@ export const POST = api(async ({ db, caller, request }) => {
   );
   return reactionResponse(result);
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

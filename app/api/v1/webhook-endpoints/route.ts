@@ -1,4 +1,4 @@
-import { api, json, parseBody, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { createEndpoint, listEndpoints } from "@/lib/webhooks/endpoints";
 import { createEndpointBody } from "@/lib/webhooks/schemas";
 
@@ -11,3 +11,5 @@ export const POST = api(async ({ db, caller, request }) => {
   const body = parseBody(createEndpointBody, await readJson(request));
   return json(await createEndpoint(db, caller, body), 201);
 }, settings);
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");

@@ -1,6 +1,6 @@
 import { updateAgentBody } from "@/lib/agents/schemas";
 import { getAgent, updateAgent } from "@/lib/agents/service";
-import { api, json, parseBody, pathId, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, pathId, readJson } from "@/lib/api/http";
 
 export const GET = api<{ id: string }>(
   async ({ db, caller }, { id }) => json(await getAgent(db, caller, pathId(id, "agent_not_found"))),
@@ -14,3 +14,5 @@ export const PATCH = api<{ id: string }>(
   },
   { workspaceKey: true },
 );
+
+export const { POST, PUT, DELETE } = otherMethods("GET, PATCH");

@@ -1,4 +1,4 @@
-import { api, noContent, pathId } from "@/lib/api/http";
+import { api, noContent, otherMethods, pathId } from "@/lib/api/http";
 import { revokeApiKey } from "@/lib/auth/api-keys";
 
 export const DELETE = api<{ id: string }>(
@@ -8,3 +8,5 @@ export const DELETE = api<{ id: string }>(
   },
   { workspaceKey: true },
 );
+
+export const { GET, POST, PUT, PATCH } = otherMethods("DELETE");

@@ -1,4 +1,4 @@
-import { api, json, noContent, pathId } from "@/lib/api/http";
+import { api, json, noContent, otherMethods, pathId } from "@/lib/api/http";
 import { agentReact } from "@/lib/api/reactions";
 import { AppError } from "@/lib/errors";
 import { findRemovableReaction, getReaction } from "@/lib/tapbacks/queries";
@@ -14,3 +14,5 @@ export const DELETE = api<{ id: string }>(async ({ db, caller }, { id }) => {
   if (result.outcome !== "removed") throw new AppError("reaction_not_found");
   return noContent();
 });
+
+export const { POST, PUT, PATCH } = otherMethods("GET, DELETE");

@@ -1,4 +1,4 @@
-import { json, parseBody, readJson } from "@/lib/api/http";
+import { json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { sandboxApi } from "@/lib/api/sandbox";
 import { createConversation, createConversationBody } from "@/lib/sandbox";
 
@@ -6,3 +6,5 @@ export const POST = sandboxApi(async ({ db, caller, request }) => {
   const body = parseBody(createConversationBody, await readJson(request));
   return json(await createConversation(db, caller, body), 201);
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { json, parseBody, readJson } from "@/lib/api/http";
+import { json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { sandboxApi } from "@/lib/api/sandbox";
 import { getUpstreamMode, setUpstreamMode, upstreamModeBody } from "@/lib/sandbox";
 
@@ -8,3 +8,5 @@ export const PUT = sandboxApi(async ({ db, caller, request }) => {
   const { mode } = parseBody(upstreamModeBody, await readJson(request));
   return json(await setUpstreamMode(db, caller, mode));
 });
+
+export const { POST, PATCH, DELETE } = otherMethods("GET, PUT");

@@ -1,4 +1,4 @@
-import { api, json, noContent, parseBody, pathId, readJson } from "@/lib/api/http";
+import { api, json, noContent, otherMethods, parseBody, pathId, readJson } from "@/lib/api/http";
 import { deleteEndpoint, getEndpoint, updateEndpoint } from "@/lib/webhooks/endpoints";
 import { updateEndpointBody } from "@/lib/webhooks/schemas";
 
@@ -20,3 +20,5 @@ export const DELETE = api<Params>(async ({ db, caller }, { id }) => {
   await deleteEndpoint(db, caller, pathId(id, "webhook_endpoint_not_found"));
   return noContent();
 }, settings);
+
+export const { POST, PUT } = otherMethods("GET, PATCH, DELETE");

@@ -1,4 +1,4 @@
-import { api, json, parseBody, parseQuery, pathId, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, parseBody, parseQuery, pathId, readJson } from "@/lib/api/http";
 import { listMessagesQuery, sendMessageBody } from "@/lib/messages/schemas";
 import { listMessages, sendMessage } from "@/lib/messages/service";
 
@@ -16,3 +16,5 @@ export const POST = api<{ id: string }>(async ({ db, caller, request }, { id }) 
   const body = parseBody(sendMessageBody, await readJson(request));
   return json(await sendMessage(db, caller, pathId(id, "conversation_not_found"), body.parts), 201);
 });
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");

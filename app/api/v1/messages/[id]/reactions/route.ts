@@ -1,4 +1,4 @@
-import { api, json, pathId, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, pathId, readJson } from "@/lib/api/http";
 import { agentReact, parseReactionBody, reactionResponse } from "@/lib/api/reactions";
 import { reactionOperationBody } from "@/lib/tapbacks/schemas";
 
@@ -12,3 +12,5 @@ export const POST = api<{ id: string }>(async ({ db, caller, request }, { id }) 
   }
   return reactionResponse(await agentReact(db, caller, target, { operation: "add", ...tapback }));
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { api, json, parseQuery, pathId } from "@/lib/api/http";
+import { api, json, otherMethods, parseQuery, pathId } from "@/lib/api/http";
 import { listDeliveries } from "@/lib/webhooks/endpoints";
 import { deliveryListQuery } from "@/lib/webhooks/schemas";
 
@@ -10,3 +10,5 @@ export const GET = api<{ id: string }>(
   },
   { workspaceKey: true },
 );
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

@@ -1,4 +1,4 @@
-import { api, HttpProblem, json, parseBody, pathId, readBytes } from "@/lib/api/http";
+import { api, HttpProblem, json, otherMethods, parseBody, pathId, readBytes } from "@/lib/api/http";
 import { rotateSecret } from "@/lib/webhooks/endpoints";
 import { rotateSecretBody } from "@/lib/webhooks/schemas";
 
@@ -22,3 +22,5 @@ export const POST = api<{ id: string }>(
   },
   { workspaceKey: true },
 );
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { json, pathId } from "@/lib/api/http";
+import { json, otherMethods, pathId } from "@/lib/api/http";
 import { sandboxApi } from "@/lib/api/sandbox";
 import { AppError } from "@/lib/errors";
 import { setAssignmentStatus } from "@/lib/sandbox";
@@ -9,3 +9,5 @@ export const POST = sandboxApi<{ id: string; action: string }>(async ({ db, call
   if (!(action in STATUS)) throw new AppError("not_found");
   return json(await setAssignmentStatus(db, caller, pathId(id), STATUS[action as keyof typeof STATUS]));
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

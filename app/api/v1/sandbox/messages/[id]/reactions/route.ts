@@ -1,4 +1,4 @@
-import { json, pathId, readJson } from "@/lib/api/http";
+import { json, otherMethods, pathId, readJson } from "@/lib/api/http";
 import { parseReactionBody } from "@/lib/api/reactions";
 import { sandboxApi } from "@/lib/api/sandbox";
 import { humanReact, humanReactionBody } from "@/lib/sandbox";
@@ -9,3 +9,5 @@ export const POST = sandboxApi<{ id: string }>(async ({ db, caller, request }, {
   if (body.operation === "remove") return json({ removed: result.outcome === "removed" });
   return json(result.reaction, result.outcome === "noop" ? 200 : 201);
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { api, json, pathId } from "@/lib/api/http";
+import { api, json, otherMethods, pathId } from "@/lib/api/http";
 import { getDelivery } from "@/lib/webhooks/endpoints";
 
 type Params = { id: string; deliveryId: string };
@@ -16,3 +16,5 @@ export const GET = api<Params>(
     ),
   { workspaceKey: true },
 );
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

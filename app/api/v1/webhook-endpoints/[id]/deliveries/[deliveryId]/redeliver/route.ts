@@ -1,4 +1,4 @@
-import { api, json, pathId } from "@/lib/api/http";
+import { api, json, otherMethods, pathId } from "@/lib/api/http";
 import { redeliver } from "@/lib/webhooks/endpoints";
 
 type Params = { id: string; deliveryId: string };
@@ -17,3 +17,5 @@ export const POST = api<Params>(
     ),
   { workspaceKey: true },
 );
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");
