@@ -5,7 +5,7 @@ import { useState, useTransition } from "react";
 import { quietButton } from "@/components/webhooks/styles";
 import type { ActionResult } from "@/lib/actions";
 
-/** One server action behind a button, confirmed first; the page refreshes when it worked. */
+/** One server action behind a button (confirmed first when `confirm` is given); the page refreshes when it worked. */
 export function ActionButton<I>({
   action,
   input,
@@ -18,7 +18,7 @@ export function ActionButton<I>({
   input: I;
   label: string;
   pendingLabel: string;
-  confirm: string;
+  confirm?: string;
   accessibleName?: string;
 }) {
   const router = useRouter();
@@ -32,7 +32,7 @@ export function ActionButton<I>({
         className={quietButton}
         disabled={pending}
         onClick={() => {
-          if (!window.confirm(confirm)) return;
+          if (confirm && !window.confirm(confirm)) return;
           setError("");
           startTransition(async () => {
             const result = await action(input);

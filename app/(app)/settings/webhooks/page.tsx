@@ -1,15 +1,16 @@
 import Link from "next/link";
 import { z } from "zod";
+import { ActionButton } from "@/components/settings/action-button";
 import { LocalTime } from "@/components/ui/local-time";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { CreateEndpointForm } from "@/components/webhooks/create-endpoint-form";
 import { EndpointActions } from "@/components/webhooks/endpoint-actions";
-import { RedeliverButton } from "@/components/webhooks/redeliver-button";
 import { requireOperator } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { getDelivery, listDeliveries, listEndpoints } from "@/lib/webhooks/endpoints";
 import type { DeliveryDetailObject, DeliveryObject, EndpointObject } from "@/lib/webhooks/schemas";
+import { redeliverAction } from "./actions";
 
 export const metadata = { title: "Webhooks · Tapdesk" };
 
@@ -231,10 +232,12 @@ function DeliveryTable({
                     Attempts
                   </Link>
                   {endpoint.enabled && (
-                    <RedeliverButton
-                      endpointId={endpoint.id}
-                      deliveryId={d.id}
-                      label={`Redeliver ${d.event_type} ${d.event_id}`}
+                    <ActionButton
+                      action={redeliverAction}
+                      input={{ endpointId: endpoint.id, deliveryId: d.id }}
+                      label="Redeliver"
+                      pendingLabel="Queuing…"
+                      accessibleName={`Redeliver ${d.event_type} ${d.event_id}`}
                     />
                   )}
                 </span>
