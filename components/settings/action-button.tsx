@@ -1,9 +1,8 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
 import { quietButton } from "@/components/webhooks/styles";
 import type { ActionResult } from "@/lib/actions";
+import { useRefreshingAction } from "./use-refreshing-action";
 
 /** One server action behind a button (confirmed first when `confirm` is given); the page refreshes when it worked. */
 export function ActionButton<I>({
@@ -21,9 +20,7 @@ export function ActionButton<I>({
   confirm?: string;
   accessibleName?: string;
 }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState("");
+  const { pending, error, run } = useRefreshingAction();
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -33,12 +30,7 @@ export function ActionButton<I>({
         disabled={pending}
         onClick={() => {
           if (confirm && !window.confirm(confirm)) return;
-          setError("");
-          startTransition(async () => {
-            const result = await action(input);
-            if (!result.ok) return setError(result.error);
-            router.refresh();
-          });
+          run(() => action(input));
         }}
       >
         {pending ? pendingLabel : label}

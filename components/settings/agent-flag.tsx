@@ -1,8 +1,8 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useOptimistic, useState, useTransition } from "react";
+import { useOptimistic } from "react";
 import { updateAgentAction } from "@/app/(app)/settings/agents/actions";
+import { useRefreshingAction } from "./use-refreshing-action";
 
 /** One of an agent's flags as a switch: flips at once, rolls back with a sentence if the save fails. */
 export function AgentFlag({
@@ -18,10 +18,8 @@ export function AgentFlag({
   label: string;
   value: boolean;
 }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, error, run } = useRefreshingAction();
   const [shown, setShown] = useOptimistic(value);
-  const [error, setError] = useState("");
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -31,12 +29,10 @@ export function AgentFlag({
         aria-label={`${label} for ${agentName}`}
         disabled={pending}
         onClick={() =>
-          startTransition(async () => {
-            setError("");
+          // The optimistic flip happens inside run's transition, before the save is awaited.
+          run(() => {
             setShown(!shown);
-            const result = await updateAgentAction({ id: agentId, changes: { [flag]: !shown } });
-            if (!result.ok) return setError(result.error);
-            router.refresh();
+            return updateAgentAction({ id: agentId, changes: { [flag]: !shown } });
           })
         }
         className={`relative h-5 w-9 rounded-full transition-colors disabled:opacity-60 ${

@@ -1,38 +1,36 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { createAgentAction } from "@/app/(app)/settings/agents/actions";
 import { field, primaryButton } from "@/components/webhooks/styles";
 import { FormError } from "./form-error";
+import { useRefreshingAction } from "./use-refreshing-action";
 
 export function CreateAgentForm() {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, error, run } = useRefreshingAction();
   const [name, setName] = useState("");
   const [handle, setHandle] = useState("");
   const [imessage, setImessage] = useState(true);
   const [customEmoji, setCustomEmoji] = useState(false);
-  const [error, setError] = useState("");
   const [created, setCreated] = useState("");
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError("");
     setCreated("");
-    startTransition(async () => {
-      const result = await createAgentAction({
-        name,
-        handle: handle.trim(),
-        imessage_enabled: imessage,
-        custom_emoji_sends: customEmoji,
-      });
-      if (!result.ok) return setError(result.error);
-      setCreated(`${result.data.name} was added.`);
-      setName("");
-      setHandle("");
-      router.refresh();
-    });
+    run(
+      () =>
+        createAgentAction({
+          name,
+          handle: handle.trim(),
+          imessage_enabled: imessage,
+          custom_emoji_sends: customEmoji,
+        }),
+      (agent) => {
+        setCreated(`${agent.name} was added.`);
+        setName("");
+        setHandle("");
+      },
+    );
   }
 
   return (

@@ -1,32 +1,29 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { createApiKeyAction } from "@/app/(app)/settings/api-keys/actions";
 import { field, primaryButton, quietButton } from "@/components/webhooks/styles";
 import { FormError } from "./form-error";
+import { useRefreshingAction } from "./use-refreshing-action";
 
 /** Creates a key and shows its secret this once: the server keeps only a keyed hash. */
 export function CreateApiKeyForm({ agents }: { agents: { id: string; name: string }[] }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, error, run } = useRefreshingAction();
   const [name, setName] = useState("");
   const [agentId, setAgentId] = useState("");
-  const [error, setError] = useState("");
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [copied, setCopied] = useState(false);
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError("");
-    startTransition(async () => {
-      const result = await createApiKeyAction({ name, agent_id: agentId || null });
-      if (!result.ok) return setError(result.error);
-      setCreated({ name: result.data.name, key: result.data.key });
-      setCopied(false);
-      setName("");
-      router.refresh();
-    });
+    run(
+      () => createApiKeyAction({ name, agent_id: agentId || null }),
+      (key) => {
+        setCreated({ name: key.name, key: key.key });
+        setCopied(false);
+        setName("");
+      },
+    );
   }
 
   return (

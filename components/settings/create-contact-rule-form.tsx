@@ -1,26 +1,21 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { createContactRuleAction } from "@/app/(app)/settings/contact-rules/actions";
 import { field, primaryButton } from "@/components/webhooks/styles";
 import { FormError } from "./form-error";
+import { useRefreshingAction } from "./use-refreshing-action";
 
 export function CreateContactRuleForm() {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, error, run } = useRefreshingAction();
   const [pattern, setPattern] = useState("");
-  const [error, setError] = useState("");
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError("");
-    startTransition(async () => {
-      const result = await createContactRuleAction({ pattern: pattern.trim() });
-      if (!result.ok) return setError(result.error);
-      setPattern("");
-      router.refresh();
-    });
+    run(
+      () => createContactRuleAction({ pattern: pattern.trim() }),
+      () => setPattern(""),
+    );
   }
 
   return (

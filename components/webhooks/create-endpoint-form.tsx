@@ -1,32 +1,29 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { createEndpointAction } from "@/app/(app)/settings/webhooks/actions";
+import { useRefreshingAction } from "@/components/settings/use-refreshing-action";
 import { EVENT_TYPES, type EventType } from "@/lib/webhooks/event-types";
 import { SecretReveal } from "./secret-reveal";
 import { EVENT_LABELS, field, primaryButton } from "./styles";
 
 export function CreateEndpointForm() {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { pending, error, run } = useRefreshingAction();
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<EventType[]>([...EVENT_TYPES]);
-  const [error, setError] = useState("");
   const [created, setCreated] = useState<{ url: string; secret: string } | null>(null);
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError("");
-    startTransition(async () => {
-      const result = await createEndpointAction({ url, events, description: description || undefined });
-      if (!result.ok) return setError(result.error);
-      setCreated({ url: result.data.url, secret: result.data.secret });
-      setUrl("");
-      setDescription("");
-      router.refresh();
-    });
+    run(
+      () => createEndpointAction({ url, events, description: description || undefined }),
+      (endpoint) => {
+        setCreated({ url: endpoint.url, secret: endpoint.secret });
+        setUrl("");
+        setDescription("");
+      },
+    );
   }
 
   return (

@@ -1,29 +1,16 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useState } from "react";
 import { deleteEndpointAction, rotateSecretAction, updateEndpointAction } from "@/app/(app)/settings/webhooks/actions";
-import type { ActionResult } from "@/lib/actions";
+import { useRefreshingAction } from "@/components/settings/use-refreshing-action";
 import { SecretReveal } from "./secret-reveal";
 import { quietButton } from "./styles";
 
 /** Enable or disable, rotate the secret, delete: each through the webhook service. */
 export function EndpointActions({ id, url, enabled }: { id: string; url: string; enabled: boolean }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState("");
+  const { pending, error, run } = useRefreshingAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-
-  function run<T>(action: () => Promise<ActionResult<T>>, then?: (data: T) => void) {
-    setError("");
-    startTransition(async () => {
-      const result = await action();
-      if (!result.ok) return setError(result.error);
-      then?.(result.data);
-      router.refresh();
-    });
-  }
 
   return (
     <div className="space-y-2">
