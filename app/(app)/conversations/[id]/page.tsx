@@ -4,13 +4,12 @@ import { requireOperator } from "@/lib/auth/session";
 import { markRead, threadView } from "@/lib/conversations/view";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "@/lib/ids";
 
 export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const operator = await requireOperator();
-  if (!UUID.test(id)) notFound();
+  if (!isUuid(id)) notFound();
   const prisma = await db();
   try {
     const view = await threadView(prisma, operator.scope, id);
