@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { isContactBlocked } from "../contact-rules/service";
+import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import type { Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
 import { byAge, compactReaction } from "../tapbacks/serialize";
-import { touchConversation } from "../tapbacks/service";
 import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
 import type { messagePageSchema, messageSchema, PartInput, partSchema } from "./schemas";
 

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { releaseQueued } from "../messages/service";
 import { e164 } from "../phone";
 import { conversationWhere, type Scope } from "../scope";
 import { KINDS } from "../tapbacks/kinds";
-import { react, touchConversation } from "../tapbacks/service";
+import { react } from "../tapbacks/service";
 
 /**
  * The human side of the sandbox (SPEC §5): the person's phone and the router. Each

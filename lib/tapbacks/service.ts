@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isContactBlocked } from "../contact-rules/service";
+import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
@@ -350,13 +351,5 @@ async function record(
     reaction: fullReaction(row, ctx.target.conversation.remoteNumber),
     previous,
     at: now,
-  });
-}
-
-/** Every change visible in a thread bumps its version: the ETag of the dashboard's polls. */
-export async function touchConversation(tx: Tx, conversationId: string, at: Date, inbound = false) {
-  await tx.conversation.update({
-    where: { id: conversationId },
-    data: { version: { increment: 1 }, lastActivityAt: at, ...(inbound ? { lastInboundAt: at } : {}) },
   });
 }
