@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file opens its own databases; two workers fit these 2-core machines.
     maxWorkers: 2,
+    // Secrets are sealed under this key in tests (the in-memory databases have no directory
+    // to keep a generated key in). Child processes the tests start inherit it.
+    env: { TAPDESK_SECRET_KEY: "dGFwZGVzay10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=" },
   },
 });
