@@ -36,7 +36,7 @@ export function parseSecretKey(text: string, source = "TAPDESK_SECRET_KEY"): Sec
   let bytes: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) bytes = Buffer.from(trimmed, "hex");
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) bytes = Buffer.from(trimmed, "base64");
-  if (!bytes || bytes.length !== 32) {
+  if (bytes?.length !== 32) {
     throw new SecretKeyError(
       `${source} must be 32 random bytes written as base64 or hex; generate one with \`openssl rand -base64 32\`.`,
     );
@@ -150,7 +150,7 @@ export function writeKeyFile(dataDir: string, keys: string[]): void {
  * during a rotation); without it, the key file in the embedded database's directory. A shared
  * PostgreSQL database needs the same key on every instance, so there it must be given.
  */
-export function loadKeyRing(env: NodeJS.ProcessEnv = process.env): KeyRing {
+export function loadKeyRing(env: Record<string, string | undefined> = process.env): KeyRing {
   const previous = (env.TAPDESK_SECRET_KEY_PREVIOUS ?? "")
     .split(",")
     .filter((k) => k.trim())
