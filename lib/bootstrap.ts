@@ -1,4 +1,6 @@
 import { dataDir, getDatabase } from "./db/client";
+import { keyRing } from "./secrets/seal";
+import { sealClearSecrets } from "./secrets/sealed-columns";
 import { seedIfEmpty } from "./seed";
 import { startServerWorker } from "./webhooks/worker";
 
@@ -7,7 +9,11 @@ import { startServerWorker } from "./webhooks/worker";
  * worker, and on the very first start seed the demo workspace and print how to sign in.
  */
 export async function bootstrap(): Promise<void> {
+  // The sealing key first: a missing or malformed one stops the start with its sentence.
+  keyRing();
   const database = await getDatabase();
+  const sealed = await sealClearSecrets(database.prisma);
+  if (sealed > 0) console.log(`Tapdesk: sealed ${sealed} secret(s) that were stored in clear.`);
   const seeded = await seedIfEmpty(database.prisma, {
     email: process.env.TAPDESK_ADMIN_EMAIL || undefined,
     password: process.env.TAPDESK_ADMIN_PASSWORD || undefined,

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { WebhookDeliveryStatus } from "../generated/prisma/client";
 import type { Scope } from "../scope";
+import { seal } from "../secrets/seal";
 import { nudgeWebhookWorkers } from "./nudge";
 import {
   type AttemptObject,
@@ -89,7 +90,14 @@ export async function createEndpoint(
   const url = await allowedUrl(input.url, guard);
   const secret = generateSecret();
   const row = await db.webhookEndpoint.create({
-    data: { id: randomUUID(), workspaceId, url, description: input.description ?? "", events: input.events, secret },
+    data: {
+      id: randomUUID(),
+      workspaceId,
+      url,
+      description: input.description ?? "",
+      events: input.events,
+      secret: await seal(secret),
+    },
   });
   return { ...endpointObject(row), secret };
 }
@@ -151,7 +159,12 @@ export async function rotateSecret(
   const expires = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
   await db.webhookEndpoint.update({
     where: { id: current.id },
-    data: { secret, previousSecret: expires ? current.secret : null, previousSecretExpiresAt: expires },
+    // The current secret is already sealed: it becomes the previous one as it is.
+    data: {
+      secret: await seal(secret),
+      previousSecret: expires ? current.secret : null,
+      previousSecretExpiresAt: expires,
+    },
   });
   return { secret, previous_secret_expires_at: expires?.toISOString() ?? null };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
+import { UnsealError, unseal } from "../secrets/seal";
 import { onWebhookNudge } from "./nudge";
 import { postWebhook, type SendOutcome } from "./send";
 import { liveSecrets, signedHeaders } from "./signing";
@@ -253,7 +254,14 @@ export class WebhookWorker {
       const message = error instanceof WebhookUrlError ? error.message : "The endpoint URL is not valid.";
       return { statusCode: null, responseBody: null, error: `Not sent: ${message}`, durationMs: 0 };
     }
-    const headers = signedHeaders(liveSecrets(endpoint, at), event.id, at, event.body);
+    let secrets: string[];
+    try {
+      secrets = await Promise.all(liveSecrets(endpoint, at).map(unseal));
+    } catch (error) {
+      if (!(error instanceof UnsealError)) throw error;
+      return { statusCode: null, responseBody: null, error: `Not sent: ${error.message}`, durationMs: 0 };
+    }
+    const headers = signedHeaders(secrets, event.id, at, event.body);
     return postWebhook(url, { ...headers }, event.body, { timeoutMs: this.timeoutMs, destination });
   }
 

@@ -1,0 +1,180 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "@/lib/db/client";
+import {
+  generateSecretKey,
+  keyFilePath,
+  keyRing,
+  parseSecretKey,
+  readOrCreateKeyFile,
+  sealedKeyId,
+  sealWith,
+  unseal,
+  unsealWith,
+} from "@/lib/secrets/seal";
+import { resealAll, sealClearSecrets } from "@/lib/secrets/sealed-columns";
+import { createEndpoint, rotateSecret } from "@/lib/webhooks/endpoints";
+import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
+
+const run = promisify(execFile);
+
+async function workspace(db: TestDatabase): Promise<string> {
+  const id = randomUUID();
+  await db.prisma.workspace.create({ data: { id, name: "sealing" } });
+  return id;
+}
+
+/** An endpoint row as a Tapdesk without sealing wrote it: the signing secret in clear. */
+async function clearEndpoint(db: TestDatabase, workspaceId: string, secret: string, previous: string | null = null) {
+  const id = randomUUID();
+  await db.prisma.webhookEndpoint.create({
+    data: {
+      id,
+      workspaceId,
+      url: "http://127.0.0.1:9/x",
+      events: ["reaction.added"],
+      secret,
+      previousSecret: previous,
+    },
+  });
+  return id;
+}
+
+const stored = (db: TestDatabase, id: string) =>
+  db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id }, select: { secret: true, previousSecret: true } });
+
+describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
+  let db: TestDatabase;
+  let ws: string;
+  beforeAll(async () => {
+    db = await freshDatabase(backend);
+    ws = await workspace(db);
+  });
+  afterAll(() => db?.dispose());
+
+  it("stores a new endpoint's secret and a rotated one sealed, never in clear", async () => {
+    const scope = { workspaceId: ws, agentId: null, keyId: null };
+    const created = await createEndpoint(
+      db.prisma,
+      scope,
+      { url: "http://127.0.0.1:9/a", events: ["reaction.added"] },
+      { allowPrivate: true },
+    );
+    const row = await stored(db, created.id);
+    expect(sealedKeyId(row.secret)).toBe(keyRing().current.id);
+    expect(row.secret).not.toContain(created.secret.slice(6));
+    expect(await unseal(row.secret)).toBe(created.secret);
+
+    const rotated = await rotateSecret(db.prisma, scope, created.id, 60);
+    const after = await stored(db, created.id);
+    expect(await unseal(after.secret)).toBe(rotated.secret);
+    expect(await unseal(after.previousSecret!)).toBe(created.secret);
+  });
+
+  it("seals rows stored in clear at start, once, even when two instances start together", async () => {
+    const a = await clearEndpoint(db, ws, "whsec_Y2xlYXItb25lLWNsZWFyLW9uZS1jbGVhci1vbmUtY2xlYXI=");
+    const b = await clearEndpoint(db, ws, "whsec_Y3VycmVudC1zZWNyZXQtY3VycmVudC1zZWNyZXQtY3VycmU=", "whsec_b2xk");
+    const [first, second] = await Promise.all([sealClearSecrets(db.prisma), sealClearSecrets(db.prisma)]);
+    expect(first + second).toBe(3);
+    expect(await sealClearSecrets(db.prisma)).toBe(0);
+    expect(await unseal((await stored(db, a)).secret)).toBe("whsec_Y2xlYXItb25lLWNsZWFyLW9uZS1jbGVhci1vbmUtY2xlYXI=");
+    const rowB = await stored(db, b);
+    expect(await unseal(rowB.secret)).toBe("whsec_Y3VycmVudC1zZWNyZXQtY3VycmVudC1zZWNyZXQtY3VycmU=");
+    expect(await unseal(rowB.previousSecret!)).toBe("whsec_b2xk");
+  });
+
+  it("re-seals every value under a new key, or none when one cannot be opened", async () => {
+    const current = keyRing().current;
+    const next = parseSecretKey(generateSecretKey());
+    const unknown = parseSecretKey(generateSecretKey());
+    const before = await db.prisma.webhookEndpoint.findMany({ select: { id: true, secret: true } });
+    const bad = await clearEndpoint(db, ws, sealWith(unknown, "whsec_other"));
+    await expect(resealAll(db.prisma, [current], next)).rejects.toThrow(/not configured/);
+    for (const row of before) expect((await stored(db, row.id)).secret).toBe(row.secret);
+
+    await db.prisma.webhookEndpoint.delete({ where: { id: bad } });
+    const count = await resealAll(db.prisma, [current], next);
+    expect(count).toBeGreaterThanOrEqual(before.length);
+    for (const row of before) {
+      const now = (await stored(db, row.id)).secret;
+      expect(sealedKeyId(now)).toBe(next.id);
+      expect(unsealWith([next], now)).toBe(unsealWith([current], row.secret));
+    }
+    // Already under the new key: nothing left to do.
+    expect(await resealAll(db.prisma, [current], next)).toBe(0);
+  });
+});
+
+describe("npm run rotate-secret-key", () => {
+  const tsx = path.resolve("node_modules/.bin/tsx");
+  const script = path.resolve("scripts/rotate-secret-key.ts");
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tapdesk-rotate-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("on the embedded database, replaces the key beside the data and re-seals everything under it", async () => {
+    const data = path.join(dir, "data");
+    const old = readOrCreateKeyFile(data).current;
+    const database = await openDatabase({ dataDir: data });
+    const id = randomUUID();
+    const wsId = randomUUID();
+    await database.prisma.workspace.create({ data: { id: wsId, name: "rotate" } });
+    await database.prisma.webhookEndpoint.create({
+      data: {
+        id,
+        workspaceId: wsId,
+        url: "http://127.0.0.1:9/r",
+        events: ["reaction.added"],
+        secret: sealWith(old, "whsec_rotate_me"),
+      },
+    });
+    await database.close();
+
+    const env = { ...process.env, TAPDESK_DATA_DIR: data, TAPDESK_SECRET_KEY: "", DATABASE_URL: "" };
+    const { stdout } = await run(tsx, [script], { env });
+    const fresh = readOrCreateKeyFile(data);
+    expect(fresh.previous).toEqual([]);
+    expect(fresh.current.id).not.toBe(old.id);
+    expect(stdout).toContain(`Re-sealed 1 secret(s) under key ${fresh.current.id}`);
+    expect(readFileSync(keyFilePath(data), "utf8").trim().split("\n")).toHaveLength(1);
+
+    const reopened = await openDatabase({ dataDir: data });
+    const row = await reopened.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    await reopened.close();
+    expect(sealedKeyId(row.secret)).toBe(fresh.current.id);
+    expect(unsealWith([fresh.current], row.secret)).toBe("whsec_rotate_me");
+  });
+
+  it("with DATABASE_URL, re-seals under TAPDESK_NEW_SECRET_KEY using TAPDESK_SECRET_KEY, and refuses without a key", async () => {
+    const db = await freshDatabase("postgres");
+    try {
+      const wsId = await workspace(db);
+      const oldText = generateSecretKey();
+      const newText = generateSecretKey();
+      const id = await clearEndpoint(db, wsId, sealWith(parseSecretKey(oldText), "whsec_pg"));
+      const url = (db.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+
+      const refused = await run(tsx, [script], {
+        env: { ...process.env, DATABASE_URL: url, TAPDESK_SECRET_KEY: "" },
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(refused).toMatchObject({ code: 1 });
+      expect((refused as { stderr: string }).stderr).toContain("TAPDESK_SECRET_KEY is required with DATABASE_URL");
+
+      const { stdout } = await run(tsx, [script], {
+        env: { ...process.env, DATABASE_URL: url, TAPDESK_SECRET_KEY: oldText, TAPDESK_NEW_SECRET_KEY: newText },
+      });
+      expect(stdout).toContain(`Re-sealed 1 secret(s) under key ${parseSecretKey(newText).id}`);
+      const row = await stored(db, id);
+      expect(unsealWith([parseSecretKey(newText)], row.secret)).toBe("whsec_pg");
+    } finally {
+      await db.dispose();
+    }
+  });
+});
