@@ -1,0 +1,284 @@
+import { CLASSIC, type Classic, isSingleEmoji } from "../../tapbacks/kinds";
+import { type BbAttachment, type BbMessage, bbMessage, bbWebhookBody } from "./schemas";
+
+/**
+ * What BlueBubbles tells Tapdesk, turned into Tapdesk's vocabulary. Pure functions: no I/O,
+ * no throwing on bad input (a webhook body is untrusted; junk is a validation result).
+ */
+
+// ---------------------------------------------------------------------------------------
+// Webhooks
+
+export type WebhookHint =
+  | { ok: true; type: "new-message" | "updated-message"; guid: string }
+  | { ok: true; type: "other"; event: string }
+  | { ok: false; sentence: string };
+
+/**
+ * A webhook POST body `{type, data}` as a hint. For message events only the guid matters:
+ * the body is unsigned, so the message is always re-read from the bridge before anything
+ * is applied.
+ */
+export function parseWebhook(body: unknown): WebhookHint {
+  let value = body;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return { ok: false, sentence: "The webhook body is not JSON." };
+    }
+  }
+  const parsed = bbWebhookBody.safeParse(value);
+  if (!parsed.success) return { ok: false, sentence: "The webhook body must be an object with a type." };
+  const { type, data } = parsed.data;
+  if (type !== "new-message" && type !== "updated-message") return { ok: true, type: "other", event: type };
+  const guid = (data as { guid?: unknown } | null | undefined)?.guid;
+  if (typeof guid !== "string" || guid.length === 0 || guid.length > 200) {
+    return { ok: false, sentence: `A ${type} webhook must carry data.guid.` };
+  }
+  return { ok: true, type, guid };
+}
+
+// ---------------------------------------------------------------------------------------
+// Chats
+
+export interface ChatIdentity {
+  /** `iMessage`, `SMS`, `any` (macOS 15+), `RCS` … */
+  service: string;
+  group: boolean;
+  /** The other side's address for a one-to-one chat; the chat identifier for a group. */
+  address: string;
+  /** Same for every service prefix of one chat: compare chats by this. */
+  key: string;
+}
+
+const CHAT_GUID = /^([A-Za-z]+);([-+]);(.+)$/;
+
+/**
+ * A chat guid is `<service>;-;<address>` (one-to-one) or `<service>;+;<id>` (group). The
+ * service prefix changes with the Mac's version and the route Apple picked, so
+ * `iMessage;-;+1555…`, `any;-;+1555…` and `SMS;-;+1555…` are one chat.
+ */
+export function chatIdentity(chatGuid: string): ChatIdentity | null {
+  const m = CHAT_GUID.exec(chatGuid.trim());
+  if (!m) return null;
+  const [, service, sep, rest] = m as unknown as [string, string, string, string];
+  const group = sep === "+";
+  const address = rest.includes("@") ? rest.toLowerCase() : rest;
+  return { service, group, address, key: `${group ? "group" : "direct"}:${address}` };
+}
+
+/** The guid Tapdesk uses for a person it has not heard from yet. */
+export function defaultChatGuid(address: string): string {
+  return `iMessage;-;${address}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+
+export type MessagePart = { text: string } | { attachment: { guid: string; mime_type: string; file_name: string } };
+
+export interface StickerRef {
+  attachmentGuid: string;
+  mime_type: string;
+  file_name: string;
+  width: number;
+  height: number;
+}
+
+interface Common {
+  guid: string;
+  chatGuid: string;
+  /** The human's address (the chat's other side), whoever sent this. */
+  remote: string;
+  isFromMe: boolean;
+  at: Date;
+}
+
+export type Interpreted =
+  | (Common & {
+      kind: "message";
+      parts: MessagePart[];
+      /** Present on the bridge's echo of a message Tapdesk sent with this tempGuid. */
+      tempGuid?: string;
+    })
+  | (Common & {
+      kind: "reaction";
+      targetGuid: string;
+      partIndex: number;
+      operation: "add" | "remove";
+      reaction: Classic | "custom" | "sticker";
+      customEmoji?: string;
+      sticker?: StickerRef;
+    })
+  | { kind: "ignore"; guid?: string; reason: string };
+
+type ReactionType = { operation: "add" | "remove"; reaction: Classic | "custom" | "sticker" };
+
+const BY_CODE: Record<string, ReactionType> = {
+  "1000": { operation: "add", reaction: "sticker" },
+  sticker: { operation: "add", reaction: "sticker" },
+  "2006": { operation: "add", reaction: "custom" },
+  "3006": { operation: "remove", reaction: "custom" },
+  "2007": { operation: "add", reaction: "sticker" },
+  "3007": { operation: "remove", reaction: "sticker" },
+};
+CLASSIC.forEach((kind, i) => {
+  BY_CODE[kind] = { operation: "add", reaction: kind };
+  BY_CODE[`-${kind}`] = { operation: "remove", reaction: kind };
+  BY_CODE[String(2000 + i)] = { operation: "add", reaction: kind };
+  BY_CODE[String(3000 + i)] = { operation: "remove", reaction: kind };
+});
+
+/** Parses `associatedMessageType` as the server serializes it ("love", "-love", "2006", 2006). */
+export function reactionType(value: unknown): ReactionType | null {
+  if (typeof value !== "string" && typeof value !== "number") return null;
+  return BY_CODE[String(value).trim()] ?? null;
+}
+
+/** `p:N/GUID` (part N), `bp:GUID` (a balloon: part 0), or a bare GUID (part 0). */
+export function parseTarget(value: string): { guid: string; partIndex: number } | null {
+  const part = /^p:(\d{1,4})\/(.+)$/.exec(value);
+  if (part) return { guid: part[2]!, partIndex: Number(part[1]) };
+  const balloon = /^bp:(.+)$/.exec(value);
+  if (balloon) return { guid: balloon[1]!, partIndex: 0 };
+  if (/^[^\s/:]+$/.test(value)) return { guid: value, partIndex: 0 };
+  return null;
+}
+
+const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/**
+ * The emoji of an emoji tapback from its text, e.g. `Reacted 🎉 to “Hello”` (also
+ * `Removed 🎉 from …`), for servers that do not send `associatedMessageEmoji`.
+ */
+export function emojiFromText(text: string | null | undefined): string | null {
+  const m = /^(?:Reacted|Removed)\s+(?:an?\s+)?(\S+)\s+(?:to|from)\b/u.exec(text?.trim() ?? "");
+  if (!m) return null;
+  const first = [...segmenter.segment(m[1]!)][0]?.segment ?? "";
+  return isSingleEmoji(first) ? first : null;
+}
+
+/**
+ * One message as BlueBubbles serializes it (read with chats and attachments) → a plain
+ * message, a tapback/sticker change, or a reason to ignore it.
+ */
+export function interpret(input: unknown): Interpreted {
+  const parsed = bbMessage.safeParse(input);
+  if (!parsed.success) return { kind: "ignore", reason: "Not a BlueBubbles message." };
+  const msg = parsed.data;
+  const guid = msg.guid;
+  const chat = msg.chats?.[0];
+  if (!chat) return { kind: "ignore", guid, reason: "The message carries no chat (read it with chats)." };
+  const identity = chatIdentity(chat.guid);
+  if (!identity) return { kind: "ignore", guid, reason: "The chat guid is not one BlueBubbles uses." };
+  if (identity.group || chat.style === 43) return { kind: "ignore", guid, reason: "Group chats are not supported." };
+  if ((msg.itemType ?? 0) !== 0) return { kind: "ignore", guid, reason: "A chat event, not a message." };
+  if (msg.isFromMe && (msg.error ?? 0) !== 0) {
+    return { kind: "ignore", guid, reason: "A send that Messages.app recorded as failed." };
+  }
+  const common: Common = {
+    guid,
+    chatGuid: chat.guid,
+    remote: identity.address,
+    isFromMe: msg.isFromMe,
+    at: new Date(msg.dateCreated ?? Date.now()),
+  };
+
+  const type = msg.associatedMessageType;
+  if (type !== null && type !== undefined && String(type) !== "" && String(type) !== "0") {
+    return reaction(msg, common, type);
+  }
+
+  const parts = partsOf(msg);
+  if (parts.length === 0) return { kind: "ignore", guid, reason: "The message has no text or attachment." };
+  return { kind: "message", ...common, parts, ...(msg.tempGuid ? { tempGuid: msg.tempGuid } : {}) };
+}
+
+function reaction(msg: BbMessage, common: Common, type: string | number): Interpreted {
+  const guid = msg.guid;
+  const kind = reactionType(type);
+  if (!kind) return { kind: "ignore", guid, reason: `Associated message type ${String(type)} is not a tapback.` };
+  const target = msg.associatedMessageGuid ? parseTarget(msg.associatedMessageGuid) : null;
+  if (!target) return { kind: "ignore", guid, reason: "The tapback names no target message." };
+  const base = { kind: "reaction" as const, ...common, targetGuid: target.guid, partIndex: target.partIndex, ...kind };
+
+  if (kind.reaction === "custom") {
+    const field = msg.associatedMessageEmoji?.trim();
+    const emoji = field && isSingleEmoji(field) ? field : emojiFromText(msg.text);
+    if (emoji) return { ...base, customEmoji: emoji };
+    if (kind.operation === "remove") return base;
+    return { kind: "ignore", guid, reason: "An emoji tapback without a readable emoji." };
+  }
+  if (kind.reaction === "sticker") {
+    const attachment = msg.attachments?.[0];
+    if (attachment) return { ...base, sticker: stickerOf(attachment) };
+    if (kind.operation === "remove") return base;
+    return { kind: "ignore", guid, reason: "A sticker without its image (read it with attachments)." };
+  }
+  return base;
+}
+
+function stickerOf(a: BbAttachment): StickerRef {
+  return {
+    attachmentGuid: a.guid,
+    mime_type: a.mimeType || "application/octet-stream",
+    file_name: a.transferName || a.guid,
+    width: Math.max(0, Math.round(a.width ?? 0)),
+    height: Math.max(0, Math.round(a.height ?? 0)),
+  };
+}
+
+function attachmentPart(a: BbAttachment): MessagePart {
+  return {
+    attachment: {
+      guid: a.guid,
+      mime_type: a.mimeType || "application/octet-stream",
+      file_name: a.transferName || a.guid,
+    },
+  };
+}
+
+const PART = "__kIMMessagePartAttributeName";
+const FILE = "__kIMFileTransferGUIDAttributeName";
+const OBJECT_CHAR = "\uFFFC";
+
+/**
+ * The message's parts in iMessage's numbering. The attributed body (read with
+ * `with=attributedBody`) names each run's part and, for attachments, the file; without it the
+ * attachments come first and the text last, which is how an iPhone numbers a photo with a
+ * caption.
+ */
+function partsOf(msg: BbMessage): MessagePart[] {
+  const attachments = msg.attachments ?? [];
+  const byGuid = new Map(attachments.map((a) => [a.guid, a]));
+  const body = msg.attributedBody?.find((b) => (b.runs ?? []).some((r) => typeof r.attributes?.[PART] === "number"));
+  if (body) {
+    const text = body.string ?? "";
+    const parts = new Map<number, { text: string; file?: BbAttachment }>();
+    for (const run of body.runs ?? []) {
+      const index = run.attributes?.[PART];
+      if (typeof index !== "number" || !Number.isInteger(index) || index < 0) continue;
+      const entry = parts.get(index) ?? { text: "" };
+      const file = run.attributes?.[FILE];
+      const attachment = typeof file === "string" ? byGuid.get(file) : undefined;
+      if (attachment) entry.file = attachment;
+      else if (run.range) entry.text += text.slice(run.range[0], run.range[0] + run.range[1]);
+      parts.set(index, entry);
+    }
+    const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]);
+    const out: MessagePart[] = [];
+    for (const [, p] of ordered) {
+      if (p.file) out.push(attachmentPart(p.file));
+      else {
+        const clean = p.text.split(OBJECT_CHAR).join("").trim();
+        if (clean) out.push({ text: clean });
+      }
+    }
+    if (out.length > 0) return out;
+  }
+  const out: MessagePart[] = attachments.map(attachmentPart);
+  const text = (msg.text ?? "").split(OBJECT_CHAR).join("").trim();
+  if (text) out.push({ text });
+  return out;
+}
