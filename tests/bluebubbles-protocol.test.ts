@@ -124,6 +124,25 @@ describe("BlueBubbles client against the fake server", () => {
     expect(slow.sentence).toMatch(/did not answer within/);
   });
 
+  it("refuses a malformed URL and never follows a redirect with the password", async () => {
+    expect(() => new BlueBubblesClient({ url: "mac.example.com", password: PASSWORD })).toThrow(BlueBubblesError);
+    expect(() => new BlueBubblesClient({ url: "ftp://mac.example.com", password: PASSWORD })).toThrow(/http/);
+    const redirector = http.createServer((_req, res) => {
+      res.writeHead(302, { location: `${bb.url}/api/v1/server/info` }).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, "127.0.0.1", r));
+    try {
+      const port = (redirector.address() as AddressInfo).port;
+      const moved = new BlueBubblesClient({ url: `http://127.0.0.1:${port}`, password: PASSWORD, timeoutMs: 2_000 });
+      const err = await failure(moved.serverInfo());
+      expect(err).toMatchObject({ outcome: "failed" });
+      expect(err.sentence).toMatch(/redirect/);
+      expect(bb.calls).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => redirector.close(() => r()));
+    }
+  });
+
   it("registers its webhook once, and repairs a registration that lacks an event", async () => {
     expect(await client.listWebhooks()).toEqual([]);
     const first = await client.ensureWebhook(hooks.url);
@@ -555,6 +574,10 @@ describe("interpret", () => {
     ["a group chat", bbMsg({ text: "hi", chats: [{ guid: "iMessage;+;chat123456" }] })],
     ["a chat event", bbMsg({ text: "named the chat", itemType: 2 })],
     ["an unknown associated type", bbMsg({ associatedMessageType: "4000", associatedMessageGuid: "p:0/T" })],
+    [
+      "an associated type named like an object key",
+      bbMsg({ associatedMessageType: "constructor", associatedMessageGuid: "p:0/T" }),
+    ],
     ["a tapback without target", bbMsg({ associatedMessageType: "love" })],
     ["a tapback with a malformed target", bbMsg({ associatedMessageType: "love", associatedMessageGuid: "p:x/ y" })],
     [

@@ -21,6 +21,8 @@ import type { AddressInfo } from "node:net";
  *                                              // chatGuidPrefix, password
  *   bb.calls                                   // every request: method, path, query (no password), body
  *   bb.deliveries                              // every webhook POST it made and the answer
+ *   await bb.settled()                         // webhooks sent after an HTTP answer have landed
+ *   bb.message(guid), bb.messages(), bb.webhooks(), await bb.redeliver(guid), await bb.waitForCall(fn)
  *   await bb.close()
  *
  * What it follows from the source:

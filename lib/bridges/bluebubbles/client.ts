@@ -97,7 +97,8 @@ export class BlueBubblesClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(config: BlueBubblesConfig) {
-    const parsed = new URL(config.url);
+    const parsed = URL.canParse(config.url) ? new URL(config.url) : null;
+    if (!parsed) throw new BlueBubblesError("The bridge URL is not a valid URL.", { outcome: "failed" });
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       throw new BlueBubblesError("The bridge URL must start with http:// or https://.", { outcome: "failed" });
     }
@@ -278,7 +279,11 @@ export class BlueBubblesClient {
       return await read();
     } catch (err) {
       if (err instanceof SyntaxError) throw err;
-      throw new BlueBubblesError(`${this.networkError(err).message}`, { outcome: "failed", status: res.status });
+      // A success whose body was cut off still happened on the Mac.
+      throw new BlueBubblesError(this.networkError(err).message, {
+        outcome: res.ok ? "unknown" : "failed",
+        status: res.status,
+      });
     }
   }
 
@@ -289,18 +294,30 @@ export class BlueBubblesClient {
         outcome: "failed",
       });
     }
+    if (causes(err).some((c) => c instanceof Error && /redirect/i.test(c.message))) {
+      // Following a redirect would hand the password to wherever it points.
+      return new BlueBubblesError("The bridge answered with a redirect; link it with the URL it redirects to.", {
+        outcome: "failed",
+      });
+    }
     // Only the error code is kept: messages of network errors can quote the address.
     const code = networkCode(err);
     return new BlueBubblesError(`The bridge could not be reached${code ? ` (${code})` : ""}.`, { outcome: "failed" });
   }
 }
 
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let cur = err; out.length < 4 && cur && typeof cur === "object"; cur = (cur as { cause?: unknown }).cause) {
+    out.push(cur);
+  }
+  return out;
+}
+
 function networkCode(err: unknown): string | null {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 4 && cur && typeof cur === "object"; depth++) {
-    const code = (cur as { code?: unknown }).code;
+  for (const c of causes(err)) {
+    const code = (c as { code?: unknown }).code;
     if (typeof code === "string" && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
-    cur = (cur as { cause?: unknown }).cause;
   }
   return null;
 }

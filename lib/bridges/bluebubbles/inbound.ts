@@ -115,25 +115,25 @@ export type Interpreted =
 
 type ReactionType = { operation: "add" | "remove"; reaction: Classic | "custom" | "sticker" };
 
-const BY_CODE: Record<string, ReactionType> = {
-  "1000": { operation: "add", reaction: "sticker" },
-  sticker: { operation: "add", reaction: "sticker" },
-  "2006": { operation: "add", reaction: "custom" },
-  "3006": { operation: "remove", reaction: "custom" },
-  "2007": { operation: "add", reaction: "sticker" },
-  "3007": { operation: "remove", reaction: "sticker" },
-};
+const BY_CODE = new Map<string, ReactionType>([
+  ["1000", { operation: "add", reaction: "sticker" }],
+  ["sticker", { operation: "add", reaction: "sticker" }],
+  ["2006", { operation: "add", reaction: "custom" }],
+  ["3006", { operation: "remove", reaction: "custom" }],
+  ["2007", { operation: "add", reaction: "sticker" }],
+  ["3007", { operation: "remove", reaction: "sticker" }],
+]);
 CLASSIC.forEach((kind, i) => {
-  BY_CODE[kind] = { operation: "add", reaction: kind };
-  BY_CODE[`-${kind}`] = { operation: "remove", reaction: kind };
-  BY_CODE[String(2000 + i)] = { operation: "add", reaction: kind };
-  BY_CODE[String(3000 + i)] = { operation: "remove", reaction: kind };
+  BY_CODE.set(kind, { operation: "add", reaction: kind });
+  BY_CODE.set(`-${kind}`, { operation: "remove", reaction: kind });
+  BY_CODE.set(String(2000 + i), { operation: "add", reaction: kind });
+  BY_CODE.set(String(3000 + i), { operation: "remove", reaction: kind });
 });
 
 /** Parses `associatedMessageType` as the server serializes it ("love", "-love", "2006", 2006). */
 export function reactionType(value: unknown): ReactionType | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
-  return BY_CODE[String(value).trim()] ?? null;
+  return BY_CODE.get(String(value).trim()) ?? null;
 }
 
 /** `p:N/GUID` (part N), `bp:GUID` (a balloon: part 0), or a bare GUID (part 0). */
