@@ -1,50 +1,74 @@
 "use client";
 
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import useSWR from "swr";
 
 /**
- * Polls a JSON view with a conditional GET: sends the last ETag as If-None-Match and
- * keeps the previous data on 304. About every 2 s; SWR pauses while the tab is hidden;
- * after errors the interval doubles up to 30 s.
+ * Keeps a JSON view fresh with a conditional long-poll: each request sends the last ETag as
+ * If-None-Match with `?wait=25`; the server answers 200 the moment the view changes, or 304
+ * when the wait ends, and the next request goes out at once. While the tab is hidden no new
+ * request starts. After an error the page falls back to plain conditional polls (no wait),
+ * every 2 s, doubling up to 30 s while errors continue; the first success resumes waiting.
  */
+export const WAIT_S = 25;
 export const POLL_MS = 2000;
 const MAX_BACKOFF_MS = 30_000;
+/** While hidden, how often SWR's timer looks whether the tab is visible again (no request). */
+const HIDDEN_TICK_MS = 1000;
 
 export function useConditionalPoll<T extends { etag: string }>(url: string, fallbackData: T) {
   const last = useRef<T>(fallbackData);
   const failures = useRef(0);
+  const inFlight = useRef<AbortController | null>(null);
+
+  // A poll still waiting when the page leaves would hold one of the browser's few
+  // connections to the server for up to its whole wait.
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   const fetcher = async (key: string): Promise<T> => {
-    const response = await fetch(key, {
-      headers: { "If-None-Match": last.current.etag, Accept: "application/json" },
-      cache: "no-store",
-    });
-    if (response.status === 304) return last.current;
-    if (response.status === 401) {
-      window.location.assign("/login");
-      throw new Error("Signed out");
+    // A refresh asked for on purpose (after an action) replaces a poll that is still waiting.
+    inFlight.current?.abort();
+    const controller = new AbortController();
+    inFlight.current = controller;
+    const wait = failures.current === 0 && !document.hidden ? WAIT_S : 0;
+    try {
+      const response = await fetch(`${key}${key.includes("?") ? "&" : "?"}wait=${wait}`, {
+        headers: { "If-None-Match": last.current.etag, Accept: "application/json" },
+        cache: "no-store",
+        signal: controller.signal,
+      });
+      if (response.status === 401) {
+        window.location.assign("/login");
+        return last.current;
+      }
+      if (response.status !== 304) {
+        if (!response.ok) throw new Error(`Refreshing failed (${response.status}).`);
+        last.current = (await response.json()) as T;
+      }
+      failures.current = 0;
+    } catch {
+      // Superseded or unmounted: not a failure. Anything else: back off to plain polls.
+      if (!controller.signal.aborted) failures.current += 1;
+    } finally {
+      if (inFlight.current === controller) inFlight.current = null;
     }
-    if (!response.ok) throw new Error(`Refreshing failed (${response.status}).`);
-    const next = (await response.json()) as T;
-    last.current = next;
-    return next;
+    // Errors are not thrown: SWR stops its refresh timer while an error is cached.
+    return last.current;
   };
 
   return useSWR<T>(url, fetcher, {
     fallbackData,
-    refreshInterval: () => Math.min(POLL_MS * 2 ** failures.current, MAX_BACKOFF_MS),
+    refreshInterval: () => {
+      if (typeof document !== "undefined" && document.hidden) return HIDDEN_TICK_MS;
+      if (failures.current === 0) return 1;
+      return Math.min(POLL_MS * 2 ** (failures.current - 1), MAX_BACKOFF_MS);
+    },
     refreshWhenHidden: false,
     revalidateOnFocus: true,
     revalidateOnMount: false,
     shouldRetryOnError: false,
-    dedupingInterval: 500,
+    // A finished poll must not be reused for the next one; one still waiting is shared.
+    dedupingInterval: 0,
     keepPreviousData: true,
-    onSuccess: () => {
-      failures.current = 0;
-    },
-    onError: () => {
-      failures.current += 1;
-    },
   });
 }

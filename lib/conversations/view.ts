@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
+import { touchInboxReads } from "./version";
 
 /**
  * What the dashboard renders: the inbox and one thread, shaped for the browser. Both
@@ -146,6 +147,8 @@ export async function markRead(db: Db, scope: Scope, operatorId: string, convers
     create: { workspaceId: scope.workspaceId, operatorId, conversationId, readAt: now },
     update: { readAt: now },
   });
+  // The operator's inbox, waiting in another poll (or another tab), drops the unread mark.
+  await touchInboxReads(db, scope.workspaceId);
 }
 
 export interface InboxEntry {

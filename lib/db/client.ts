@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
+import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../live/hub";
 import { migrate, type SqlRunner } from "./migrate";
 
 export type Db = PrismaClient;
@@ -17,6 +18,8 @@ export interface Database {
   /** The driver under Prisma (the PGlite instance, or the pg pool): the bench times the same write on it directly. */
   pglite?: PGlite;
   pool?: pg.Pool;
+  /** Change notices for long-polls; starts listening on first use. */
+  live(): Promise<LiveHub>;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,25 @@ function pgRunner(client: pg.Pool | pg.PoolClient): SqlRunner {
   };
 }
 
+/** Opens the notice listener on first use and closes it with the database. */
+function lazyLive(open: () => Promise<LiveSource>) {
+  let source: Promise<LiveSource> | null = null;
+  return {
+    live: async () => {
+      source ??= open();
+      source.catch(() => {
+        source = null;
+      });
+      return (await source).hub;
+    },
+    closeLive: async () => {
+      const s = source;
+      source = null;
+      await s?.then((x) => x.close()).catch(() => {});
+    },
+  };
+}
+
 // Any fixed number serves: it only has to be the same in every instance of the app.
 const MIGRATION_LOCK = 7_042_026;
 
@@ -65,12 +87,15 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       client.release();
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const { live, closeLive } = lazyLive(() => listenPostgres(options.url as string));
     return {
       kind: "postgres",
       prisma,
       sql: pgRunner(pool),
       pool,
+      live,
       close: async () => {
+        await closeLive();
         await prisma.$disconnect();
         await pool.end();
       },
@@ -80,12 +105,15 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const sql = pgliteRunner(lite);
   await migrate(sql);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const { live, closeLive } = lazyLive(() => listenPGlite(lite));
   return {
     kind: "pglite",
     prisma,
     sql,
     pglite: lite,
+    live,
     close: async () => {
+      await closeLive();
       await prisma.$disconnect();
       await lite.close();
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { touchConversation } from "../conversations/version";
+import { touchConversation, touchWorkspace } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { releaseQueued } from "../messages/service";
@@ -109,7 +109,11 @@ export async function setAssignmentStatus(
 }
 
 export async function setUpstreamMode(db: Db, scope: Scope, mode: "ok" | "fail" | "hold") {
-  await db.workspace.update({ where: { id: scope.workspaceId }, data: { upstreamMode: mode } });
+  await db.$transaction(async (tx) => {
+    await tx.workspace.update({ where: { id: scope.workspaceId }, data: { upstreamMode: mode } });
+    // Every thread shows the mode (and it is part of their ETag).
+    await touchWorkspace(tx as Tx, scope.workspaceId);
+  });
   const released = mode === "ok" ? await releaseQueued(db, scope.workspaceId) : 0;
   return { mode, released };
 }

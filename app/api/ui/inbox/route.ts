@@ -1,17 +1,35 @@
-import { errorResponse, json, problem } from "@/lib/api/http";
+import { errorResponse, json, parseQuery, problem } from "@/lib/api/http";
 import { currentOperator } from "@/lib/auth/session";
 import { inboxView } from "@/lib/conversations/view";
-import { db } from "@/lib/db/client";
+import { getDatabase } from "@/lib/db/client";
+import { topic } from "@/lib/live/hub";
+import { longPoll, waitQuery } from "@/lib/live/long-poll";
 
-/** The inbox's poll: 304 while nothing it shows has changed. */
+const CACHE = { "Cache-Control": "private, no-cache" };
+
+/**
+ * The inbox's poll: 304 while nothing it shows has changed. With `?wait=N` and an ETag it is
+ * a long-poll: it answers the moment the inbox changes, or 304 after N seconds.
+ */
 export async function GET(request: Request) {
   try {
     const operator = await currentOperator();
     if (!operator) return problem("unauthorized");
-    const view = await inboxView(await db(), operator.scope, operator.id);
-    const headers = { ETag: view.etag, "Cache-Control": "private, no-cache" };
-    if (request.headers.get("if-none-match") === view.etag) return new Response(null, { status: 304, headers });
-    return json(view, 200, headers);
+    const { wait } = parseQuery(waitQuery, request);
+    const database = await getDatabase();
+    const known = request.headers.get("if-none-match");
+    let etag = "";
+    return await longPoll(known && wait > 0 ? await database.live() : null, {
+      topics: [topic.inbox(operator.scope.workspaceId)],
+      waitMs: wait * 1000,
+      signal: request.signal,
+      check: async () => {
+        const view = await inboxView(database.prisma, operator.scope, operator.id);
+        etag = view.etag;
+        return known === etag ? null : json(view, 200, { ...CACHE, ETag: etag });
+      },
+      notModified: () => new Response(null, { status: 304, headers: { ...CACHE, ETag: etag } }),
+    });
   } catch (error) {
     return errorResponse(error);
   }

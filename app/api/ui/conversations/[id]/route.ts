@@ -1,23 +1,40 @@
-import { errorResponse, json, pathId, problem } from "@/lib/api/http";
+import { errorResponse, json, parseQuery, pathId, problem } from "@/lib/api/http";
 import { currentOperator } from "@/lib/auth/session";
 import { markRead, threadEtagOf, threadView } from "@/lib/conversations/view";
-import { db } from "@/lib/db/client";
+import { getDatabase } from "@/lib/db/client";
+import { topic } from "@/lib/live/hub";
+import { longPoll, waitQuery } from "@/lib/live/long-poll";
 
-/** The open thread's poll: 304 while its ETag holds, else the whole view (and it is now read). */
+const CACHE = { "Cache-Control": "private, no-cache" };
+
+/**
+ * The open thread's poll: 304 while its ETag holds, else the whole view (and it is now read).
+ * With `?wait=N` and an ETag it is a long-poll: it answers the moment the thread changes, or
+ * 304 after N seconds.
+ */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
     const operator = await currentOperator();
     if (!operator) return problem("unauthorized");
     const id = pathId((await params).id, "conversation_not_found");
-    const prisma = await db();
-    const headers = { ETag: "", "Cache-Control": "private, no-cache" };
-    const etag = await threadEtagOf(prisma, operator.scope, id);
-    if (request.headers.get("if-none-match") === etag) {
-      return new Response(null, { status: 304, headers: { ...headers, ETag: etag } });
-    }
-    const view = await threadView(prisma, operator.scope, id);
-    await markRead(prisma, operator.scope, operator.id, id);
-    return json(view, 200, { ...headers, ETag: view.etag });
+    const { wait } = parseQuery(waitQuery, request);
+    const database = await getDatabase();
+    const prisma = database.prisma;
+    const known = request.headers.get("if-none-match");
+    let etag = "";
+    return await longPoll(known && wait > 0 ? await database.live() : null, {
+      topics: [topic.thread(id), topic.workspaceThreads(operator.scope.workspaceId)],
+      waitMs: wait * 1000,
+      signal: request.signal,
+      check: async () => {
+        etag = await threadEtagOf(prisma, operator.scope, id);
+        if (known === etag) return null;
+        const view = await threadView(prisma, operator.scope, id);
+        await markRead(prisma, operator.scope, operator.id, id);
+        return json(view, 200, { ...CACHE, ETag: view.etag });
+      },
+      notModified: () => new Response(null, { status: 304, headers: { ...CACHE, ETag: etag } }),
+    });
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,0 +1,143 @@
+import type { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/**
+ * Change notices for the dashboard's long-polls. Every change is announced with NOTIFY in
+ * the transaction that makes it, so PostgreSQL delivers the notice only once the change has
+ * committed (a rolled-back change wakes nobody) and to every app instance sharing the
+ * database. Each instance listens on one dedicated connection and fans the notices out in
+ * process to its waiting polls, which hold no database connection while they wait.
+ */
+export const CHANNEL = "tapdesk_live";
+
+/** Payloads: what changed, and in which workspace. */
+export const notice = {
+  /** A conversation's thread changed (and so may the inbox). */
+  conversation: (workspaceId: string, conversationId: string) => `c ${workspaceId} ${conversationId}`,
+  /** Something every thread of the workspace shows changed (the upstream mode). */
+  workspace: (workspaceId: string) => `w ${workspaceId}`,
+  /** An operator read a conversation: only the inbox's unread marks change. */
+  read: (workspaceId: string) => `r ${workspaceId}`,
+};
+
+/** What a poll waits on. */
+export const topic = {
+  thread: (conversationId: string) => `c:${conversationId}`,
+  workspaceThreads: (workspaceId: string) => `w:${workspaceId}`,
+  inbox: (workspaceId: string) => `i:${workspaceId}`,
+};
+
+function topicsOf(payload: string): string[] {
+  const [kind, workspaceId, conversationId] = payload.split(" ");
+  if (!workspaceId) return [];
+  if (kind === "c" && conversationId) return [topic.thread(conversationId), topic.inbox(workspaceId)];
+  if (kind === "w") return [topic.workspaceThreads(workspaceId), topic.inbox(workspaceId)];
+  if (kind === "r") return [topic.inbox(workspaceId)];
+  return [];
+}
+
+export class LiveHub {
+  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Everyone waiting, for a wake-all when notices may have been missed (a lost connection). */
+  private readonly all = new Set<() => void>();
+
+  /** Calls `wake` on every notice for one of `topics` until the returned function is called. */
+  subscribe(topics: string[], wake: () => void): () => void {
+    this.all.add(wake);
+    for (const t of topics) {
+      const set = this.listeners.get(t) ?? new Set();
+      set.add(wake);
+      this.listeners.set(t, set);
+    }
+    return () => {
+      this.all.delete(wake);
+      for (const t of topics) {
+        const set = this.listeners.get(t);
+        set?.delete(wake);
+        if (set?.size === 0) this.listeners.delete(t);
+      }
+    };
+  }
+
+  /** Polls waiting now (bench and tests). */
+  get waiting(): number {
+    return this.all.size;
+  }
+
+  dispatch(payload: string): void {
+    const woken = new Set<() => void>();
+    for (const t of topicsOf(payload)) for (const wake of this.listeners.get(t) ?? []) woken.add(wake);
+    for (const wake of woken) wake();
+  }
+
+  wakeAll(): void {
+    for (const wake of [...this.all]) wake();
+  }
+}
+
+/** A hub fed by a database's notices, and how to stop listening. */
+export interface LiveSource {
+  hub: LiveHub;
+  close(): Promise<void>;
+}
+
+/** PGlite runs in this process: its own LISTEN delivers committed notices. */
+export async function listenPGlite(lite: PGlite): Promise<LiveSource> {
+  const hub = new LiveHub();
+  const unlisten = await lite.listen(CHANNEL, (payload) => hub.dispatch(payload));
+  return { hub, close: () => unlisten() };
+}
+
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * PostgreSQL: one dedicated client (not a pool connection: a pooled one would be handed to
+ * queries, and LISTEN lives only as long as its session). When it drops, it reconnects with
+ * backoff and then wakes every waiting poll, since notices sent meanwhile were lost.
+ */
+export async function listenPostgres(connectionString: string): Promise<LiveSource> {
+  const hub = new LiveHub();
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryMs = 100;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString, application_name: "tapdesk-live" });
+    c.on("notification", (n) => {
+      if (n.channel === CHANNEL && n.payload) hub.dispatch(n.payload);
+    });
+    c.on("error", (error) => {
+      console.error("Live updates: the LISTEN connection failed:", error.message);
+    });
+    c.on("end", () => {
+      // Only an established connection reconnects here; a failed attempt is retried by its caller.
+      if (client !== c) return;
+      client = null;
+      if (!closed) setTimeout(reconnect, retryMs);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+  };
+  const reconnect = () => {
+    if (closed) return;
+    connect()
+      .then(() => {
+        retryMs = 100;
+        hub.wakeAll();
+      })
+      .catch(() => {
+        retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+        setTimeout(reconnect, retryMs);
+      });
+  };
+
+  await connect();
+  return {
+    hub,
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => {});
+    },
+  };
+}

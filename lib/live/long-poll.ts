@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { LiveHub } from "./hub";
+
+/** Longest wait a poll may ask for: below common proxy and load-balancer idle timeouts. */
+export const MAX_WAIT_S = 25;
+
+/** `?wait=` in whole seconds; absent means answer at once (a plain conditional GET). */
+export const waitQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(0),
+});
+
+export interface Poll {
+  /** The notices that may change the answer (see topic in ./hub). */
+  topics: string[];
+  waitMs: number;
+  /** The client went away: stop waiting. */
+  signal?: AbortSignal;
+  /** The answer when the client's copy is stale, or null while it is current. */
+  check(): Promise<Response | null>;
+  /** The answer when the wait ends with nothing new. */
+  notModified(): Response;
+}
+
+/**
+ * A conditional long-poll: answers as soon as `check` finds something new, else waits for a
+ * notice on one of the topics and checks again, until the wait is over. While it waits it
+ * holds no database connection and does no database work; only a notice makes it look.
+ */
+export async function longPoll(hub: LiveHub | null, poll: Poll): Promise<Response> {
+  if (!hub || poll.waitMs <= 0) return (await poll.check()) ?? poll.notModified();
+  let noticed = false;
+  let wakeUp: (() => void) | null = null;
+  // Subscribed before the first check, so a change committed during it is not missed.
+  const unsubscribe = hub.subscribe(poll.topics, () => {
+    noticed = true;
+    wakeUp?.();
+  });
+  try {
+    const deadline = Date.now() + poll.waitMs;
+    for (;;) {
+      noticed = false;
+      const fresh = await poll.check();
+      if (fresh) return fresh;
+      if (!noticed) await sleepUntilWoken(deadline - Date.now(), poll.signal, (wake) => (wakeUp = wake));
+      wakeUp = null;
+      if (!noticed || poll.signal?.aborted) return poll.notModified();
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+function sleepUntilWoken(ms: number, signal: AbortSignal | undefined, onWake: (wake: () => void) => void) {
+  return new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    onWake(done);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
