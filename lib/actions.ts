@@ -1,7 +1,8 @@
-import type { z } from "zod";
+import { fieldErrors } from "./api/http";
 import { currentOperator, type SignedInOperator } from "./auth/session";
 import { type Db, db } from "./db/client";
 import { AppError } from "./errors";
+import type * as z from "./zod";
 
 /**
  * One wrapper for every dashboard server action: checks the session (and so the
@@ -26,11 +27,13 @@ export function operatorAction<S extends z.ZodType, T>(
     }
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
-      const first = parsed.error.issues[0];
+      const first = fieldErrors(parsed.error)[0];
       return {
         ok: false,
         code: "validation_failed",
-        error: first ? `${first.path.join(".") || "Input"}: ${first.message}` : "That input is not valid.",
+        error: first
+          ? `${first.field === "(body)" ? "Input" : first.field}: ${first.message}`
+          : "That input is not valid.",
         retryable: false,
       };
     }

@@ -1,8 +1,8 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { z } from "zod";
 import { signIn, signOut } from "@/lib/auth/session";
+import * as z from "@/lib/zod";
 
 const credentials = z.object({
   email: z.string().trim().min(1, "Enter your email.").max(320),

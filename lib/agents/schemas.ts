@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { E164 } from "../phone";
+import * as z from "../zod";
 
 const EMAIL = z.email();
 

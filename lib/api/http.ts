@@ -1,9 +1,9 @@
-import type { z } from "zod";
 import { type ApiCaller, authenticateApiKey, bearerToken } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { db } from "../db/client";
 import { AppError, ERRORS, type ErrorCode, type FieldError } from "../errors";
 import { isUuid } from "../ids";
+import type * as z from "../zod";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -60,10 +60,20 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** Field errors from zod issues, each naming its field by dotted path (unknown fields each by name). */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) => {
-    const at = issue.path.map(String);
+  return issueErrors(error.issues, []);
+}
+
+function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: string[]): FieldError[] {
+  return issues.flatMap((issue) => {
+    const at = [...prefix, ...issue.path.map(String)];
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "Unknown field." }));
+    }
+    // A value that matches no variant of a union (a message part that is neither text nor an
+    // attachment): report the variant it came closest to, so the error names the inner field.
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      if (closest.length > 0) return issueErrors(closest, at);
     }
     return [{ field: at.length ? at.join(".") : "(body)", message: issue.message }];
   });

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { agentListSchema, agentSchema, createAgentBody, updateAgentBody } from "../agents/schemas";
 import { apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from "../auth/api-key-schemas";
 import { contactRuleBody, contactRuleListSchema, contactRuleSchema } from "../contact-rules/schemas";
@@ -36,6 +35,7 @@ import {
   updateEndpointBody,
   webhookEventObject,
 } from "../webhooks/schemas";
+import * as z from "../zod";
 import { type Code, EXTRA, MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
 import { problemSchema } from "./schemas";

@@ -1,9 +1,9 @@
-import type { z } from "zod";
 import type { ApiCaller } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { isSingleEmoji } from "../tapbacks/kinds";
 import { type ReactRequest, type ReactResult, react } from "../tapbacks/service";
+import type * as z from "../zod";
 import { fieldErrors, json } from "./http";
 
 /**

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { ERRORS } from "../errors";
+import * as z from "../zod";
 import { EXTRA } from "./http";
 
 /** Every stable `code` a problem response can carry. */

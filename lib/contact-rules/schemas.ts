@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { E164 } from "../phone";
+import * as z from "../zod";
 
 /** A number, or a prefix of one followed by `*` (`+1415555*`; `+44*` blocks a country). */
 const PREFIX = /^\+[1-9]\d{0,13}\*$/;

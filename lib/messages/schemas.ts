@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { compactReactionSchema } from "../tapbacks/schemas";
+import * as z from "../zod";
 
 /** One part of a message, as the API and the sandbox accept it. */
 export const partInput = z.union([

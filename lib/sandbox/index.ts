@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { touchConversation, touchWorkspace } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
@@ -8,6 +7,7 @@ import { e164 } from "../phone";
 import { conversationWhere, type Scope } from "../scope";
 import { KINDS } from "../tapbacks/kinds";
 import { react } from "../tapbacks/service";
+import * as z from "../zod";
 
 /**
  * The human side of the sandbox (SPEC §5): the person's phone and the router. Each

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import { CLASSIC, KINDS } from "./kinds";
 
 /** The dashboard's tapback: the agent adds or removes one of the classic six on a part. */

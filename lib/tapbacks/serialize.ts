@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import type { Reaction } from "../generated/prisma/client";
+import type * as z from "../zod";
 import type { StickerInfo } from "./kinds";
 import type { compactReactionSchema, reactionSchema } from "./schemas";
 

@@ -1,11 +1,11 @@
 "use server";
 
-import { z } from "zod";
 import { operatorAction } from "@/lib/actions";
 import { receiveMessage } from "@/lib/messages/service";
 import { humanReact, humanReactionBody, setAssignmentStatus, setUpstreamMode, upstreamModeBody } from "@/lib/sandbox";
 import { tapbackActionInput } from "@/lib/tapbacks/schemas";
 import { react } from "@/lib/tapbacks/service";
+import * as z from "@/lib/zod";
 
 /** The operator tapbacks as the conversation's agent, through the one tapback service. */
 export const sendTapback = operatorAction(tapbackActionInput, async ({ operator, db }, input) => {

@@ -1,9 +1,9 @@
 "use server";
 
-import { z } from "zod";
 import { operatorAction } from "@/lib/actions";
 import { createAgentBody, updateAgentBody } from "@/lib/agents/schemas";
 import { createAgent, updateAgent } from "@/lib/agents/service";
+import * as z from "@/lib/zod";
 
 // Settings → Agents: the same service and schemas as /api/v1/agents.
 

@@ -1,9 +1,9 @@
 "use server";
 
-import { z } from "zod";
 import { operatorAction } from "@/lib/actions";
 import { createApiKeyBody } from "@/lib/auth/api-key-schemas";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import * as z from "@/lib/zod";
 
 // Settings → API keys: the same service and schemas as /api/v1/api-keys.
 

@@ -1,9 +1,9 @@
 "use server";
 
-import { z } from "zod";
 import { operatorAction } from "@/lib/actions";
 import { contactRuleBody } from "@/lib/contact-rules/schemas";
 import { createContactRule, deleteContactRule } from "@/lib/contact-rules/service";
+import * as z from "@/lib/zod";
 
 // Settings → Contact rules: the same service and schemas as /api/v1/contact-rules.
 

@@ -1,9 +1,9 @@
 "use server";
 
-import { z } from "zod";
 import { operatorAction } from "@/lib/actions";
 import { createEndpoint, deleteEndpoint, redeliver, rotateSecret, updateEndpoint } from "@/lib/webhooks/endpoints";
 import { createEndpointBody, updateEndpointBody } from "@/lib/webhooks/schemas";
+import * as z from "@/lib/zod";
 
 // Settings → Webhooks: the same service as /api/v1/webhook-endpoints.
 

@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { z } from "zod";
 import { ActionButton } from "@/components/settings/action-button";
 import { LocalTime } from "@/components/ui/local-time";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
@@ -10,6 +9,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { getDelivery, listDeliveries, listEndpoints } from "@/lib/webhooks/endpoints";
 import type { DeliveryDetailObject, DeliveryObject, EndpointObject } from "@/lib/webhooks/schemas";
+import * as z from "@/lib/zod";
 import { redeliverAction } from "./actions";
 
 export const metadata = { title: "Webhooks · Tapdesk" };
