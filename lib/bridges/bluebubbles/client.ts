@@ -1,5 +1,5 @@
-import { z } from "zod";
 import type { Classic } from "../../tapbacks/kinds";
+import * as z from "../../zod";
 import {
   type BbEnvelope,
   type BbMessage,

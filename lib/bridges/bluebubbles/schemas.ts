@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod";
 
 /**
  * The shapes BlueBubbles puts on the wire, as its server serializes them. Every object is
