@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 import type { LiveHub } from "./hub";
 
 /** Longest wait a poll may ask for: below common proxy and load-balancer idle timeouts. */
