@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
-import { API_KEY, BASE_URL, OPERATOR, PORT } from "./e2e/settings";
+import { API_KEY, BASE_URL, DIST_DIR, OPERATOR, PORT } from "./e2e/settings";
 
 // Playwright cannot download its browsers on these machines: use Debian's Chromium when it is
 // installed (as root on a closed network, hence the flags), else Playwright's own browser.
@@ -23,6 +23,9 @@ const launchOptions = existsSync(SYSTEM_CHROMIUM)
 // its own project, after every other test has finished, one test at a time (also when
 // repeated with --repeat-each).
 const UPSTREAM_FAULTS = /upstream-faults\.spec\.ts/;
+// Two more production instances on a PostgreSQL database of their own: no state shared with
+// the embedded-database server, so this project runs beside the others.
+const TWO_INSTANCES = /two-instances\.spec\.ts/;
 
 export default defineConfig({
   testDir: "e2e",
@@ -42,7 +45,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
-    { name: "dashboard", testIgnore: UPSTREAM_FAULTS },
+    { name: "dashboard", testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES] },
+    { name: "two-instances", testMatch: TWO_INSTANCES },
     { name: "upstream-faults", testMatch: UPSTREAM_FAULTS, dependencies: ["dashboard"], workers: 1 },
   ],
   webServer: {
@@ -58,7 +62,7 @@ export default defineConfig({
     env: {
       PORT: String(PORT),
       TAPDESK_DATA_DIR: process.env.TAPDESK_E2E_DATA_DIR || "/tmp/tapdesk-e2e-data",
-      TAPDESK_DIST_DIR: ".next-e2e",
+      TAPDESK_DIST_DIR: DIST_DIR,
       TAPDESK_ADMIN_EMAIL: OPERATOR.email,
       TAPDESK_ADMIN_PASSWORD: OPERATOR.password,
       TAPDESK_BOOTSTRAP_API_KEY: API_KEY,

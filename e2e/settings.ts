@@ -5,6 +5,8 @@
  */
 export const PORT = Number(process.env.TAPDESK_E2E_PORT || 3200);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** The production build the web server makes; the two-instance spec serves it too. */
+export const DIST_DIR = ".next-e2e";
 
 export const OPERATOR = {
   email: "operator@e2e.tapdesk.test",

@@ -1,0 +1,180 @@
+import { type APIRequestContext, test as base, expect } from "@playwright/test";
+import { type Receiver, startReceiver } from "../tests/helpers/webhook-receiver";
+import { type Cluster, type Instance, startCluster } from "./instances";
+import { ConversationPage } from "./pages/conversation-page";
+import { LoginPage } from "./pages/login-page";
+import { API_KEY, LIVE, OPERATOR } from "./settings";
+
+// Two production instances of the app (the browser suite's build) on one PostgreSQL database,
+// the way SPEC §7 lets a deployment run several: what one instance does, the other shows,
+// races between them keep the tapback rules, and background work is done once.
+
+interface Pair {
+  cluster: Cluster;
+  a: Instance;
+  b: Instance;
+  apiA: APIRequestContext;
+  apiB: APIRequestContext;
+}
+
+const test = base.extend<object, { pair: Pair }>({
+  pair: [
+    async ({ playwright }, use) => {
+      const cluster = await startCluster(2);
+      const [a, b] = cluster.instances as [Instance, Instance];
+      const api = (instance: Instance) =>
+        playwright.request.newContext({
+          baseURL: instance.baseUrl,
+          extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` },
+        });
+      const [apiA, apiB] = await Promise.all([api(a), api(b)]);
+      await use({ cluster, a, b, apiA, apiB });
+      await Promise.all([apiA.dispose(), apiB.dispose()]);
+      await cluster.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+});
+
+test.describe.configure({ mode: "serial" });
+
+let numbers = 0;
+async function newConversation(api: APIRequestContext) {
+  numbers += 1;
+  const remote = `+1555099${String(numbers).padStart(4, "0")}`;
+  const created = await api.post("/api/v1/sandbox/conversations", { data: { remote_number: remote } });
+  expect(created.status()).toBe(201);
+  const { conversation_id } = await created.json();
+  return { id: conversation_id as string, remote };
+}
+
+async function humanMessage(api: APIRequestContext, conversationId: string, text: string): Promise<string> {
+  const sent = await api.post(`/api/v1/sandbox/conversations/${conversationId}/inbound`, {
+    data: { parts: [{ text }] },
+  });
+  expect(sent.status()).toBe(201);
+  return (await sent.json()).id;
+}
+
+test("a human's tapback made through one instance appears on a thread served by the other", async ({
+  pair,
+  browser,
+}) => {
+  const conversation = await newConversation(pair.apiA);
+  const messageId = await humanMessage(pair.apiA, conversation.id, "Is my order on its way?");
+
+  const context = await browser.newContext({ baseURL: pair.b.baseUrl });
+  const page = await context.newPage();
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(OPERATOR.email, OPERATOR.password);
+  await expect(page).toHaveURL(/\/conversations$/);
+  const thread = new ConversationPage(page);
+
+  // The page's long-poll to instance B is in flight before the change is made on A.
+  const waiting = page.waitForRequest((r) => r.url().includes(`/api/ui/conversations/${conversation.id}?wait=`));
+  await thread.goto(conversation.id);
+  await waiting;
+  // Lets B take the poll in and start waiting (were it slower, the test would only prove less).
+  await page.waitForTimeout(300);
+
+  const reacted = await pair.apiA.post(`/api/v1/sandbox/messages/${messageId}/reactions`, {
+    data: { operation: "add", type: "love" },
+  });
+  expect(reacted.status()).toBe(201);
+  // Well inside the 25 s wait: only the notice from A's transaction can wake B's poll this soon.
+  await expect(thread.badge(`Love by ${conversation.remote}`)).toBeVisible(LIVE);
+
+  // The same through the poll itself: a long-poll waiting on B answers A's change with it.
+  const current = await context.request.get(`${pair.b.baseUrl}/api/ui/conversations/${conversation.id}`);
+  const etag = current.headers().etag ?? "";
+  const poll = context.request.get(`${pair.b.baseUrl}/api/ui/conversations/${conversation.id}?wait=25`, {
+    headers: { "If-None-Match": etag },
+  });
+  await page.waitForTimeout(300);
+  await pair.apiA.post(`/api/v1/sandbox/messages/${messageId}/reactions`, {
+    data: { operation: "add", type: "laugh" },
+  });
+  const answer = await poll;
+  expect(answer.status()).toBe(200);
+  const view = await answer.json();
+  expect(view.messages[0].parts[0].reactions.map((r: { kind: string }) => r.kind)).toEqual(["laugh"]);
+  await context.close();
+});
+
+test("tapbacks racing on one slot through both instances leave one live tapback and a gapless sequence", async ({
+  pair,
+}) => {
+  const conversation = await newConversation(pair.apiA);
+  const messageId = await humanMessage(pair.apiA, conversation.id, "Pick one");
+  const kinds = ["love", "like", "dislike", "laugh", "emphasize", "question"];
+  const sends = Array.from({ length: 24 }, (_, i) =>
+    (i % 2 ? pair.apiB : pair.apiA).post("/api/v1/reactions", {
+      data: { message_id: messageId, reaction: kinds[i % kinds.length] },
+    }),
+  );
+  const statuses = await Promise.all(sends.map(async (s) => (await s).status()));
+  expect(statuses.filter((s) => s !== 200 && s !== 201)).toEqual([]);
+
+  const { rows: live } = await pair.cluster.db.query(
+    `SELECT kind, sequence FROM reaction WHERE message_id = $1 AND direction = 'outbound'`,
+    [messageId],
+  );
+  expect(live).toHaveLength(1);
+  const { rows: changes } = await pair.cluster.db.query(
+    `SELECT c.sequence, c.kind FROM reaction_change c WHERE c.message_id = $1 AND c.direction = 'outbound' ORDER BY c.sequence`,
+    [messageId],
+  );
+  expect(changes.map((c) => c.sequence)).toEqual(changes.map((_, i) => i + 1));
+  expect(live[0]).toEqual({ kind: changes.at(-1).kind, sequence: changes.length });
+  // Through the API of either instance, the same single tapback.
+  for (const api of [pair.apiA, pair.apiB]) {
+    const message = await (await api.get(`/api/v1/messages/${messageId}`)).json();
+    expect(message.reactions.filter((r: { direction: string }) => r.direction === "outbound")).toHaveLength(1);
+  }
+});
+
+test("each webhook event is delivered once, though both instances run a delivery worker", async ({ pair }) => {
+  const receiver: Receiver = await startReceiver();
+  try {
+    const created = await pair.apiA.post("/api/v1/webhook-endpoints", {
+      data: { url: receiver.url, events: ["reaction.added", "reaction.removed"] },
+    });
+    expect(created.status()).toBe(201);
+    const endpoint = await created.json();
+    receiver.secrets = [endpoint.secret];
+
+    const conversation = await newConversation(pair.apiB);
+    const messages = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => humanMessage(n % 2 ? pair.apiA : pair.apiB, conversation.id, `Message ${n}`)),
+    );
+    // Ten changes, made through both instances: an add and a removal on each message.
+    for (const [i, id] of messages.entries()) {
+      const api = i % 2 ? pair.apiA : pair.apiB;
+      const other = i % 2 ? pair.apiB : pair.apiA;
+      await api.post(`/api/v1/sandbox/messages/${id}/reactions`, { data: { operation: "add", type: "like" } });
+      await other.post(`/api/v1/sandbox/messages/${id}/reactions`, { data: { operation: "remove", type: "like" } });
+    }
+
+    const settled = async () =>
+      (
+        await pair.cluster.db.query(
+          `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS done, count(*)::int AS total
+             FROM webhook_delivery WHERE endpoint_id = $1`,
+          [endpoint.id],
+        )
+      ).rows[0];
+    await expect.poll(settled, LIVE).toEqual({ done: 10, total: 10 });
+
+    const ids = receiver.received.map((r) => r.id);
+    expect(ids).toHaveLength(10);
+    expect(new Set(ids).size).toBe(10);
+    expect(receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    expect(receiver.received.map((r) => r.json.type).sort()).toEqual([
+      ...Array(5).fill("reaction.added"),
+      ...Array(5).fill("reaction.removed"),
+    ]);
+  } finally {
+    await receiver.close();
+  }
+});
