@@ -10,7 +10,7 @@ export interface Scope {
 
 /** Who made a change, for the audit trail (SPEC §2 rule 8). */
 export interface Actor {
-  type: "api_key" | "operator" | "human";
+  type: "api_key" | "operator" | "human" | "bridge";
   id: string;
 }
 

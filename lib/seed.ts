@@ -4,7 +4,7 @@ import { hashPassword } from "./auth/password";
 import type { Db } from "./db/client";
 import type { Scope } from "./scope";
 import type { StickerInfo } from "./tapbacks/kinds";
-import { type ReactRequest, react } from "./tapbacks/service";
+import { type ReactionRequest, react } from "./tapbacks/service";
 
 /**
  * The demo workspace of a first start (SPEC §7): an owner, two agents, conversations with
@@ -34,7 +34,7 @@ const sticker = (name: string, size: number): StickerInfo => ({
 
 type Part = { text: string } | { attachment: { url: string; mime_type: string; file_name: string } };
 type Line = { from: "agent" | "human"; parts: Part[]; minutesAgo: number; status?: "delivered" | "failed" };
-type Reaction = { on: number; part?: number; by: "agent" | "human"; request: ReactRequest };
+type Reaction = { on: number; part?: number; by: "agent" | "human"; request: ReactionRequest };
 
 interface DemoConversation {
   agent: 0 | 1;
@@ -44,7 +44,7 @@ interface DemoConversation {
   reactions: Reaction[];
 }
 
-const add = (kind: ReactRequest & { operation: "add" }) => kind;
+const add = (kind: ReactionRequest & { operation: "add" }) => kind;
 
 const DEMO: DemoConversation[] = [
   {

@@ -143,21 +143,21 @@ describe.each(BACKENDS)("tapback service on %s", (backend) => {
     });
     await setAssignmentStatus(t.prisma, scope, assignmentId, "active");
 
-    await setUpstreamMode(t.prisma, scope, "hold");
+    await setUpstreamMode(t.prisma, scope, { mode: "hold" });
     const held = await agentMessage(["held"]);
     expect(held.status).toBe("queued");
     await expect(
       react(t.prisma, { ...base, messageId: held.id, request: { operation: "add", kind: "love" } }),
     ).rejects.toMatchObject({ code: "message_not_reactable" });
-    await setUpstreamMode(t.prisma, scope, "ok");
+    await setUpstreamMode(t.prisma, scope, { mode: "ok" });
     expect((await getMessage(t.prisma, scope, held.id)).status).toBe("delivered");
 
-    await setUpstreamMode(t.prisma, scope, "fail");
+    await setUpstreamMode(t.prisma, scope, { mode: "fail" });
     await expect(react(t.prisma, { ...base, request: { operation: "add", kind: "love" } })).rejects.toMatchObject({
       code: "upstream_delivery_failed",
       status: 502,
     });
-    await setUpstreamMode(t.prisma, scope, "ok");
+    await setUpstreamMode(t.prisma, scope, { mode: "ok" });
     expect((await getMessage(t.prisma, scope, msg.id)).reactions).toEqual([]);
     // add + remove of the custom emoji above; the failed send left no trace.
     expect(await t.prisma.reactionChange.count({ where: { messageId: msg.id } })).toBe(2);

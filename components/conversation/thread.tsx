@@ -4,18 +4,31 @@ import { useOptimistic, useState, useTransition } from "react";
 import { sendTapback } from "@/app/(app)/conversations/[id]/actions";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { ThreadView } from "@/lib/conversations/view";
-import { CLASSIC_LABEL, type Classic } from "@/lib/tapbacks/kinds";
+import { CLASSIC_LABEL, type Classic, type TapbackKind } from "@/lib/tapbacks/kinds";
+import { decide, type ReactionRequest, toggle } from "@/lib/tapbacks/rules";
 import { SandboxPanel } from "../sandbox/sandbox-panel";
 import { useLocalFormat } from "../ui/local-time";
 import { Bubble } from "./bubble";
 
+const BRIDGE_STATUS: Record<string, string> = {
+  ok: "connected",
+  private_api_off: "Private API off",
+  helper_disconnected: "helper disconnected",
+  unreachable: "unreachable",
+};
+
+const classic = (kind: Classic) => ({ kind, customEmoji: null });
+
 interface Change {
   messageId: string;
   partIndex: number;
-  kind: Classic | null;
+  request: ReactionRequest;
 }
 
-/** The agent's tapback on one part as it will be once the send lands. */
+/**
+ * The agent's tapback on one part as it will be once the send lands: the same `decide` the
+ * service applies, on what this page shows as live.
+ */
 function withAgentTapback(view: ThreadView, change: Change): ThreadView {
   return {
     ...view,
@@ -26,25 +39,30 @@ function withAgentTapback(view: ThreadView, change: Change): ThreadView {
             ...m,
             parts: m.parts.map((p) => {
               if (p.index !== change.partIndex) return p;
-              const existing = p.reactions.find((r) => r.direction === "outbound" && r.kind !== "sticker");
-              const others = p.reactions.filter((r) => r !== existing);
-              if (!change.kind) return { ...p, reactions: others };
+              const live = p.reactions.find((r) => r.direction === "outbound" && r.kind !== "sticker");
+              const decision = decide(
+                live ? { kind: live.kind as TapbackKind, customEmoji: live.customEmoji } : null,
+                change.request,
+              );
+              if (decision.action === "noop") return p;
+              const others = p.reactions.filter((r) => r !== live);
+              if (decision.action === "remove") return { ...p, reactions: others };
               const now = new Date().toISOString();
               return {
                 ...p,
                 reactions: [
                   ...others,
                   {
-                    id: existing?.id ?? `optimistic-${change.messageId}-${change.partIndex}`,
+                    id: live?.id ?? `optimistic-${change.messageId}-${change.partIndex}`,
                     partIndex: p.index,
                     direction: "outbound" as const,
-                    kind: change.kind,
-                    customEmoji: null,
+                    kind: decision.next.kind,
+                    customEmoji: decision.next.customEmoji,
                     sticker: null,
                     by: view.agent.name,
-                    createdAt: existing?.createdAt ?? now,
+                    createdAt: live?.createdAt ?? now,
                     updatedAt: now,
-                    sequence: (existing?.sequence ?? 0) + 1,
+                    sequence: (live?.sequence ?? 0) + 1,
                   },
                 ],
               };
@@ -76,7 +94,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
   const send = (messageId: string, partIndex: number, kind: Classic, operation: "add" | "remove") => {
     setFailure(null);
     startTransition(async () => {
-      apply({ messageId, partIndex, kind: operation === "add" ? kind : null });
+      apply({ messageId, partIndex, request: { operation, kind } });
       const result = await sendTapback({ messageId, partIndex, kind, operation });
       if (result.ok) {
         await mutate();
@@ -108,10 +126,16 @@ export function Thread({ initial }: { initial: ThreadView }) {
             {optimistic.assignmentStatus === "disconnected" && (
               <span className="rounded-full bg-amber-100 px-2 py-0.5 font-medium text-amber-900">Disconnected</span>
             )}
-            {optimistic.upstreamMode !== "ok" && (
-              <span className="rounded-full bg-red-100 px-2 py-0.5 font-medium text-red-900">
-                Upstream: {optimistic.upstreamMode}
+            {optimistic.bridge ? (
+              <span className="rounded-full bg-neutral-100 px-2 py-0.5 font-medium text-neutral-800">
+                BlueBubbles: {BRIDGE_STATUS[optimistic.bridge.status] ?? optimistic.bridge.status}
               </span>
+            ) : (
+              optimistic.upstreamMode !== "ok" && (
+                <span className="rounded-full bg-red-100 px-2 py-0.5 font-medium text-red-900">
+                  Upstream: {optimistic.upstreamMode}
+                </span>
+              )
             )}
           </div>
         </header>
@@ -159,7 +183,9 @@ export function Thread({ initial }: { initial: ThreadView }) {
                       message={m}
                       part={p}
                       last={i === m.parts.length - 1}
-                      onPick={(kind, current) => send(m.id, p.index, kind, current === kind ? "remove" : "add")}
+                      onPick={(kind, current) =>
+                        send(m.id, p.index, kind, toggle(current ? classic(current) : null, classic(kind)).operation)
+                      }
                     />
                   ))}
                 </div>
@@ -175,7 +201,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
           })}
         </ol>
       </section>
-      <SandboxPanel view={optimistic} onChanged={() => mutate()} />
+      {!optimistic.bridge && <SandboxPanel view={optimistic} onChanged={() => mutate()} />}
     </div>
   );
 }

@@ -232,6 +232,27 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
           <option value="fail">fail: every delivery fails (502)</option>
           <option value="hold">hold: new messages stay queued</option>
         </select>
+        <label className="block text-xs text-neutral-600" htmlFor="sandbox-latency">
+          Upstream latency
+        </label>
+        <select
+          id="sandbox-latency"
+          className={field}
+          value={String(view.upstreamLatencyMs)}
+          disabled={pending}
+          onChange={(e) => {
+            const latency = Number(e.target.value);
+            run(`Latency ${latency} ms`, () => sandboxSetUpstream({ mode: view.upstreamMode, latency_ms: latency }));
+          }}
+        >
+          {[...new Set([0, 300, 1000, 3000, 10000, view.upstreamLatencyMs])]
+            .sort((a, b) => a - b)
+            .map((ms) => (
+              <option key={ms} value={ms}>
+                {ms === 0 ? "none" : `${ms} ms per delivery`}
+              </option>
+            ))}
+        </select>
       </fieldset>
 
       <p role="status" aria-live="polite" className="min-h-5 text-xs text-neutral-600 dark:text-neutral-400">

@@ -2,7 +2,7 @@ import type { ApiCaller } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { isSingleEmoji } from "../tapbacks/kinds";
-import { type ReactRequest, type ReactResult, react } from "../tapbacks/service";
+import { type ReactionRequest, type ReactResult, react } from "../tapbacks/service";
 import type * as z from "../zod";
 import { fieldErrors, json } from "./http";
 
@@ -52,7 +52,7 @@ export function agentReact(
   db: Db,
   caller: ApiCaller,
   target: { messageId: string; partIndex?: number },
-  request: ReactRequest,
+  request: ReactionRequest,
 ) {
   return react(db, {
     scope: caller,

@@ -51,28 +51,36 @@ export interface ThreadView {
   assignmentId: string;
   assignmentStatus: "active" | "disconnected";
   upstreamMode: "ok" | "fail" | "hold";
+  upstreamLatencyMs: number;
+  /** The agent's BlueBubbles bridge, or null on the sandbox (which then plays the human here). */
+  bridge: { status: string } | null;
   messages: MessageView[];
   earlierCount: number;
 }
 
-function threadEtag(version: number, mode: string): string {
-  return `"t${version}-${mode}"`;
+/** The sandbox's controls are workspace-wide, so they are part of every thread's ETag. */
+function threadEtag(version: number, ws: { upstreamMode: string; upstreamLatencyMs: number }): string {
+  return `"t${version}-${ws.upstreamMode}-${ws.upstreamLatencyMs}"`;
 }
 
 /** The thread's current ETag, from one indexed lookup. */
 export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
   const c = await db.conversation.findFirst({
     where: { id: conversationId, ...conversationWhere(scope) },
-    select: { version: true, workspace: { select: { upstreamMode: true } } },
+    select: { version: true, workspace: { select: { upstreamMode: true, upstreamLatencyMs: true } } },
   });
   if (!c) throw new AppError("conversation_not_found");
-  return threadEtag(c.version, c.workspace.upstreamMode);
+  return threadEtag(c.version, c.workspace);
 }
 
 export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {
   const c = await db.conversation.findFirst({
     where: { id: conversationId, ...conversationWhere(scope) },
-    include: { agent: true, assignment: true, workspace: { select: { upstreamMode: true } } },
+    include: {
+      agent: { include: { bridge: { select: { status: true } } } },
+      assignment: true,
+      workspace: { select: { upstreamMode: true, upstreamLatencyMs: true } },
+    },
   });
   if (!c) throw new AppError("conversation_not_found");
   const [total, rows] = await Promise.all([
@@ -87,7 +95,7 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
   const by = (direction: string) => (direction === "outbound" ? c.agent.name : c.remoteNumber);
   return {
     id: c.id,
-    etag: threadEtag(c.version, c.workspace.upstreamMode),
+    etag: threadEtag(c.version, c.workspace),
     agent: {
       id: c.agent.id,
       name: c.agent.name,
@@ -99,6 +107,8 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
     assignmentId: c.assignmentId,
     assignmentStatus: c.assignment.status,
     upstreamMode: c.workspace.upstreamMode,
+    upstreamLatencyMs: c.workspace.upstreamLatencyMs,
+    bridge: c.agent.bridge ? { status: c.agent.bridge.status } : null,
     earlierCount: Math.max(0, total - rows.length),
     messages: rows.reverse().map((m) => {
       const reactions = [...m.reactions].sort(byAge);

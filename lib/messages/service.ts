@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import type { Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
 import { byAge, compactReaction } from "../tapbacks/serialize";
-import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
+import { UpstreamError, upstreamFor } from "../upstream";
 import type { messagePageSchema, messageSchema, PartInput, partSchema } from "./schemas";
 
 export type PartObject = z.infer<typeof partSchema>;
@@ -68,16 +68,22 @@ function partRows(workspaceId: string, messageId: string, parts: PartInput[]) {
 export async function findConversation(db: Db | Tx, scope: Scope, conversationId: string) {
   const conversation = await db.conversation.findFirst({
     where: { id: conversationId, ...conversationWhere(scope) },
-    include: { agent: true, assignment: true },
+    include: { agent: { include: { bridge: { select: { id: true } } } }, assignment: true },
   });
   if (!conversation) throw new AppError("conversation_not_found");
   return conversation;
 }
 
-async function insertMessage(
+/** One message with its parts, and the conversation's new version, in the caller's transaction. */
+export async function insertMessage(
   tx: Tx,
   conversation: { id: string; workspaceId: string },
-  message: { direction: "inbound" | "outbound"; sender: string; status: Message["status"] },
+  message: {
+    direction: "inbound" | "outbound";
+    sender: string;
+    status: Message["status"];
+    bridgeGuid?: string | null;
+  },
   parts: PartInput[],
   at: Date,
 ) {
@@ -90,43 +96,59 @@ async function insertMessage(
   return id;
 }
 
-/** The agent sends a message (POST /conversations/{id}/messages). */
+/**
+ * The agent sends a message (POST /conversations/{id}/messages, the dashboard's reply). The
+ * upstream delivers it first, outside any transaction; only then is it recorded, so an
+ * upstream refusal (502) leaves nothing behind.
+ */
 export async function sendMessage(
   db: Db,
   scope: Scope,
   conversationId: string,
   parts: PartInput[],
-  upstream: Upstream = configuredUpstream(),
 ): Promise<MessageObject> {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
   if (conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
+  const upstream = await upstreamFor(db, { id: conversation.agentId, bridged: conversation.agent.bridge !== null });
+  let receipt: Awaited<ReturnType<typeof upstream.deliverMessage>>;
   try {
-    const id = await db.$transaction(
-      async (tx) => {
-        const status = await upstream.deliverMessage(tx as Tx, {
-          workspaceId: scope.workspaceId,
-          conversationId,
-          from: conversation.agent.handle,
-          to: conversation.remoteNumber,
-          parts,
-        });
-        return insertMessage(
-          tx as Tx,
-          conversation,
-          { direction: "outbound", sender: conversation.agent.handle, status },
-          parts,
-          new Date(),
-        );
-      },
-      { maxWait: 60_000, timeout: 60_000 },
-    );
-    return getMessage(db, scope, id);
+    receipt = await upstream.deliverMessage({
+      workspaceId: scope.workspaceId,
+      agentId: conversation.agentId,
+      conversationId,
+      from: conversation.agent.handle,
+      to: conversation.remoteNumber,
+      chatGuid: conversation.chatGuid,
+      parts,
+    });
   } catch (error) {
     if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
     throw error;
   }
+  const id = await db.$transaction(async (tx) => {
+    // The bridge echoes the agent's own message back under this guid: it is already here.
+    if (receipt.guid) {
+      await tx.bridgeGuid.createMany({
+        data: [{ agentId: conversation.agentId, guid: receipt.guid, workspaceId: scope.workspaceId }],
+        skipDuplicates: true,
+      });
+    }
+    return insertMessage(
+      tx,
+      conversation,
+      {
+        direction: "outbound",
+        sender: conversation.agent.handle,
+        status: receipt.status,
+        bridgeGuid: receipt.guid ?? null,
+      },
+      parts,
+      new Date(),
+    );
+  });
+  return getMessage(db, scope, id);
 }
 
 /** The human sends a message (the sandbox phone). */

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { touchConversation, touchWorkspace } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
-import { releaseQueued } from "../messages/service";
+import type { PartInput } from "../messages/schemas";
+import { receiveMessage, releaseQueued } from "../messages/service";
 import { e164 } from "../phone";
 import { conversationWhere, type Scope } from "../scope";
 import { KINDS } from "../tapbacks/kinds";
@@ -37,22 +38,52 @@ export const humanReactionBody = z
   })
   .strict();
 
-export const upstreamModeBody = z.object({ mode: z.enum(["ok", "fail", "hold"]) }).strict();
+const latencyMs = z.number().int().min(0).max(60_000).meta({
+  description: "Delay every delivery by this many milliseconds (0–60000), to show that a slow upstream blocks nothing.",
+});
+
+export const upstreamModeBody = z
+  .object({
+    mode: z.enum(["ok", "fail", "hold"]),
+    latency_ms: latencyMs.optional().meta({ description: "Omitted: unchanged." }),
+  })
+  .strict();
 
 export const sandboxConversationSchema = z.object({ conversation_id: z.uuid(), assignment_id: z.uuid() }).strict();
 export const assignmentStatusSchema = z
   .object({ id: z.uuid(), status: z.enum(["active", "disconnected"]), remote_number: z.string() })
   .strict();
-export const upstreamModeSchema = z.object({ mode: z.enum(["ok", "fail", "hold"]) }).strict();
+export const upstreamModeSchema = z.object({ mode: z.enum(["ok", "fail", "hold"]), latency_ms: latencyMs }).strict();
 export const upstreamModeResultSchema = upstreamModeSchema
   .extend({ released: z.number().int().meta({ description: "Held messages sent now that the mode is ok." }) })
   .strict();
+
+/**
+ * The sandbox plays the human only in conversations whose agent is on the sandbox: where a
+ * real bridge carries the agent, a real person answers, and the controls do not exist (404).
+ */
+const onSandbox = { bridge: { is: null } };
+
+async function sandboxConversation(db: Db, scope: Scope, conversationId: string) {
+  const found = await db.conversation.findFirst({
+    where: { id: conversationId, ...conversationWhere(scope), agent: onSandbox },
+    select: { id: true },
+  });
+  if (!found) throw new AppError("conversation_not_found");
+}
+
+/** The human sends a message from the sandbox phone. */
+export async function humanSend(db: Db, scope: Scope, conversationId: string, parts: PartInput[]) {
+  await sandboxConversation(db, scope, conversationId);
+  return receiveMessage(db, scope, conversationId, parts);
+}
 
 export async function createConversation(db: Db, scope: Scope, input: z.infer<typeof createConversationBody>) {
   const agentId = input.agent_id ?? scope.agentId;
   const agent = await db.agent.findFirst({
     where: {
       workspaceId: scope.workspaceId,
+      ...onSandbox,
       ...(agentId ? { id: agentId } : {}),
       ...(scope.agentId ? { id: scope.agentId } : {}),
     },
@@ -77,6 +108,11 @@ export async function createConversation(db: Db, scope: Scope, input: z.infer<ty
 }
 
 export async function humanReact(db: Db, scope: Scope, messageId: string, body: z.infer<typeof humanReactionBody>) {
+  const onBridge = await db.message.findFirst({
+    where: { id: messageId, workspaceId: scope.workspaceId, conversation: { agent: { bridge: { isNot: null } } } },
+    select: { id: true },
+  });
+  if (onBridge) throw new AppError("message_not_found");
   return react(db, {
     scope,
     actor: { type: "human", id: "sandbox" },
@@ -97,7 +133,12 @@ export async function setAssignmentStatus(
   status: "active" | "disconnected",
 ) {
   const assignment = await db.assignment.findFirst({
-    where: { id: assignmentId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
+    where: {
+      id: assignmentId,
+      workspaceId: scope.workspaceId,
+      conversation: conversationWhere(scope),
+      agent: onSandbox,
+    },
     include: { conversation: { select: { id: true } } },
   });
   if (!assignment) throw new AppError("not_found", "No such assignment.");
@@ -108,17 +149,28 @@ export async function setAssignmentStatus(
   });
 }
 
-export async function setUpstreamMode(db: Db, scope: Scope, mode: "ok" | "fail" | "hold") {
-  await db.$transaction(async (tx) => {
-    await tx.workspace.update({ where: { id: scope.workspaceId }, data: { upstreamMode: mode } });
-    // Every thread shows the mode (and it is part of their ETag).
+export async function setUpstreamMode(db: Db, scope: Scope, input: z.infer<typeof upstreamModeBody>) {
+  const ws = await db.$transaction(async (tx) => {
+    const updated = await tx.workspace.update({
+      where: { id: scope.workspaceId },
+      data: {
+        upstreamMode: input.mode,
+        ...(input.latency_ms !== undefined ? { upstreamLatencyMs: input.latency_ms } : {}),
+      },
+      select: { upstreamMode: true, upstreamLatencyMs: true },
+    });
+    // Every thread shows the mode and latency (and they are part of their ETag).
     await touchWorkspace(tx as Tx, scope.workspaceId);
+    return updated;
   });
-  const released = mode === "ok" ? await releaseQueued(db, scope.workspaceId) : 0;
-  return { mode, released };
+  const released = input.mode === "ok" ? await releaseQueued(db, scope.workspaceId) : 0;
+  return { mode: ws.upstreamMode, latency_ms: ws.upstreamLatencyMs, released };
 }
 
 export async function getUpstreamMode(db: Db, scope: Scope) {
-  const ws = await db.workspace.findUniqueOrThrow({ where: { id: scope.workspaceId }, select: { upstreamMode: true } });
-  return ws.upstreamMode;
+  const ws = await db.workspace.findUniqueOrThrow({
+    where: { id: scope.workspaceId },
+    select: { upstreamMode: true, upstreamLatencyMs: true },
+  });
+  return { mode: ws.upstreamMode, latency_ms: ws.upstreamLatencyMs };
 }

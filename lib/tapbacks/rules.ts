@@ -1,19 +1,42 @@
-import type { TapbackKind } from "./kinds";
+import type { EventType } from "../webhooks/event-types";
+import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
 
 /**
- * The rules of SPEC §2 as pure functions: given what is live in one tapback slot
- * (message, part, sender) and what is asked, decide what happens. The service applies
- * the decision atomically; nothing here touches a database.
+ * Apple's tapback rules, all of them, as pure functions. Nothing here touches a database or
+ * the network: the service (service.ts) applies what these decide, the API and the dashboard
+ * validate with them, and the dashboard's optimistic update calls `decide` too.
+ *
+ * The rules:
+ * 1. One live tapback per sender per message part: classic and custom reactions share that
+ *    slot, and a new one replaces the previous one in place (same id, same created_at).
+ * 2. Sending the tapback that is already live is a no-op: no event, no upstream call.
+ * 3. Removing takes the slot's live tapback away; removing when nothing is live is a no-op.
+ *    A later tapback on the slot is a new reaction, and the slot's sequence continues.
+ * 4. Stickers are not tapbacks: each has a lane of its own, never replacing or replaced.
+ * 5. Any message can be a target, the human's or the agent's own.
+ * 6. The agent sends the classic six everywhere; custom emoji only when its agent has
+ *    custom_emoji_sends on and its upstream can deliver them; stickers never. The human may
+ *    send anything.
+ * 7. Every change of a slot takes the slot's next sequence number (1, 2, 3 …).
  */
+
+/** One request vocabulary for every caller: the API, the dashboard, the sandbox, the bridge. */
+export type ReactionRequest =
+  | { operation: "add"; kind: Kind; customEmoji?: string | null; sticker?: StickerInfo | null }
+  /**
+   * Without `kind`: whatever is live. With `kind` (the operation form's `type`): only when the
+   * live tapback is that one; `custom` without an emoji matches any custom emoji.
+   * With `reactionId` (DELETE /reactions/{id}): only when that reaction is the live one.
+   */
+  | { operation: "remove"; kind?: Kind; customEmoji?: string | null; reactionId?: string };
+
 export interface Tapback {
   kind: TapbackKind;
   customEmoji: string | null;
 }
 
-export type Request =
-  | { operation: "add"; tapback: Tapback }
-  /** `match`: remove only when the live tapback is this one (the operation form's `type`). */
-  | { operation: "remove"; match?: Tapback | { kind: TapbackKind; customEmoji?: null } };
+/** What is live in a tapback slot; `id` when the caller knows it (removal by id). */
+export type LiveTapback = Tapback & { id?: string };
 
 export type Decision =
   | { action: "add"; next: Tapback }
@@ -21,35 +44,133 @@ export type Decision =
   | { action: "remove"; previous: Tapback }
   | { action: "noop" };
 
+export type Side = "agent" | "human";
+export type Outcome = "added" | "replaced" | "removed" | "noop";
+
+/** Stickers get a lane each (rule 4); everything else shares the sender's tapback lane. */
+export const TAPBACK_LANE = "tapback";
+export function isStickerRequest(request: ReactionRequest): boolean {
+  return request.kind === "sticker";
+}
+export function stickerLane(reactionId: string): string {
+  return `sticker:${reactionId}`;
+}
+
 export function sameTapback(a: Tapback, b: Tapback): boolean {
   return a.kind === b.kind && (a.kind !== "custom" || a.customEmoji === b.customEmoji);
 }
 
-function matches(live: Tapback, match: { kind: TapbackKind; customEmoji?: string | null }): boolean {
-  if (live.kind !== match.kind) return false;
-  // A remove of "custom" without an emoji takes whichever custom emoji is live.
-  return live.kind !== "custom" || !match.customEmoji || match.customEmoji === live.customEmoji;
+function normalize(kind: TapbackKind, customEmoji: string | null | undefined): Tapback {
+  return { kind, customEmoji: kind === "custom" ? (customEmoji ?? null) : null };
 }
 
-export function decide(live: Tapback | null, request: Request): Decision {
+function matches(live: LiveTapback, request: Extract<ReactionRequest, { operation: "remove" }>): boolean {
+  if (request.reactionId !== undefined && live.id !== request.reactionId) return false;
+  if (request.kind === undefined) return true;
+  if (live.kind !== request.kind) return false;
+  return live.kind !== "custom" || !request.customEmoji || request.customEmoji === live.customEmoji;
+}
+
+/** Rules 1–3 on one tapback slot. Sticker requests never reach this (see `isStickerRequest`). */
+export function decide(live: LiveTapback | null, request: ReactionRequest): Decision {
+  if (request.kind === "sticker") throw new Error("stickers have lanes of their own; use decideSticker");
   if (request.operation === "add") {
-    const next = normalize(request.tapback);
+    const next = normalize(request.kind, request.customEmoji);
     if (!live) return { action: "add", next };
-    if (sameTapback(live, next)) return { action: "noop" };
-    return { action: "replace", previous: live, next };
+    const current = normalize(live.kind, live.customEmoji);
+    if (sameTapback(current, next)) return { action: "noop" };
+    return { action: "replace", previous: current, next };
   }
-  if (!live) return { action: "noop" };
-  if (request.match && !matches(live, request.match)) return { action: "noop" };
-  return { action: "remove", previous: live };
+  if (!live || !matches(live, request)) return { action: "noop" };
+  return { action: "remove", previous: normalize(live.kind, live.customEmoji) };
 }
 
-/** The dashboard's toggle: picking the live tapback removes it, any other replaces it. */
-export function toggle(live: Tapback | null, picked: Tapback): Request {
+export type StickerDecision = { action: "add" } | { action: "remove"; id: string } | { action: "noop" };
+
+/**
+ * Rule 4: a sticker is always added beside the others; a removal takes the one named by
+ * `reactionId`, else the sender's newest on that part. `stickers` are the sender's live
+ * stickers on the part, newest first.
+ */
+export function decideSticker(stickers: readonly { id: string }[], request: ReactionRequest): StickerDecision {
+  if (request.operation === "add") return { action: "add" };
+  const taken = request.reactionId ? stickers.find((s) => s.id === request.reactionId) : stickers[0];
+  return taken ? { action: "remove", id: taken.id } : { action: "noop" };
+}
+
+/** The dashboard's picker: picking the live tapback removes it, any other replaces it. */
+export function toggle(live: Tapback | null, picked: Tapback): ReactionRequest {
   return live && sameTapback(live, picked)
-    ? { operation: "remove", match: picked }
-    : { operation: "add", tapback: picked };
+    ? { operation: "remove", kind: picked.kind, customEmoji: picked.customEmoji }
+    : { operation: "add", kind: picked.kind, customEmoji: picked.customEmoji };
 }
 
-function normalize(t: Tapback): Tapback {
-  return { kind: t.kind, customEmoji: t.kind === "custom" ? t.customEmoji : null };
+/** What a request must carry before anything is looked up; `null` when it is well formed. */
+export function requestProblem(
+  side: Side,
+  request: ReactionRequest,
+): { code: "invalid_reaction" | "validation_failed"; sentence: string; field?: string } | null {
+  if (request.operation !== "add") return null;
+  if (request.kind === "custom" && !isSingleEmoji(request.customEmoji)) {
+    return { code: "invalid_reaction", sentence: "custom_emoji must be exactly one emoji." };
+  }
+  // The agent's sticker is refused later, as not sendable, in the error table's order.
+  if (side === "human" && request.kind === "sticker" && !request.sticker) {
+    return { code: "validation_failed", sentence: "A sticker reaction needs its sticker.", field: "sticker" };
+  }
+  return null;
+}
+
+/** What an upstream can deliver beyond the classic six. */
+export interface UpstreamCapabilities {
+  name: string;
+  customEmoji: boolean;
+}
+
+/**
+ * Rule 6: why the agent may not send this kind, as a sentence; `null` when it may.
+ * Only additions are checked: taking one's own tapback away is always possible.
+ */
+export function agentSendRefusal(
+  request: ReactionRequest,
+  agent: { customEmojiSends: boolean },
+  upstream: UpstreamCapabilities,
+): string | null {
+  if (request.operation !== "add") return null;
+  if (request.kind === "sticker") return "Stickers cannot be sent; only people place stickers.";
+  if (request.kind !== "custom") return null;
+  if (!upstream.customEmoji) {
+    return `This agent's ${upstream.name} bridge cannot send custom emoji tapbacks; send one of the classic six.`;
+  }
+  if (!agent.customEmojiSends) {
+    return "This agent does not send custom emoji (custom_emoji_sends is off); send one of the classic six.";
+  }
+  return null;
+}
+
+/**
+ * Which webhook events a change fires: the agent hears of the human's additions and
+ * replacements on the agent's own messages; every addition or replacement is
+ * `reaction.added`, every removal `reaction.removed`; no-ops fire nothing.
+ */
+export function eventTypesFor(outcome: Outcome, side: Side, targetDirection: "inbound" | "outbound"): EventType[] {
+  if (outcome === "noop") return [];
+  if (outcome === "removed") return ["reaction.removed"];
+  return side === "human" && targetDirection === "outbound"
+    ? ["imessage.reaction_received", "reaction.added"]
+    : ["reaction.added"];
+}
+
+/** The outcome a decision has once applied. */
+export function outcomeOf(decision: Decision | StickerDecision): Outcome {
+  switch (decision.action) {
+    case "add":
+      return "added";
+    case "replace":
+      return "replaced";
+    case "remove":
+      return "removed";
+    default:
+      return "noop";
+  }
 }

@@ -6,26 +6,41 @@ import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import { type Actor, conversationWhere, type Scope } from "../scope";
-import { upstream as configuredUpstream, type Upstream, UpstreamError } from "../upstream";
+import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { writeReactionEvents } from "../webhooks/events";
-import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
-import { type Decision, decide, type Request, type Tapback } from "./rules";
+import type { Kind, TapbackKind } from "./kinds";
+import {
+  agentSendRefusal,
+  type Decision,
+  decide,
+  decideSticker,
+  isStickerRequest,
+  type Outcome,
+  outcomeOf,
+  type ReactionRequest,
+  requestProblem,
+  type Side,
+  stickerLane,
+  TAPBACK_LANE,
+  type Tapback,
+} from "./rules";
 import { fullReaction, type ReactionObject } from "./serialize";
+import { type Lease, LeaseError, type SlotKey, withSlotLease } from "./slot-lease";
 
 /**
- * The one tapback service (SPEC §2): every send and removal — API, dashboard, sandbox
- * human — goes through `react`. The decision is the pure `decide`; this applies it in one
- * transaction that holds the slot's row lock, so concurrent changes of a slot serialize
- * and its `sequence` stays gapless.
+ * The one tapback service: every send and removal — API, dashboard, sandbox human, bridge —
+ * goes through `react`. The rules decide (rules.ts); this applies the decision:
+ *
+ * 1. look up the target and run the error table's checks (no transaction);
+ * 2. take the slot's lease (slot-lease.ts), read what is live and decide;
+ * 3. deliver to the agent's upstream, holding no transaction and no connection while it waits;
+ * 4. record the change in one short transaction that also ends the lease: the reaction row,
+ *    the slot's next sequence, the audit row, the conversation's version and the webhook events.
+ *
+ * An upstream refusal happens before step 4, so a 502 leaves nothing changed.
  */
 
-/** The agent reacts (API key or operator), or the human does (the sandbox phone). */
-export type Side = "agent" | "human";
-
-export type ReactRequest =
-  | { operation: "add"; kind: Kind; customEmoji?: string | null; sticker?: StickerInfo | null }
-  /** kind given: remove only if the live tapback is that kind (the operation form). */
-  | { operation: "remove"; kind?: Kind; customEmoji?: string | null; reactionId?: string };
+export type { Outcome, ReactionRequest, Side } from "./rules";
 
 export interface ReactInput {
   scope: Scope;
@@ -33,10 +48,13 @@ export interface ReactInput {
   side: Side;
   messageId: string;
   partIndex?: number;
-  request: ReactRequest;
+  request: ReactionRequest;
+  /**
+   * A change that already happened on the agent's bridge (the human's phone, or the Mac
+   * itself): it is not delivered again, and its guid is applied at most once.
+   */
+  observed?: { agentId: string; guid: string };
 }
-
-export type Outcome = "added" | "replaced" | "removed" | "noop";
 
 export interface ReactResult {
   outcome: Outcome;
@@ -45,8 +63,7 @@ export interface ReactResult {
   previous: Tapback | null;
 }
 
-const TAPBACK_LANE = "tapback";
-const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
+const NOOP: ReactResult = { outcome: "noop", reaction: null, previous: null };
 
 async function findTarget(db: Db, scope: Scope, messageId: string) {
   if (!isUuid(messageId)) throw new AppError("message_not_found");
@@ -57,14 +74,24 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
       direction: true,
       status: true,
       conversationId: true,
+      bridgeGuid: true,
       // The part indexes, not `_count`: Prisma computes a relation count by grouping the
       // whole message_part table, which grows with the database.
       parts: { select: { index: true } },
       conversation: {
         select: {
           remoteNumber: true,
+          chatGuid: true,
           assignment: { select: { id: true, status: true } },
-          agent: { select: { handle: true, imessageEnabled: true, customEmojiSends: true } },
+          agent: {
+            select: {
+              id: true,
+              handle: true,
+              imessageEnabled: true,
+              customEmojiSends: true,
+              bridge: { select: { id: true } },
+            },
+          },
         },
       },
     },
@@ -76,17 +103,10 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
 type Target = Awaited<ReturnType<typeof findTarget>>;
 
 /** The checks of the error table that follow the lookup, in the table's order. */
-function checkAgentMayReact(target: Target, request: ReactRequest, contactBlocked: boolean) {
+function checkAgentMayReact(target: Target, request: ReactionRequest, contactBlocked: boolean, upstream: Upstream) {
   const agent = target.conversation.agent;
-  if (request.operation === "add") {
-    if (request.kind === "sticker") throw new AppError("reaction_not_sendable", "Stickers cannot be sent.");
-    if (request.kind === "custom" && !agent.customEmojiSends) {
-      throw new AppError(
-        "reaction_not_sendable",
-        "This agent does not send custom emoji (custom_emoji_sends is off); send one of the classic six.",
-      );
-    }
-  }
+  const refusal = agentSendRefusal(request, agent, upstream.capabilities);
+  if (refusal) throw new AppError("reaction_not_sendable", refusal);
   if (!agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (contactBlocked) throw new AppError("contact_blocked");
   if (target.conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
@@ -98,24 +118,34 @@ function checkAgentMayReact(target: Target, request: ReactRequest, contactBlocke
         : "The message failed to send and cannot take reactions.",
     );
   }
+  if (agent.bridge && !target.bridgeGuid) {
+    throw new AppError(
+      "message_not_reactable",
+      "The bridge does not know this message (it predates the bridge), so it cannot take tapbacks.",
+    );
+  }
 }
 
-export async function react(
-  db: Db,
-  input: ReactInput,
-  upstream: Upstream = configuredUpstream(),
-): Promise<ReactResult> {
+interface Ctx {
+  input: ReactInput;
+  target: Target;
+  sender: string;
+  partIndex: number;
+  /** Null when nothing is delivered: the human's changes, and changes observed on the bridge. */
+  upstream: Upstream | null;
+}
+
+export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   const { request, scope } = input;
   const partIndex = input.partIndex ?? 0;
   if (!Number.isInteger(partIndex) || partIndex < 0) throw new AppError("invalid_part_index");
-  if (request.operation === "add" && request.kind === "custom" && !isSingleEmoji(request.customEmoji)) {
-    throw new AppError("invalid_reaction", "custom_emoji must be exactly one emoji.");
-  }
-  // An agent's sticker is refused after the lookup (reaction_not_sendable, in the table's order).
-  if (input.side === "human" && request.operation === "add" && request.kind === "sticker" && !request.sticker) {
-    throw new AppError("validation_failed", "A sticker reaction needs its sticker.", [
-      { field: "sticker", message: "Required when the reaction is a sticker." },
-    ]);
+  const problem = requestProblem(input.side, request);
+  if (problem) {
+    throw new AppError(
+      problem.code,
+      problem.sentence,
+      problem.field ? [{ field: problem.field, message: "Required when the reaction is a sticker." }] : undefined,
+    );
   }
 
   const target = await findTarget(db, scope, input.messageId);
@@ -126,85 +156,85 @@ export async function react(
       `The message has ${partCount} part${partCount === 1 ? "" : "s"}; part_index must be below that.`,
     );
   }
-  if (input.side === "agent") {
+  const agent = target.conversation.agent;
+  let upstream: Upstream | null = null;
+  if (input.side === "agent" && !input.observed) {
+    upstream = await upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
     const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
-    checkAgentMayReact(target, request, blocked);
+    checkAgentMayReact(target, request, blocked, upstream);
   }
-  const sender = input.side === "agent" ? target.conversation.agent.handle : target.conversation.remoteNumber;
-  const ctx = { input, target, sender, partIndex, upstream };
+  const sender = input.side === "agent" ? agent.handle : target.conversation.remoteNumber;
+  const ctx: Ctx = { input, target, sender, partIndex, upstream };
 
   try {
-    return await db.$transaction(
-      (tx) =>
-        (request.operation === "add" && request.kind === "sticker") ||
-        (request.operation === "remove" && request.kind === "sticker")
-          ? applySticker(tx as Tx, ctx)
-          : applyTapback(tx as Tx, ctx),
-      TX_OPTIONS,
-    );
+    if (isStickerRequest(request)) return await applySticker(db, ctx);
+    return await withSlotLease(db, slotKey(ctx, TAPBACK_LANE), (lease) => applyTapback(db, ctx, lease));
   } catch (error) {
+    if (error instanceof AlreadyApplied) return NOOP;
     if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
+    if (error instanceof LeaseError) {
+      throw new AppError("upstream_delivery_failed", `Not sent: ${error.message}. Try again.`);
+    }
     throw error;
   }
 }
 
-interface Ctx {
-  input: ReactInput;
-  target: Target;
-  sender: string;
-  partIndex: number;
-  upstream: Upstream;
+function slotKey(ctx: Ctx, lane: string): SlotKey {
+  return {
+    workspaceId: ctx.input.scope.workspaceId,
+    messageId: ctx.target.id,
+    partIndex: ctx.partIndex,
+    sender: ctx.sender,
+    lane,
+  };
 }
 
-/** Creates the slot if it is new and takes its row lock for the rest of the transaction. */
+/** An observed bridge change whose guid was applied before: the transaction rolls back as a no-op. */
+class AlreadyApplied extends Error {}
+
+/** Records a bridge guid in the change's transaction; false if it was applied before. */
+async function claimGuid(tx: Tx, ctx: Ctx, guid: string): Promise<boolean> {
+  const inserted = await tx.$executeRaw`
+    INSERT INTO bridge_guid (agent_id, guid, workspace_id)
+    VALUES (${ctx.target.conversation.agent.id}::uuid, ${guid}, ${ctx.input.scope.workspaceId}::uuid)
+    ON CONFLICT DO NOTHING`;
+  return inserted === 1;
+}
+
+/** The slot row (created on its first change), locked for the rest of the transaction. */
 async function lockSlot(tx: Tx, ctx: Ctx, lane: string) {
-  await tx.$executeRaw`
+  const [slot] = await tx.$queryRaw<{ id: string; sequence: number }[]>`
     INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane)
     VALUES (${randomUUID()}::uuid, ${ctx.input.scope.workspaceId}::uuid, ${ctx.target.id}::uuid,
             ${ctx.partIndex}, ${ctx.sender}, ${lane})
-    ON CONFLICT (message_id, part_index, sender, lane) DO NOTHING`;
-  const [slot] = await tx.$queryRaw<{ id: string; sequence: number }[]>`
-    SELECT id::text AS id, sequence FROM reaction_slot
-     WHERE message_id = ${ctx.target.id}::uuid AND part_index = ${ctx.partIndex}
-       AND sender = ${ctx.sender} AND lane = ${lane}
-     FOR UPDATE`;
+    ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE SET sequence = reaction_slot.sequence
+    RETURNING id::text AS id, sequence`;
   if (!slot) throw new Error("reaction slot vanished while locking it");
   return slot;
 }
 
-function toTapback(row: { kind: string; customEmoji: string | null }): Tapback {
-  return { kind: row.kind as TapbackKind, customEmoji: row.customEmoji };
-}
-
-async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
+async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
   const { request } = ctx.input;
-  const slot = await lockSlot(tx, ctx, TAPBACK_LANE);
-  const live = await tx.reaction.findUnique({ where: { slotId: slot.id } });
-  if (request.operation === "remove" && request.reactionId && live && live.id !== request.reactionId) {
-    return { outcome: "noop", reaction: null, previous: null };
-  }
-  const rulesRequest: Request =
-    request.operation === "add"
-      ? {
-          operation: "add",
-          tapback: { kind: request.kind as TapbackKind, customEmoji: request.customEmoji ?? null },
-        }
-      : {
-          operation: "remove",
-          match: request.kind
-            ? { kind: request.kind as TapbackKind, customEmoji: request.customEmoji ?? null }
-            : undefined,
-        };
-  const decision: Decision = decide(live ? toTapback(live) : null, rulesRequest);
+  // Under the lease no one else changes this slot, so what is read here stays true until the
+  // transaction below records the change.
+  const live = await db.reaction.findFirst({
+    where: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, kind: { not: "sticker" } },
+  });
+  const decision: Decision = decide(
+    live ? { id: live.id, kind: live.kind as TapbackKind, customEmoji: live.customEmoji } : null,
+    request,
+  );
   const remote = ctx.target.conversation.remoteNumber;
   if (decision.action === "noop") {
     return { outcome: "noop", reaction: live ? fullReaction(live, remote) : null, previous: null };
   }
 
-  if (ctx.input.side === "agent") {
+  let deliveredGuid: string | undefined;
+  if (ctx.upstream) {
     const t = decision.action === "remove" ? decision.previous : decision.next;
-    await ctx.upstream.deliverReaction(tx, {
+    const receipt = await ctx.upstream.deliverReaction({
       workspaceId: ctx.input.scope.workspaceId,
+      agentId: ctx.target.conversation.agent.id,
       conversationId: ctx.target.conversationId,
       messageId: ctx.target.id,
       partIndex: ctx.partIndex,
@@ -213,38 +243,51 @@ async function applyTapback(tx: Tx, ctx: Ctx): Promise<ReactResult> {
       operation: decision.action === "remove" ? "remove" : "add",
       kind: t.kind,
       customEmoji: t.customEmoji,
+      targetGuid: ctx.target.bridgeGuid,
+      chatGuid: ctx.target.conversation.chatGuid,
     });
+    deliveredGuid = receipt.guid;
   }
 
-  const sequence = slot.sequence + 1;
-  const now = new Date();
-  let row: Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null };
-  let previous: Tapback | null = null;
-  if (decision.action === "add") {
-    row = await tx.reaction.create({
-      data: {
-        ...newReaction(ctx, randomUUID(), slot.id, sequence, now),
-        kind: decision.next.kind,
-        customEmoji: decision.next.customEmoji,
-      },
-    });
-  } else if (decision.action === "replace" && live) {
-    previous = decision.previous;
-    row = await tx.reaction.update({
-      where: { id: live.id },
-      data: { kind: decision.next.kind, customEmoji: decision.next.customEmoji, sequence, updatedAt: now },
-    });
-  } else if (live) {
-    previous = decision.action === "remove" ? decision.previous : null;
-    await tx.reaction.delete({ where: { id: live.id } });
-    row = { ...live, sequence, updatedAt: now };
-  } else {
-    throw new Error(`decision ${decision.action} without a live reaction`);
-  }
-  const outcome: Outcome = decision.action === "add" ? "added" : decision.action === "replace" ? "replaced" : "removed";
-  await record(tx, ctx, slot.id, row, outcome, previous, now);
-  return { outcome, reaction: fullReaction(row, remote), previous };
+  return db.$transaction(async (tx) => {
+    await lease.consume(tx);
+    const observed = ctx.input.observed?.guid;
+    if (observed && !(await claimGuid(tx, ctx, observed))) throw new AlreadyApplied();
+    // The echo of this send comes back from the bridge under this guid: it is already applied.
+    if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
+    const slot = await lockSlot(tx, ctx, TAPBACK_LANE);
+    const sequence = slot.sequence + 1;
+    const now = new Date();
+    let row: RecordedRow;
+    let previous: Tapback | null = null;
+    if (decision.action === "add") {
+      row = await tx.reaction.create({
+        data: {
+          ...newReaction(ctx, randomUUID(), slot.id, sequence, now),
+          kind: decision.next.kind,
+          customEmoji: decision.next.customEmoji,
+        },
+      });
+    } else if (live && decision.action === "replace") {
+      previous = decision.previous;
+      row = await tx.reaction.update({
+        where: { id: live.id },
+        data: { kind: decision.next.kind, customEmoji: decision.next.customEmoji, sequence, updatedAt: now },
+      });
+    } else if (live) {
+      previous = decision.previous;
+      await tx.reaction.delete({ where: { id: live.id } });
+      row = { ...live, sequence, updatedAt: now };
+    } else {
+      throw new Error(`decision ${decision.action} without a live reaction`);
+    }
+    const outcome = outcomeOf(decision) as Exclude<Outcome, "noop">;
+    await record(tx, ctx, slot.id, row, outcome, previous, now);
+    return { outcome, reaction: fullReaction(row, remote), previous };
+  });
 }
+
+type RecordedRow = Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null };
 
 /** Where a new reaction sits and who placed it; the caller adds what it is. */
 function newReaction(ctx: Ctx, id: string, slotId: string, sequence: number, now: Date) {
@@ -264,56 +307,59 @@ function newReaction(ctx: Ctx, id: string, slotId: string, sequence: number, now
   };
 }
 
-/** Stickers never replace and are never replaced: each one has a lane of its own. */
-async function applySticker(tx: Tx, ctx: Ctx): Promise<ReactResult> {
+/**
+ * Stickers never replace and are never replaced: each has a lane of its own, and only the
+ * human places them, so nothing is delivered upstream and one transaction (holding the
+ * sticker's slot row) serializes a removal.
+ */
+async function applySticker(db: Db, ctx: Ctx): Promise<ReactResult> {
   const { request } = ctx.input;
   const remote = ctx.target.conversation.remoteNumber;
-  const now = new Date();
-  if (request.operation === "add") {
-    const id = randomUUID();
-    const slot = await lockSlot(tx, ctx, `sticker:${id}`);
-    const row = await tx.reaction.create({
-      data: {
-        ...newReaction(ctx, id, slot.id, slot.sequence + 1, now),
-        kind: "sticker",
-        sticker: request.sticker as unknown as Prisma.InputJsonValue,
-      },
+  return db.$transaction(async (tx) => {
+    const observed = ctx.input.observed?.guid;
+    if (observed && !(await claimGuid(tx, ctx, observed))) throw new AlreadyApplied();
+    const now = new Date();
+    const stickers = await tx.reaction.findMany({
+      where: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, kind: "sticker" },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true },
     });
-    await record(tx, ctx, slot.id, row, "added", null, now);
-    return { outcome: "added", reaction: fullReaction(row, remote), previous: null };
-  }
-  // Removal takes the given sticker, or the sender's newest on that part.
-  const candidate = await tx.reaction.findFirst({
-    where: {
-      workspaceId: ctx.input.scope.workspaceId,
-      messageId: ctx.target.id,
-      partIndex: ctx.partIndex,
-      sender: ctx.sender,
-      kind: "sticker",
-      ...(request.reactionId ? { id: request.reactionId } : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    const decision = decideSticker(stickers, request);
+    if (decision.action === "noop") return NOOP;
+    if (decision.action === "add" && request.operation === "add") {
+      const id = randomUUID();
+      const slot = await lockSlot(tx, ctx, stickerLane(id));
+      const row = await tx.reaction.create({
+        data: {
+          ...newReaction(ctx, id, slot.id, slot.sequence + 1, now),
+          kind: "sticker",
+          sticker: request.sticker as unknown as Prisma.InputJsonValue,
+        },
+      });
+      await record(tx, ctx, slot.id, row, "added", null, now);
+      return { outcome: "added", reaction: fullReaction(row, remote), previous: null };
+    }
+    if (decision.action !== "remove") return NOOP;
+    const slot = await lockSlot(tx, ctx, stickerLane(decision.id));
+    // A concurrent removal of the same sticker committed first: nothing left to take.
+    const still = await tx.reaction.findUnique({ where: { id: decision.id } });
+    if (!still) return NOOP;
+    await tx.reaction.delete({ where: { id: still.id } });
+    const row = { ...still, sequence: slot.sequence + 1, updatedAt: now };
+    await record(tx, ctx, slot.id, row, "removed", null, now);
+    return { outcome: "removed", reaction: fullReaction(row, remote), previous: null };
   });
-  if (!candidate) return { outcome: "noop", reaction: null, previous: null };
-  const [slot] = await tx.$queryRaw<{ id: string; sequence: number }[]>`
-    SELECT id::text AS id, sequence FROM reaction_slot WHERE id = ${candidate.slotId}::uuid FOR UPDATE`;
-  const still = slot && (await tx.reaction.findUnique({ where: { id: candidate.id } }));
-  if (!slot || !still) return { outcome: "noop", reaction: null, previous: null };
-  await tx.reaction.delete({ where: { id: still.id } });
-  const row = { ...still, sequence: slot.sequence + 1, updatedAt: now };
-  await record(tx, ctx, slot.id, row, "removed", null, now);
-  return { outcome: "removed", reaction: fullReaction(row, remote), previous: null };
 }
 
 /**
  * The audit row, the slot's counter, the conversation's version and the webhook events
- * (the outbox of SPEC §4), all in the transaction of the change.
+ * (the outbox), all in the transaction of the change.
  */
 async function record(
   tx: Tx,
   ctx: Ctx,
   slotId: string,
-  row: Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null },
+  row: RecordedRow,
   outcome: Exclude<Outcome, "noop">,
   previous: Tapback | null,
   now: Date,

@@ -1,14 +1,12 @@
+import type { Db } from "../db/client";
 import { sandboxUpstream } from "./sandbox";
 import type { Upstream } from "./types";
 
-export type { Upstream } from "./types";
+export type { MessageDelivery, ReactionDelivery, Upstream } from "./types";
 export { UpstreamError } from "./types";
 
-/** The configured upstream. Only the sandbox exists so far; real bridges plug in here. */
-export function upstream(): Upstream {
-  return sandboxUpstream;
-}
-
-export function sandboxEnabled(): boolean {
-  return upstream() === sandboxUpstream;
+/** The agent's upstream: its BlueBubbles bridge when it has one, else the sandbox. */
+export async function upstreamFor(db: Db, agent: { id: string; bridged: boolean }): Promise<Upstream> {
+  if (agent.bridged) throw new Error("BlueBubbles bridges are not wired in yet");
+  return sandboxUpstream(db);
 }

@@ -1,30 +1,32 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Db } from "../db/client";
 import { type Upstream, UpstreamError } from "./types";
 
 /**
  * The sandbox: an in-process stand-in for the iMessage network and the human's phone.
- * Its fault mode lives on the workspace row so that every app instance sharing a
- * PostgreSQL database agrees on it. The human side (lib/sandbox) calls the same services
- * the API does.
+ * Its controls (fault mode, latency) live on the workspace row so that every app instance
+ * sharing a PostgreSQL database agrees on them. It waits its latency like a real bridge
+ * waits on the network: outside any transaction, holding no connection.
  */
-export const sandboxUpstream: Upstream = {
-  name: "sandbox",
-  async deliverReaction(tx, delivery) {
-    const ws = await tx.workspace.findUniqueOrThrow({
-      where: { id: delivery.workspaceId },
-      select: { upstreamMode: true },
+export function sandboxUpstream(db: Db): Upstream {
+  async function controls(workspaceId: string) {
+    const ws = await db.workspace.findUniqueOrThrow({
+      where: { id: workspaceId },
+      select: { upstreamMode: true, upstreamLatencyMs: true },
     });
-    if (ws.upstreamMode === "fail") {
-      throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
-    }
-  },
-  async deliverMessage(tx, delivery) {
-    const ws = await tx.workspace.findUniqueOrThrow({
-      where: { id: delivery.workspaceId },
-      select: { upstreamMode: true },
-    });
-    if (ws.upstreamMode === "fail") {
-      throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
-    }
-    return ws.upstreamMode === "hold" ? "queued" : "delivered";
-  },
-};
+    if (ws.upstreamLatencyMs > 0) await sleep(ws.upstreamLatencyMs);
+    if (ws.upstreamMode === "fail") throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
+    return ws;
+  }
+  return {
+    capabilities: { name: "sandbox", customEmoji: true },
+    async deliverReaction(delivery) {
+      await controls(delivery.workspaceId);
+      return {};
+    },
+    async deliverMessage(delivery) {
+      const ws = await controls(delivery.workspaceId);
+      return { status: ws.upstreamMode === "hold" ? "queued" : "delivered" };
+    },
+  };
+}

@@ -1,37 +1,69 @@
-import type { Tx } from "../db/client";
+import type { TapbackKind } from "../tapbacks/kinds";
+import type { UpstreamCapabilities } from "../tapbacks/rules";
 
 /**
- * Delivery to iMessage (SPEC §5). The sandbox is the default; real bridges implement the
- * same interface. Calls run inside the transaction of the change they deliver, so a
- * failure rolls the change back: `tx` is that transaction, for upstreams that keep
- * state in the database (the sandbox keeps its fault mode there).
+ * Delivery to iMessage, chosen per agent: the sandbox (default) or the agent's BlueBubbles
+ * bridge. An upstream call never runs inside a database transaction and never holds a
+ * database connection while it waits (a bridge may take a minute): the services call it
+ * between their reads and the transaction that records what happened.
  */
 export interface ReactionDelivery {
   workspaceId: string;
+  agentId: string;
   conversationId: string;
   messageId: string;
   partIndex: number;
   from: string;
   to: string;
   operation: "add" | "remove";
-  kind: string;
+  kind: TapbackKind;
   customEmoji: string | null;
+  /** What the bridge calls the target message and the chat; null where nothing is known. */
+  targetGuid: string | null;
+  chatGuid: string | null;
+}
+
+export interface PartDelivery {
+  text?: string;
+  attachment?: { url: string; mime_type: string; file_name: string };
 }
 
 export interface MessageDelivery {
   workspaceId: string;
+  agentId: string;
   conversationId: string;
   from: string;
   to: string;
-  parts: unknown[];
+  chatGuid: string | null;
+  parts: PartDelivery[];
+}
+
+/** What the upstream reports back: the bridge's guid of what it sent, when it has one. */
+export interface ReactionReceipt {
+  guid?: string;
+}
+
+export interface MessageReceipt {
+  /** The status the new outbound message starts in. */
+  status: "delivered" | "sent" | "queued";
+  guid?: string;
 }
 
 export interface Upstream {
-  readonly name: string;
-  deliverReaction(tx: Tx, delivery: ReactionDelivery): Promise<void>;
-  /** Resolves with the status the new outbound message starts in. */
-  deliverMessage(tx: Tx, delivery: MessageDelivery): Promise<"delivered" | "queued">;
+  readonly capabilities: UpstreamCapabilities;
+  deliverReaction(delivery: ReactionDelivery): Promise<ReactionReceipt>;
+  deliverMessage(delivery: MessageDelivery): Promise<MessageReceipt>;
 }
 
-/** The upstream refused or timed out: the change is rolled back (SPEC §3, 502). */
-export class UpstreamError extends Error {}
+/**
+ * The upstream refused, failed or timed out: nothing is recorded (502). `unknown` when the
+ * upstream may have acted anyway (a bridge's timeout); reconciliation settles those.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly outcome: "failed" | "unknown" = "failed",
+  ) {
+    super(message);
+  }
+}

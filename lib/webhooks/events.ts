@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/client";
 import type { StickerInfo } from "../tapbacks/kinds";
+import { eventTypesFor } from "../tapbacks/rules";
 import type { ReactionObject } from "../tapbacks/serialize";
 import type { EventType } from "./event-types";
 import { nudgeWebhookWorkers } from "./nudge";
@@ -48,7 +49,7 @@ export interface ReactionChangeFacts {
   at: Date;
 }
 
-/** Which events one change fires, per the table of SPEC §4. */
+/** The events one change fires (which ones: `eventTypesFor`), with their bodies. */
 export function reactionEvents(change: ReactionChangeFacts): { type: EventType; data: unknown }[] {
   const r = change.reaction;
   const data: ReactionEventData = {
@@ -66,14 +67,11 @@ export function reactionEvents(change: ReactionChangeFacts): { type: EventType; 
         : null,
     sequence: r.sequence,
   };
-  if (change.outcome === "removed") return [{ type: "reaction.removed", data }];
-  const events: { type: EventType; data: unknown }[] = [];
-  // The agent hears about the human's reactions to the agent's own messages; never about removals.
-  if (change.side === "human" && change.targetDirection === "outbound") {
-    events.push({ type: "imessage.reaction_received", data: r });
-  }
-  events.push({ type: "reaction.added", data });
-  return events;
+  return eventTypesFor(change.outcome, change.side, change.targetDirection).map((type) => ({
+    type,
+    // imessage.reaction_received carries the full reaction object; the others the change.
+    data: type === "imessage.reaction_received" ? r : data,
+  }));
 }
 
 /** Writes the change's events and their deliveries with `tx`; nothing when no endpoint listens. */

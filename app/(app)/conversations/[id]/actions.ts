@@ -1,8 +1,14 @@
 "use server";
 
 import { operatorAction } from "@/lib/actions";
-import { receiveMessage } from "@/lib/messages/service";
-import { humanReact, humanReactionBody, setAssignmentStatus, setUpstreamMode, upstreamModeBody } from "@/lib/sandbox";
+import {
+  humanReact,
+  humanReactionBody,
+  humanSend,
+  setAssignmentStatus,
+  setUpstreamMode,
+  upstreamModeBody,
+} from "@/lib/sandbox";
 import { tapbackActionInput } from "@/lib/tapbacks/schemas";
 import { react } from "@/lib/tapbacks/service";
 import * as z from "@/lib/zod";
@@ -25,7 +31,7 @@ export const sendTapback = operatorAction(tapbackActionInput, async ({ operator,
 export const sandboxSendInbound = operatorAction(
   z.object({ conversationId: z.uuid(), texts: z.array(z.string().trim().min(1).max(10_000)).min(1).max(20) }),
   async ({ operator, db }, input) => {
-    const message = await receiveMessage(
+    const message = await humanSend(
       db,
       operator.scope,
       input.conversationId,
@@ -49,5 +55,5 @@ export const sandboxSetAssignment = operatorAction(
 );
 
 export const sandboxSetUpstream = operatorAction(upstreamModeBody, async ({ operator, db }, input) =>
-  setUpstreamMode(db, operator.scope, input.mode),
+  setUpstreamMode(db, operator.scope, input),
 );

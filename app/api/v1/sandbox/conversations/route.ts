@@ -1,8 +1,7 @@
-import { json, otherMethods, parseBody, readJson } from "@/lib/api/http";
-import { sandboxApi } from "@/lib/api/sandbox";
+import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
 import { createConversation, createConversationBody } from "@/lib/sandbox";
 
-export const POST = sandboxApi(async ({ db, caller, request }) => {
+export const POST = api(async ({ db, caller, request }) => {
   const body = parseBody(createConversationBody, await readJson(request));
   return json(await createConversation(db, caller, body), 201);
 });

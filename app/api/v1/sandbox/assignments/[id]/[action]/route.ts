@@ -1,11 +1,10 @@
-import { json, otherMethods, pathId } from "@/lib/api/http";
-import { sandboxApi } from "@/lib/api/sandbox";
+import { api, json, otherMethods, pathId } from "@/lib/api/http";
 import { AppError } from "@/lib/errors";
 import { setAssignmentStatus } from "@/lib/sandbox";
 
 const STATUS = { disconnect: "disconnected", reconnect: "active" } as const;
 
-export const POST = sandboxApi<{ id: string; action: string }>(async ({ db, caller }, { id, action }) => {
+export const POST = api<{ id: string; action: string }>(async ({ db, caller }, { id, action }) => {
   if (!(action in STATUS)) throw new AppError("not_found");
   return json(await setAssignmentStatus(db, caller, pathId(id), STATUS[action as keyof typeof STATUS]));
 });

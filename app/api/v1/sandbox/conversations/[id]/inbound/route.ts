@@ -1,11 +1,10 @@
-import { json, otherMethods, parseBody, pathId, readJson } from "@/lib/api/http";
-import { sandboxApi } from "@/lib/api/sandbox";
+import { api, json, otherMethods, parseBody, pathId, readJson } from "@/lib/api/http";
 import { sendMessageBody } from "@/lib/messages/schemas";
-import { receiveMessage } from "@/lib/messages/service";
+import { humanSend } from "@/lib/sandbox";
 
-export const POST = sandboxApi<{ id: string }>(async ({ db, caller, request }, { id }) => {
+export const POST = api<{ id: string }>(async ({ db, caller, request }, { id }) => {
   const body = parseBody(sendMessageBody, await readJson(request));
-  return json(await receiveMessage(db, caller, pathId(id, "conversation_not_found"), body.parts), 201);
+  return json(await humanSend(db, caller, pathId(id, "conversation_not_found"), body.parts), 201);
 });
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,9 +1,8 @@
-import { json, otherMethods, pathId, readJson } from "@/lib/api/http";
+import { api, json, otherMethods, pathId, readJson } from "@/lib/api/http";
 import { parseReactionBody } from "@/lib/api/reactions";
-import { sandboxApi } from "@/lib/api/sandbox";
 import { humanReact, humanReactionBody } from "@/lib/sandbox";
 
-export const POST = sandboxApi<{ id: string }>(async ({ db, caller, request }, { id }) => {
+export const POST = api<{ id: string }>(async ({ db, caller, request }, { id }) => {
   const body = parseReactionBody(humanReactionBody, await readJson(request), "type");
   const result = await humanReact(db, caller, pathId(id, "message_not_found"), body);
   if (body.operation === "remove") return json({ removed: result.outcome === "removed" });
