@@ -1,8 +1,10 @@
+import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
 import { keyRing } from "./secrets/seal";
 import { sealClearSecrets } from "./secrets/sealed-columns";
 import { seedIfEmpty } from "./seed";
 import { startServerWorker } from "./webhooks/worker";
+import { writeInstanceToken } from "./workspaces/instance-token";
 
 /**
  * Server start (instrumentation.ts): open the database, apply migrations, start the webhook
@@ -22,22 +24,23 @@ export async function bootstrap(): Promise<void> {
   // Delivers webhook events, including those a previous run committed but never sent.
   startServerWorker(database.prisma);
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
+  const port = process.env.PORT || "3000";
+  // `npm run workspace` reaches the embedded database through this server (see instance-token.ts).
+  if (database.kind === "pglite") {
+    await writeInstanceToken(database.prisma, dataDir(), `http://127.0.0.1:${port}`);
+  }
   if (!seeded) {
     console.log(`Tapdesk: database ready (${where}); existing data kept.`);
     return;
   }
-  const port = process.env.PORT || "3000";
   console.log(
-    [
-      "",
-      "┌─ Tapdesk first start ───────────────────────────────────────────",
-      `│ Database: ${where}, demo workspace seeded`,
-      `│ Sign in:  http://localhost:${port}/login`,
-      `│   Email:    ${seeded.email}`,
-      `│   Password: ${seeded.password}`,
-      `│ API key (workspace-wide, shown once): ${seeded.apiKey}`,
-      "└─────────────────────────────────────────────────────────────────",
-      "",
-    ].join("\n"),
+    credentialsFrame({
+      title: "Tapdesk first start",
+      about: `Database: ${where}, demo workspace seeded`,
+      signInUrl: `http://localhost:${port}/login`,
+      email: seeded.email,
+      password: seeded.password,
+      apiKey: seeded.apiKey,
+    }),
   );
 }

@@ -78,6 +78,11 @@ export const ERRORS = {
     title: "Contact rule exists",
     sentence: "A contact rule with that pattern already exists.",
   },
+  operator_email_taken: {
+    status: 409,
+    title: "Email taken",
+    sentence: "An operator with that email already exists; each email signs in to one workspace.",
+  },
   // Webhooks (SPEC §4).
   webhook_url_not_allowed: {
     status: 422,

@@ -1,10 +1,9 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { createApiKey } from "./auth/api-keys";
-import { hashPassword } from "./auth/password";
+import { randomUUID } from "node:crypto";
 import type { Db } from "./db/client";
 import type { Scope } from "./scope";
 import type { StickerInfo } from "./tapbacks/kinds";
 import { type ReactionRequest, react } from "./tapbacks/service";
+import { createWorkspace } from "./workspaces/service";
 
 /**
  * The demo workspace of a first start (SPEC §7): an owner, two agents, conversations with
@@ -130,27 +129,27 @@ const DEMO: DemoConversation[] = [
 /** Seeds the demo workspace when the database has none; returns what to print, or null. */
 export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<SeedResult | null> {
   if ((await db.workspace.count()) > 0) return null;
-  const email = (options.email ?? "admin@tapdesk.local").toLowerCase();
-  const password = options.password ?? randomBytes(9).toString("base64url");
-  const workspaceId = randomUUID();
-  await db.workspace.create({ data: { id: workspaceId, name: "Tapdesk demo" } });
-  const scope: Scope = { workspaceId };
-  await db.operator.create({
-    data: {
-      id: randomUUID(),
-      workspaceId,
-      email,
-      name: "Demo owner",
-      role: "owner",
-      passwordHash: await hashPassword(password),
-    },
+  // Instances starting together on an empty PostgreSQL database all see no workspace; the
+  // one whose claim row goes in seeds, the others serve what it seeds.
+  const claim = await db.instanceSecret.createMany({
+    data: [{ name: "demo_seed", value: new Date().toISOString() }],
+    skipDuplicates: true,
   });
+  if (claim.count === 0) return null;
+  const created = await createWorkspace(db, {
+    name: "Tapdesk demo",
+    owner: (options.email ?? "admin@tapdesk.local").toLowerCase(),
+    password: options.password,
+    apiKey: options.apiKey,
+  });
+  const workspaceId = created.workspace.id;
+  const scope: Scope = { workspaceId };
   const agents = [
     { id: randomUUID(), workspaceId, name: "Ava", handle: "+14155550100", customEmojiSends: true },
     { id: randomUUID(), workspaceId, name: "Rex", handle: "rex@agents.example.com", customEmojiSends: false },
   ];
   await db.agent.createMany({ data: agents });
-  const key = await createApiKey(db, scope, { name: "Bootstrap key", key: options.apiKey });
+  const keyId = (await db.apiKey.findFirstOrThrow({ where: { workspaceId }, select: { id: true } })).id;
 
   const now = Date.now();
   for (const demo of DEMO) {
@@ -208,7 +207,7 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
     for (const r of demo.reactions) {
       await react(db, {
         scope,
-        actor: r.by === "agent" ? { type: "api_key", id: key.id } : { type: "human", id: "seed" },
+        actor: r.by === "agent" ? { type: "api_key", id: keyId } : { type: "human", id: "seed" },
         side: r.by,
         messageId: messageIds[r.on]!,
         partIndex: r.part ?? 0,
@@ -221,5 +220,5 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
     // Reactions just now bumped the activity time; the demo keeps its story's order.
     await db.conversation.update({ where: { id: conversationId }, data: { lastActivityAt: lastAt } });
   }
-  return { email, password, apiKey: key.key, workspaceId };
+  return { email: created.owner.email, password: created.owner.password, apiKey: created.api_key, workspaceId };
 }
