@@ -80,15 +80,14 @@ export async function humanSend(db: Db, scope: Scope, conversationId: string, pa
 
 export async function createConversation(db: Db, scope: Scope, input: z.infer<typeof createConversationBody>) {
   const agentId = input.agent_id ?? scope.agentId;
-  const agent = await db.agent.findFirst({
-    where: {
-      workspaceId: scope.workspaceId,
-      ...onSandbox,
-      ...(agentId ? { id: agentId } : {}),
-      ...(scope.agentId ? { id: scope.agentId } : {}),
-    },
-    orderBy: { createdAt: "asc" },
-  });
+  // An agent key opens conversations for its own agent only: any other agent does not exist for it.
+  const visible = !scope.agentId || agentId === scope.agentId;
+  const agent = visible
+    ? await db.agent.findFirst({
+        where: { workspaceId: scope.workspaceId, ...onSandbox, ...(agentId ? { id: agentId } : {}) },
+        orderBy: { createdAt: "asc" },
+      })
+    : null;
   if (!agent) throw new AppError("not_found", "No such agent in this workspace.");
   return db.$transaction(async (tx) => {
     const assignment = await tx.assignment.create({

@@ -1,0 +1,321 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApiDocument } from "@/lib/api/openapi";
+import { startWebhookWorker } from "@/lib/webhooks/worker";
+import type { ApiResponse } from "./helpers/api";
+import { BACKENDS } from "./helpers/db";
+import {
+  resolveRoute,
+  rowCounts,
+  type Tenant,
+  type TwoWorkspaces,
+  twoWorkspaces,
+  workspaceSnapshot,
+} from "./helpers/tenants";
+import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
+
+/**
+ * Workspaces never see into each other, and an agent key never sees past its agent. The
+ * routes come from the OpenAPI document, so a route added later is walked too (and a route
+ * whose ids or body this file cannot build fails here until it is taught them).
+ */
+
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+interface Op {
+  method: string;
+  path: string;
+  errorCodes: string[];
+  hasBody: boolean;
+  bodyRequired: boolean;
+}
+
+function operations(): Op[] {
+  const doc = openApiDocument() as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => {
+      const op = item[m] as { "x-error-codes"?: string[]; requestBody?: { required?: boolean } };
+      return {
+        method: m.toUpperCase(),
+        path,
+        errorCodes: op["x-error-codes"] ?? [],
+        hasBody: !!op.requestBody,
+        bodyRequired: !!op.requestBody?.required,
+      };
+    }),
+  );
+}
+
+/** The ids of one side's resources, by the path segment that names them. */
+type Ids = Record<
+  | "conversations"
+  | "messages"
+  | "reactions"
+  | "agents"
+  | "api-keys"
+  | "contact-rules"
+  | "webhook-endpoints"
+  | "deliveries"
+  | "assignments",
+  string
+>;
+
+const nowhere = (): Ids => ({
+  conversations: randomUUID(),
+  messages: randomUUID(),
+  reactions: randomUUID(),
+  agents: randomUUID(),
+  "api-keys": randomUUID(),
+  "contact-rules": randomUUID(),
+  "webhook-endpoints": randomUUID(),
+  deliveries: randomUUID(),
+  assignments: randomUUID(),
+});
+
+const ofTenant = (t: Tenant): Ids => ({
+  conversations: t.conversation.id,
+  messages: t.outbound,
+  reactions: t.agentReaction,
+  agents: t.ava,
+  // The workspace-wide key: revoking it would lock the owner out.
+  "api-keys": t.ownerKeyId,
+  "contact-rules": t.rule,
+  "webhook-endpoints": t.endpoint,
+  deliveries: t.delivery,
+  assignments: t.conversation.assignment,
+});
+
+/** Rex's side of workspace A, for Ava's agent key. */
+const rexOf = (t: Tenant): Ids => ({
+  ...ofTenant(t),
+  conversations: t.rexConversation.id,
+  messages: t.rexMessage,
+  reactions: t.rexReaction,
+  agents: t.rex,
+  assignments: t.rexConversation.assignment,
+});
+
+/** Request bodies: valid, so that a refusal comes from the lookup and not from validation. */
+const BODIES: Record<string, (ids: Ids) => unknown> = {
+  "POST /reactions": (ids) => ({ message_id: ids.messages, reaction: "love" }),
+  "POST /messages/{id}/reactions": () => ({ operation: "add", type: "love" }),
+  "POST /conversations/{id}/messages": () => ({ parts: [{ text: "not yours" }] }),
+  "PATCH /agents/{id}": () => ({ name: "Taken over", custom_emoji_sends: false }),
+  "PATCH /webhook-endpoints/{id}": () => ({ enabled: false }),
+  "POST /webhook-endpoints/{id}/rotate-secret": () => ({ overlap_seconds: 0 }),
+  "POST /sandbox/conversations/{id}/inbound": () => ({ parts: [{ text: "not yours" }] }),
+  "POST /sandbox/messages/{id}/reactions": () => ({ operation: "add", type: "dislike" }),
+  "POST /api-keys": (ids) => ({ name: "borrowed", agent_id: ids.agents }),
+  "POST /sandbox/conversations": (ids) => ({ remote_number: "+15550009999", agent_id: ids.agents }),
+  "POST /agents": () => ({ name: "Intruder", handle: "+15550008888" }),
+  "POST /contact-rules": () => ({ pattern: "+1888*" }),
+  "POST /webhook-endpoints": () => ({ url: "http://127.0.0.1:9/intruder", events: ["reaction.added"] }),
+  "PUT /sandbox/upstream": () => ({ mode: "fail" }),
+};
+/** Operations without path ids whose body names another resource. */
+const BODY_IDS = new Set(["POST /reactions", "POST /api-keys", "POST /sandbox/conversations"]);
+
+function pathValues(op: Op, ids: Ids): Record<string, string> {
+  const values: Record<string, string> = {};
+  const parts = op.path.split("/").filter(Boolean);
+  parts.forEach((part, i) => {
+    const name = part.match(/^\{(\w+)\}$/)?.[1];
+    if (!name) return;
+    const kind = (name === "deliveryId" ? "deliveries" : parts[i - 1]) as keyof Ids;
+    if (!(kind in ids)) throw new Error(`${op.method} ${op.path}: no id of kind "${kind}"; teach this test its ids`);
+    values[name] = ids[kind];
+  });
+  return values;
+}
+
+const key = (op: Op) => `${op.method} ${op.path}`;
+const namesIds = (op: Op) => op.path.includes("{") || BODY_IDS.has(key(op));
+
+describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) => {
+  let w: TwoWorkspaces;
+  let receivers: [Receiver, Receiver];
+  const ops = operations();
+
+  beforeAll(async () => {
+    receivers = [await startReceiver("/a"), await startReceiver("/b")];
+    w = await twoWorkspaces(backend, [receivers[0].url, receivers[1].url]);
+    receivers[0].secrets = [w.a.endpointSecret];
+    receivers[1].secrets = [w.b.endpointSecret];
+  });
+  afterAll(async () => {
+    await Promise.all(receivers?.map((r) => r.close()) ?? []);
+    await w?.t.dispose();
+  });
+
+  async function request(op: Op, ids: Ids, bearer: string): Promise<ApiResponse> {
+    const route = resolveRoute(w.routes, op.path, pathValues(op, ids));
+    const handler = route.module[op.method];
+    if (typeof handler !== "function") throw new Error(`${key(op)}: the route file has no ${op.method}`);
+    const build = BODIES[key(op)];
+    if (op.bodyRequired && !build) throw new Error(`${key(op)}: teach this test a valid body`);
+    return w.a.call(handler, op.method, route.url, { key: bearer, params: route.params, body: build?.(ids) });
+  }
+
+  /** Every documented operation that names a victim's id answers as for an id that never existed, and changes nothing. */
+  async function walk(caller: string, victim: Ids, victimWorkspace: string) {
+    const checked: string[] = [];
+    for (const op of ops.filter(namesIds)) {
+      const snapshot = await workspaceSnapshot(w.t, victimWorkspace);
+      const counts = await rowCounts(w.t);
+      const theirs = await request(op, victim, caller);
+      const none = await request(op, nowhere(), caller);
+      expect({ status: theirs.status, body: theirs.json }, key(op)).toEqual({ status: none.status, body: none.json });
+      expect(theirs.status, key(op)).toBeGreaterThanOrEqual(400);
+      expect(await rowCounts(w.t), `${key(op)} wrote rows`).toEqual(counts);
+      expect(await workspaceSnapshot(w.t, victimWorkspace), `${key(op)} changed the victim's rows`).toEqual(snapshot);
+      checked.push(key(op));
+    }
+    return checked;
+  }
+
+  it("B's workspace key on every route with A's ids answers like a nonexistent id and changes nothing", async () => {
+    const checked = await walk(w.b.key, ofTenant(w.a), w.a.id);
+    // The walk really covered the id-taking routes (the document lists more than a handful).
+    expect(checked.length).toBeGreaterThan(20);
+    // A is untouched and still works with its own key.
+    const route = resolveRoute(w.routes, "/messages/{id}", { id: w.a.outbound });
+    const own = await w.a.call(route.module.GET, "GET", route.url, { params: route.params });
+    expect(own.status).toBe(200);
+    expect(own.json.reactions.map((r: { reaction: string }) => r.reaction)).toEqual(["like", "love"]);
+  });
+
+  it("B's agent key on every route with A's ids answers like a nonexistent id and changes nothing", async () => {
+    await walk(w.b.avaKey, ofTenant(w.a), w.a.id);
+  });
+
+  it("A's agent key on every route with Rex's ids answers like a nonexistent id and changes nothing", async () => {
+    await walk(w.a.avaKey, rexOf(w.a), w.a.id);
+  });
+
+  it("lists and reads with B's keys show none of A's conversations, messages, agents, keys or endpoints", async () => {
+    const aIds = Object.values(ofTenant(w.a)).concat([w.a.inbound, w.a.humanReaction, w.a.rex, w.a.avaKeyId]);
+    for (const bearer of [w.b.key, w.b.avaKey]) {
+      for (const op of ops.filter((o) => o.method === "GET" && !namesIds(o))) {
+        const res = await request(op, nowhere(), bearer);
+        expect(res.status, key(op)).toBeLessThan(500);
+        for (const id of aIds) expect(res.text, `${key(op)} shows A's ${id}`).not.toContain(id);
+      }
+    }
+    const conversations = resolveRoute(w.routes, "/conversations", {});
+    const res = await w.b.call(conversations.module.GET, "GET", "/conversations", {});
+    expect(res.json.data.map((c: { id: string }) => c.id).sort()).toEqual(
+      [w.b.conversation.id, w.b.rexConversation.id].sort(),
+    );
+  });
+
+  it("an agent key gets 403 on every workspace-wide-only operation of the document, and changes nothing", async () => {
+    const settings = ops.filter((op) => op.errorCodes.includes("workspace_key_required"));
+    expect(settings.map(key)).toEqual(
+      expect.arrayContaining(["DELETE /api-keys/{id}", "POST /api-keys", "GET /agents"]),
+    );
+    const snapshot = await workspaceSnapshot(w.t, w.a.id);
+    for (const op of settings) {
+      // A's own ids: even the workspace-wide key of its own workspace is out of an agent key's reach.
+      const res = await request(op, ofTenant(w.a), w.a.avaKey);
+      expect({ status: res.status, code: res.json?.code }, key(op)).toEqual({
+        status: 403,
+        code: "workspace_key_required",
+      });
+    }
+    expect(await workspaceSnapshot(w.t, w.a.id)).toEqual(snapshot);
+    // And no other operation answers an agent key that way: the document says which ones do.
+    for (const op of ops.filter((o) => !o.errorCodes.includes("workspace_key_required") && o.method === "GET")) {
+      const res = await request(op, ofTenant(w.a), w.a.avaKey);
+      expect(res.json?.code, key(op)).not.toBe("workspace_key_required");
+    }
+  });
+
+  it("each workspace's events reach only its own endpoints", async () => {
+    const worker = startWebhookWorker(w.t.prisma, { allowPrivate: true, pollMs: 20 });
+    try {
+      // More of A: a human message and tapback, an agent tapback replaced and removed.
+      const inbound = resolveRoute(w.routes, "/sandbox/conversations/{id}/inbound", { id: w.a.conversation.id });
+      const msg = await w.a.call(inbound.module.POST, "POST", inbound.url, {
+        params: inbound.params,
+        body: { parts: [{ text: "again" }] },
+      });
+      const human = resolveRoute(w.routes, "/sandbox/messages/{id}/reactions", { id: w.a.outbound });
+      await w.a.call(human.module.POST, "POST", human.url, {
+        params: human.params,
+        body: { operation: "add", type: "laugh" },
+      });
+      const send = resolveRoute(w.routes, "/reactions", {});
+      await w.a.call(send.module.POST, "POST", "/reactions", { body: { message_id: msg.json.id, reaction: "love" } });
+      const byId = resolveRoute(w.routes, "/reactions/{id}", { id: w.a.agentReaction });
+      expect((await w.a.call(byId.module.DELETE, "DELETE", byId.url, { params: byId.params })).status).toBe(204);
+
+      const events = async (workspaceId: string) =>
+        (await w.t.prisma.webhookEvent.findMany({ where: { workspaceId }, select: { id: true } }))
+          .map((e) => e.id)
+          .sort();
+      const [aEvents, bEvents] = [await events(w.a.id), await events(w.b.id)];
+      expect(aEvents.length).toBeGreaterThan(bEvents.length);
+      const delivered = (r: Receiver) => [...new Set(r.received.map((x) => x.id))].sort();
+      await receivers[0].waitFor(() => delivered(receivers[0]).length === aEvents.length);
+      await receivers[1].waitFor(() => delivered(receivers[1]).length === bEvents.length);
+      // Let a stray cross delivery show up before comparing.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(delivered(receivers[0])).toEqual(aEvents);
+      expect(delivered(receivers[1])).toEqual(bEvents);
+      for (const [i, r] of receivers.entries()) {
+        expect(
+          r.received.every((x) => x.verifiedWith.length === 1),
+          `receiver ${i} got a foreign signature`,
+        ).toBe(true);
+      }
+      expect(
+        await w.t.prisma.webhookDelivery.count({ where: { endpointId: w.b.endpoint, workspaceId: { not: w.b.id } } }),
+      ).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("B's contact rules never block A, and B's upstream mode never fails or holds A", async () => {
+    const rules = resolveRoute(w.routes, "/contact-rules", {});
+    const upstream = resolveRoute(w.routes, "/sandbox/upstream", {});
+    const send = resolveRoute(w.routes, "/reactions", {});
+    const post = (t: Tenant) => resolveRoute(w.routes, "/conversations/{id}/messages", { id: t.conversation.id });
+    const message = (t: Tenant, text: string) =>
+      t.call(post(t).module.POST, "POST", post(t).url, { params: post(t).params, body: { parts: [{ text }] } });
+    const react = (t: Tenant, reaction: string) =>
+      t.call(send.module.POST, "POST", "/reactions", { body: { message_id: t.inbound, reaction } });
+
+    // Both conversations have the same number: B blocks it, only B is blocked.
+    const rule = await w.b.call(rules.module.POST, "POST", "/contact-rules", {
+      body: { pattern: w.b.conversation.remote },
+    });
+    expect(rule.status).toBe(201);
+    expect(w.a.conversation.remote).toBe(w.b.conversation.remote);
+    expect((await react(w.b, "like")).json.code).toBe("contact_blocked");
+    expect((await react(w.a, "like")).status).toBe(201);
+    expect((await message(w.a, "still reachable")).status).toBe(201);
+    const byId = resolveRoute(w.routes, "/contact-rules/{id}", { id: rule.json.id });
+    await w.b.call(byId.module.DELETE, "DELETE", byId.url, { params: byId.params });
+
+    const mode = (t: Tenant, m: string) =>
+      t.call(upstream.module.PUT, "PUT", "/sandbox/upstream", { body: { mode: m } });
+    expect((await mode(w.b, "fail")).status).toBe(200);
+    expect((await react(w.b, "love")).json.code).toBe("upstream_delivery_failed");
+    expect((await react(w.a, "love")).status).toBe(201);
+    expect((await message(w.a, "not failed")).json.status).toBe("delivered");
+    expect((await mode(w.b, "hold")).status).toBe(200);
+    const heldB = await message(w.b, "held");
+    expect(heldB.json.status).toBe("queued");
+    expect((await message(w.a, "not held")).json.status).toBe("delivered");
+    // A's "ok" releases none of B's held messages; B's own does.
+    expect((await mode(w.a, "ok")).json).toEqual({ mode: "ok", released: 0 });
+    expect(await w.t.prisma.message.findUniqueOrThrow({ where: { id: heldB.json.id } })).toMatchObject({
+      status: "queued",
+    });
+    expect((await mode(w.a, "ok")).json.released).toBe(0);
+    expect((await w.a.call(upstream.module.GET, "GET", "/sandbox/upstream", {})).json.mode).toBe("ok");
+    expect((await w.b.call(upstream.module.GET, "GET", "/sandbox/upstream", {})).json.mode).toBe("hold");
+    expect((await mode(w.b, "ok")).json).toEqual({ mode: "ok", released: 1 });
+  });
+});
