@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 
 /** `npm run workspace -- create`: the same schema for the command, the server route and the service. */
 export const createWorkspaceBody = z
