@@ -373,20 +373,24 @@ describe("an endpoint that hangs", () => {
         pollMs: 20,
         concurrency: 4,
         perEndpoint: 2,
-        timeoutMs: 3_000,
+        // Longer than this test can take on any machine: a timed-out send would free its slot
+        // for the next hanging delivery, and the cap would look broken on a slow machine.
+        timeoutMs: 120_000,
         schedule: [60_000],
       });
       try {
         await healthy.waitFor((r) => r.length === EVENTS);
-        // Every healthy event went out while the hanging endpoint still held its two slots.
-        expect(hanging.inFlight()).toBe(2);
+        await hanging.waitFor(() => hanging.inFlight() === 2);
+        // Every healthy event went out while the hanging endpoint held its two slots, never more.
         expect(hanging.maxInFlight()).toBe(2);
+        expect(hanging.received).toHaveLength(2);
         expect(healthy.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
       } finally {
+        // Cut the hanging sends first: stop() waits for sends in flight.
+        await hanging.close();
         await worker.stop();
       }
     } finally {
-      await hanging.close();
       await healthy.close();
       await t.dispose();
     }
