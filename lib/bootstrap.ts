@@ -1,3 +1,4 @@
+import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
 import { keyRing } from "./secrets/seal";
@@ -23,6 +24,8 @@ export async function bootstrap(): Promise<void> {
   });
   // Delivers webhook events, including those a previous run committed but never sent.
   startServerWorker(database.prisma);
+  // Applies what the agents' BlueBubbles bridges did while no webhook reached Tapdesk.
+  startBridgeReconciler(database.prisma);
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
   const port = process.env.PORT || "3000";
   // `npm run workspace` reaches the embedded database through this server (see instance-token.ts).

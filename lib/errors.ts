@@ -83,6 +83,17 @@ export const ERRORS = {
     title: "Email taken",
     sentence: "An operator with that email already exists; each email signs in to one workspace.",
   },
+  // BlueBubbles bridges.
+  bridge_unreachable: {
+    status: 422,
+    title: "Bridge unreachable",
+    sentence: "Tapdesk could not reach the BlueBubbles server with that URL and password; nothing was saved.",
+  },
+  bridge_url_not_allowed: {
+    status: 422,
+    title: "Bridge URL not allowed",
+    sentence: "That bridge URL is not allowed: use an address reachable on the public internet.",
+  },
   // Webhooks (SPEC §4).
   webhook_url_not_allowed: {
     status: 422,

@@ -30,15 +30,62 @@ export const createAgentBody = z
   .strict();
 export type CreateAgentBody = z.infer<typeof createAgentBody>;
 
+/** Linking a bridge: the URL and password of the BlueBubbles server; `sandbox` unlinks. */
+export const bridgeInput = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("sandbox") }).strict(),
+    z
+      .object({
+        kind: z.literal("bluebubbles"),
+        url: z.string().trim().min(1).max(2048).meta({
+          description: "The BlueBubbles server's address, as reachable from Tapdesk.",
+          example: "https://mac.example.com",
+        }),
+        password: z
+          .string()
+          .min(1)
+          .max(1024)
+          .meta({ description: "The BlueBubbles server password. Write-only: never returned." }),
+      })
+      .strict(),
+  ])
+  .meta({
+    description:
+      "The agent's upstream. `bluebubbles` links a Mac running BlueBubbles (checked with its server info first; an unreachable server or a wrong password is 422 bridge_unreachable and nothing is saved); `sandbox` unlinks it.",
+  });
+export type BridgeInput = z.infer<typeof bridgeInput>;
+
 /** The handle is the sender of the agent's reactions and messages, so it cannot change. */
 export const updateAgentBody = z
   .object({
     name: name.optional(),
     imessage_enabled: flags.imessage_enabled.optional(),
     custom_emoji_sends: flags.custom_emoji_sends.optional(),
+    bridge: bridgeInput.optional(),
   })
   .strict();
 export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
+
+export const bridgeSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("sandbox") }).strict(),
+    z
+      .object({
+        kind: z.literal("bluebubbles"),
+        url: z.string(),
+        status: z.enum(["ok", "private_api_off", "helper_disconnected", "unreachable"]).meta({
+          description:
+            "What the bridge said last: ok; private_api_off or helper_disconnected (tapbacks cannot be sent until fixed on the Mac); unreachable.",
+        }),
+        inbound_url: z.string().meta({
+          description:
+            "Where the BlueBubbles server posts its webhooks (registered on it when linked). Keep it secret.",
+        }),
+        last_contact_at: z.iso.datetime().nullable(),
+      })
+      .strict(),
+  ])
+  .meta({ description: "The agent's upstream: the sandbox, or a BlueBubbles bridge." });
 
 export const agentSchema = z
   .object({
@@ -47,6 +94,7 @@ export const agentSchema = z
     handle: z.string(),
     imessage_enabled: z.boolean(),
     custom_emoji_sends: z.boolean(),
+    bridge: bridgeSchema,
     created_at: z.iso.datetime(),
   })
   .strict();

@@ -1,18 +1,22 @@
 import { randomUUID } from "node:crypto";
+import { bridgeObject, linkBridge, unlinkBridge } from "../bridges/bluebubbles/bridge";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import type { Agent } from "../generated/prisma/client";
+import type { Agent, BlueBubblesBridge } from "../generated/prisma/client";
 import type { Scope } from "../scope";
 import type { AgentObject, CreateAgentBody, UpdateAgentBody } from "./schemas";
 
-/** The workspace's agents (SPEC §1): a name, one sending identity, and two flags. */
-export function agentObject(row: Agent): AgentObject {
+const withBridge = { bridge: true } as const;
+
+/** The workspace's agents: a name, one sending identity, two flags, and its upstream. */
+export async function agentObject(row: Agent & { bridge: BlueBubblesBridge | null }): Promise<AgentObject> {
   return {
     id: row.id,
     name: row.name,
     handle: row.handle,
     imessage_enabled: row.imessageEnabled,
     custom_emoji_sends: row.customEmojiSends,
+    bridge: await bridgeObject(row.bridge),
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -21,12 +25,13 @@ export async function listAgents(db: Db, scope: Scope): Promise<AgentObject[]> {
   const rows = await db.agent.findMany({
     where: { workspaceId: scope.workspaceId },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    include: withBridge,
   });
-  return rows.map(agentObject);
+  return Promise.all(rows.map(agentObject));
 }
 
 export async function getAgent(db: Db, scope: Scope, id: string): Promise<AgentObject> {
-  const row = await db.agent.findFirst({ where: { id, workspaceId: scope.workspaceId } });
+  const row = await db.agent.findFirst({ where: { id, workspaceId: scope.workspaceId }, include: withBridge });
   if (!row) throw new AppError("agent_not_found");
   return agentObject(row);
 }
@@ -47,19 +52,28 @@ export async function createAgent(db: Db, scope: Scope, input: CreateAgentBody):
     skipDuplicates: true,
   });
   if (!row) throw new AppError("agent_handle_taken", `Another agent of this workspace already uses ${input.handle}.`);
-  return agentObject(row);
+  return agentObject({ ...row, bridge: null });
 }
 
 export async function updateAgent(db: Db, scope: Scope, id: string, input: UpdateAgentBody): Promise<AgentObject> {
+  // The bridge first: linking calls the Mac, and a bridge it cannot reach saves nothing at all.
+  if (input.bridge) {
+    const agent = await db.agent.findFirst({ where: { id, workspaceId: scope.workspaceId }, select: { id: true } });
+    if (!agent) throw new AppError("agent_not_found");
+    if (input.bridge.kind === "bluebubbles") await linkBridge(db, scope.workspaceId, id, input.bridge);
+    else await unlinkBridge(db, scope.workspaceId, id);
+  }
+  const data = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.imessage_enabled !== undefined ? { imessageEnabled: input.imessage_enabled } : {}),
+    ...(input.custom_emoji_sends !== undefined ? { customEmojiSends: input.custom_emoji_sends } : {}),
+  };
+  const where = { id, workspaceId: scope.workspaceId };
   const count = await db.$transaction(async (tx) => {
-    const { count } = await tx.agent.updateMany({
-      where: { id, workspaceId: scope.workspaceId },
-      data: {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.imessage_enabled !== undefined ? { imessageEnabled: input.imessage_enabled } : {}),
-        ...(input.custom_emoji_sends !== undefined ? { customEmojiSends: input.custom_emoji_sends } : {}),
-      },
-    });
+    // Prisma skips an update with nothing to set (count 0): then count the agent instead.
+    const count = Object.keys(data).length
+      ? (await tx.agent.updateMany({ where, data })).count
+      : await tx.agent.count({ where });
     // Open threads show the agent's name and what it may send: their polls must see the change.
     if (count > 0) {
       await tx.conversation.updateMany({

@@ -284,11 +284,22 @@ export const OPERATIONS: Operation[] = [
     path: "/agents/{id}",
     tag: "Agents",
     summary: "Update an agent",
-    description: "Rename it or flip its flags. The handle cannot change.",
+    description:
+      'Rename it, flip its flags, or link its BlueBubbles bridge (`bridge: {kind: "bluebubbles", url, password}`; `{kind: "sandbox"}` unlinks it). Linking calls the bridge\'s server info first and registers Tapdesk\'s webhook on it; an unreachable server or a wrong password is 422 `bridge_unreachable` and nothing is saved. The handle cannot change.',
     workspaceKey: true,
     body: updateAgentBody,
     replies: { 200: { description: "The agent.", schema: agentSchema } },
-    errors: [...SETTINGS_BODY, "agent_not_found"],
+    errors: [...SETTINGS_BODY, "agent_not_found", "bridge_url_not_allowed", "bridge_unreachable"],
+  },
+  {
+    method: "get",
+    path: "/agents/{id}/bridge/attachments/{guid}",
+    tag: "Agents",
+    summary: "A bridge attachment",
+    description:
+      "The image of a sticker, or a file the human sent, fetched from the agent's BlueBubbles bridge. The `url` of such stickers and attachment parts points here; it carries no bridge password. Also answers signed-in operators (the dashboard).",
+    replies: { 200: { description: "The file, with its content type." } },
+    errors: ["unauthorized", "not_found", "upstream_delivery_failed"],
   },
   {
     method: "get",
@@ -498,7 +509,7 @@ export const OPERATIONS: Operation[] = [
     method: "get",
     path: "/sandbox/upstream",
     tag: "Sandbox",
-    summary: "The sandbox upstream's fault mode",
+    summary: "The sandbox upstream's fault mode and latency",
     replies: { 200: { description: "The mode.", schema: upstreamModeSchema } },
     errors: ["unauthorized", "not_found"],
   },
@@ -506,8 +517,9 @@ export const OPERATIONS: Operation[] = [
     method: "put",
     path: "/sandbox/upstream",
     tag: "Sandbox",
-    summary: "Set the sandbox upstream's fault mode",
-    description: "`fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`.",
+    summary: "Set the sandbox upstream's fault mode and latency",
+    description:
+      "`fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
     body: upstreamModeBody,
     replies: {
       200: { description: "The mode, and how many held messages went out.", schema: upstreamModeResultSchema },

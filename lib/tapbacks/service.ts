@@ -193,7 +193,7 @@ function slotKey(ctx: Ctx, lane: string): SlotKey {
 class AlreadyApplied extends Error {}
 
 /** Records a bridge guid in the change's transaction; false if it was applied before. */
-async function claimGuid(tx: Tx, ctx: Ctx, guid: string): Promise<boolean> {
+async function claimGuid(tx: Tx | Db, ctx: Ctx, guid: string): Promise<boolean> {
   const inserted = await tx.$executeRaw`
     INSERT INTO bridge_guid (agent_id, guid, workspace_id)
     VALUES (${ctx.target.conversation.agent.id}::uuid, ${guid}, ${ctx.input.scope.workspaceId}::uuid)
@@ -226,6 +226,9 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   );
   const remote = ctx.target.conversation.remoteNumber;
   if (decision.action === "noop") {
+    // An observed change that changes nothing is still applied: reading it again later (when
+    // the slot may hold something else) must not turn it into a change.
+    if (ctx.input.observed) await claimGuid(db, ctx, ctx.input.observed.guid);
     return { outcome: "noop", reaction: live ? fullReaction(live, remote) : null, previous: null };
   }
 
@@ -325,6 +328,7 @@ async function applySticker(db: Db, ctx: Ctx): Promise<ReactResult> {
       select: { id: true },
     });
     const decision = decideSticker(stickers, request);
+    // A no-op keeps its claimed guid (the transaction commits): it is applied, as nothing.
     if (decision.action === "noop") return NOOP;
     if (decision.action === "add" && request.operation === "add") {
       const id = randomUUID();

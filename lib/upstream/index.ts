@@ -1,3 +1,4 @@
+import { bridgeUpstream } from "../bridges/bluebubbles/upstream";
 import type { Db } from "../db/client";
 import { sandboxUpstream } from "./sandbox";
 import type { Upstream } from "./types";
@@ -7,6 +8,5 @@ export { UpstreamError } from "./types";
 
 /** The agent's upstream: its BlueBubbles bridge when it has one, else the sandbox. */
 export async function upstreamFor(db: Db, agent: { id: string; bridged: boolean }): Promise<Upstream> {
-  if (agent.bridged) throw new Error("BlueBubbles bridges are not wired in yet");
-  return sandboxUpstream(db);
+  return agent.bridged ? bridgeUpstream(db, agent.id) : sandboxUpstream(db);
 }

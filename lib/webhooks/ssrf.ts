@@ -14,9 +14,21 @@ export type Resolver = (hostname: string) => Promise<string[]>;
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((r) => r.address);
 
-/** Development and tests only: lets endpoints live on localhost and private networks. */
+/**
+ * Development and tests only: lets webhook endpoints and bridges live on localhost and private
+ * networks. TAPDESK_WEBHOOKS_ALLOW_PRIVATE is the older name of the same switch.
+ */
 export function privateAddressesAllowed(): boolean {
-  return process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE === "1";
+  return process.env.TAPDESK_ALLOW_PRIVATE_URLS === "1" || process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE === "1";
+}
+
+/** Link-local addresses hold cloud metadata services (169.254.169.254): refused even when private ones are allowed. */
+function isLinkLocal(address: string): boolean {
+  try {
+    return ipaddr.process(address).range() === "linkLocal";
+  } catch {
+    return false;
+  }
 }
 
 export class WebhookUrlError extends Error {}
@@ -77,8 +89,19 @@ export async function checkDestination(
   url: URL,
   options: { resolver?: Resolver; allowPrivate?: boolean } = {},
 ): Promise<Destination | null> {
-  if (options.allowPrivate ?? privateAddressesAllowed()) return null;
   const host = bareHost(url);
+  if (options.allowPrivate ?? privateAddressesAllowed()) {
+    const addresses = ipaddr.isValid(host)
+      ? [host]
+      : await (options.resolver ?? systemResolver)(host).catch(() => [] as string[]);
+    const linkLocal = addresses.find(isLinkLocal);
+    if (linkLocal) {
+      throw new WebhookUrlError(
+        `${linkLocal === host ? host : `${host} resolves to ${linkLocal}, which`} is a link-local address, never allowed.`,
+      );
+    }
+    return null;
+  }
   let addresses: string[];
   if (ipaddr.isValid(host)) {
     addresses = [host];

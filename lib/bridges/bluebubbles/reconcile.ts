@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../../db/client";
+import { applyBridgeMessage, OWN_MESSAGE_SETTLE_MS } from "./apply";
+import { openBridge, statusOf, touchBridge } from "./bridge";
+import { BlueBubblesError } from "./client";
+
+/**
+ * BlueBubbles posts each webhook once and never retries, so a webhook lost on the way (Tapdesk
+ * restarting, a network blip) would lose the human's tapback. Reconciliation asks each bridge
+ * what happened since the last message seen and applies what was missed; it also settles sends
+ * whose outcome the bridge left unknown. It runs at start, every TAPDESK_BRIDGE_RECONCILE_S
+ * seconds (default 60), and soon after an unknown outcome; with several app instances a
+ * bridge is reconciled by one at a time (a lease on its row).
+ */
+
+/** Reconciliation reads this far back from its cursor, so the agent's own recent messages get a second look once settled. */
+const OVERLAP_MS = 2 * OWN_MESSAGE_SETTLE_MS;
+const PAGE = 200;
+/** A reconciliation that dies leaves its bridge to the next one after this long. */
+const LEASE_MS = 5 * 60_000;
+
+export interface ReconcileResult {
+  applied: number;
+  read: number;
+}
+
+/** Reconciles one bridge; null when another instance is at it. */
+export async function reconcileBridge(db: Db, bridgeId: string): Promise<ReconcileResult | null> {
+  const token = randomUUID();
+  const claimed = await db.$executeRaw`
+    UPDATE bluebubbles_bridge
+       SET reconcile_token = ${token}::uuid, reconcile_until = now() + ${LEASE_MS}::int * interval '1 millisecond'
+     WHERE id = ${bridgeId}::uuid AND (reconcile_until IS NULL OR reconcile_until < now())`;
+  if (claimed !== 1) return null;
+  try {
+    const row = await db.blueBubblesBridge.findUnique({ where: { id: bridgeId } });
+    if (!row) return null;
+    const bridge = await openBridge(db, row.agentId);
+    if (!bridge) return null;
+    try {
+      await touchBridge(db, row.id, statusOf(await bridge.client.serverInfo()));
+    } catch (error) {
+      if (!(error instanceof BlueBubblesError)) throw error;
+      await db.blueBubblesBridge.update({ where: { id: row.id }, data: { status: "unreachable" } });
+      return { applied: 0, read: 0 };
+    }
+    const startedAt = Date.now();
+    const after = Number(row.cursorMs ?? BigInt(startedAt)) - OVERLAP_MS;
+    let applied = 0;
+    let read = 0;
+    let newest = Number(row.cursorMs ?? 0);
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await bridge.client.queryMessages({ after, limit: PAGE, offset });
+      for (const message of page.messages) {
+        read++;
+        const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt });
+        if (outcome === "applied") applied++;
+        newest = Math.max(newest, message.dateCreated ?? 0);
+      }
+      if (page.messages.length + page.skipped < PAGE) break;
+    }
+    await db.blueBubblesBridge.updateMany({
+      where: { id: row.id, reconcileToken: token },
+      data: { cursorMs: BigInt(Math.min(newest || startedAt, startedAt)) },
+    });
+    return { applied, read };
+  } finally {
+    await db.blueBubblesBridge
+      .updateMany({
+        where: { id: bridgeId, reconcileToken: token },
+        data: { reconcileToken: null, reconcileUntil: null },
+      })
+      .catch(() => {});
+  }
+}
+
+/** Reconciles every bridge, one after another; a failing bridge does not stop the others. */
+export async function reconcileAll(db: Db): Promise<void> {
+  const bridges = await db.blueBubblesBridge.findMany({ select: { id: true } });
+  for (const { id } of bridges) {
+    await reconcileBridge(db, id).catch((error) => {
+      console.error(`Bridge reconciliation failed for bridge ${id}:`, (error as Error).message);
+    });
+  }
+}
+
+const SOON_MS = 3_000;
+const soon = new Set<string>();
+
+/** After a send with an unknown outcome: read back what the bridge really did, shortly. */
+export function reconcileSoon(db: Db, bridgeId: string): void {
+  if (soon.has(bridgeId)) return;
+  soon.add(bridgeId);
+  setTimeout(() => {
+    soon.delete(bridgeId);
+    reconcileBridge(db, bridgeId).catch(() => {});
+  }, SOON_MS).unref();
+}
+
+export function reconcileIntervalMs(): number {
+  const seconds = Number(process.env.TAPDESK_BRIDGE_RECONCILE_S || 60);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
+const TIMER = Symbol.for("tapdesk.bridge-reconciler");
+type Holder = { [TIMER]?: NodeJS.Timeout };
+
+/** Starts reconciling at once and then on the interval (once per process). */
+export function startBridgeReconciler(db: Db): void {
+  const holder = globalThis as Holder;
+  if (holder[TIMER]) return;
+  let running = false;
+  const tick = () => {
+    if (running) return;
+    running = true;
+    reconcileAll(db)
+      .catch((error) => console.error("Bridge reconciliation failed:", (error as Error).message))
+      .finally(() => {
+        running = false;
+      });
+  };
+  holder[TIMER] = setInterval(tick, reconcileIntervalMs());
+  holder[TIMER].unref();
+  tick();
+}
