@@ -66,6 +66,9 @@ export default defineConfig({
       TAPDESK_ADMIN_EMAIL: OPERATOR.email,
       TAPDESK_ADMIN_PASSWORD: OPERATOR.password,
       TAPDESK_BOOTSTRAP_API_KEY: API_KEY,
+      // The bridge spec's fake BlueBubbles server listens on loopback and posts back to this server.
+      TAPDESK_ALLOW_PRIVATE_URLS: "1",
+      TAPDESK_PUBLIC_URL: BASE_URL,
     },
   },
 });

@@ -118,6 +118,20 @@ export class TapdeskApi {
     return this.call("POST", `/api/v1/sandbox/assignments/${assignmentId}/${connected ? "reconnect" : "disconnect"}`);
   }
 
+  createAgent(body: { name: string; handle: string }): Promise<{ id: string; name: string }> {
+    return this.call("POST", "/api/v1/agents", body);
+  }
+
+  linkBridge(agentId: string, bridge: { kind: "bluebubbles"; url: string; password: string }): Promise<unknown> {
+    return this.call("PATCH", `/api/v1/agents/${agentId}`, { bridge });
+  }
+
+  async conversations(): Promise<{ id: string; remote_number: string }[]> {
+    return (
+      await this.call<{ data: { id: string; remote_number: string }[] }>("GET", "/api/v1/conversations?limit=200")
+    ).data;
+  }
+
   setUpstream(mode: "ok" | "fail" | "hold"): Promise<unknown> {
     return this.call("PUT", "/api/v1/sandbox/upstream", { mode });
   }

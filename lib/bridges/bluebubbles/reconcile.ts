@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { applyBridgeMessage, OWN_MESSAGE_SETTLE_MS } from "./apply";
 import { openBridge, statusOf, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
+import type { BbMessage } from "./schemas";
 
 /**
  * BlueBubbles posts each webhook once and never retries, so a webhook lost on the way (Tapdesk
@@ -46,19 +47,22 @@ export async function reconcileBridge(db: Db, bridgeId: string): Promise<Reconci
     }
     const startedAt = Date.now();
     const after = Number(row.cursorMs ?? BigInt(startedAt)) - OVERLAP_MS;
-    let applied = 0;
-    let read = 0;
-    let newest = Number(row.cursorMs ?? 0);
+    const missed: BbMessage[] = [];
     for (let offset = 0; ; offset += PAGE) {
       const page = await bridge.client.queryMessages({ after, limit: PAGE, offset });
-      for (const message of page.messages) {
-        read++;
-        const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt });
-        if (outcome === "applied") applied++;
-        newest = Math.max(newest, message.dateCreated ?? 0);
-      }
+      missed.push(...page.messages);
       if (page.messages.length + page.skipped < PAGE) break;
     }
+    // Oldest first, whatever order the server answered in: a removal must follow its addition.
+    missed.sort((a, b) => (a.dateCreated ?? 0) - (b.dateCreated ?? 0));
+    let applied = 0;
+    let newest = Number(row.cursorMs ?? 0);
+    for (const message of missed) {
+      const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt });
+      if (outcome === "applied") applied++;
+      newest = Math.max(newest, message.dateCreated ?? 0);
+    }
+    const read = missed.length;
     await db.blueBubblesBridge.updateMany({
       where: { id: row.id, reconcileToken: token },
       data: { cursorMs: BigInt(Math.min(newest || startedAt, startedAt)) },

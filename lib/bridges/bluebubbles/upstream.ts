@@ -5,7 +5,6 @@ import { type Upstream, UpstreamError } from "../../upstream/types";
 import { type OpenBridge, openBridge, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import { defaultChatGuid } from "./inbound";
-import { reconcileSoon } from "./reconcile";
 
 /**
  * Delivery through the agent's BlueBubbles bridge. Its server sends the classic six with the
@@ -27,7 +26,10 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
       return result;
     } catch (error) {
       if (!(error instanceof BlueBubblesError)) throw error;
-      if (error.outcome === "unknown") reconcileSoon(db, bridge.row.id);
+      // Imported when needed: reconciliation applies through the tapback service, which imports this.
+      if (error.outcome === "unknown") {
+        import("./reconcile").then((m) => m.reconcileSoon(db, bridge.row.id)).catch(() => {});
+      }
       throw new UpstreamError(
         error.outcome === "unknown"
           ? `The bridge did not confirm it (${error.sentence}); Tapdesk will read back what really happened.`

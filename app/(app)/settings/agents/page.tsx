@@ -1,3 +1,4 @@
+import { AgentBridge } from "@/components/settings/agent-bridge";
 import { AgentFlag } from "@/components/settings/agent-flag";
 import { CreateAgentForm } from "@/components/settings/create-agent-form";
 import { LocalTime } from "@/components/ui/local-time";
@@ -68,6 +69,20 @@ export default async function AgentsPage() {
             ))}
           </tbody>
         </table>
+      </section>
+
+      <section aria-labelledby="bridges-heading" className="space-y-3">
+        <h2 id="bridges-heading" className="font-semibold">
+          iMessage bridges
+        </h2>
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+          An agent on the sandbox talks to a simulated phone. Link it to a Mac running BlueBubbles (signed in to
+          iMessage as the agent's handle, with the Private API on for tapbacks) and its messages and tapbacks reach real
+          iPhones. BlueBubbles cannot send custom emoji tapbacks or stickers.
+        </p>
+        {agents.map((agent) => (
+          <AgentBridge key={agent.id} agent={agent} />
+        ))}
       </section>
     </div>
   );
