@@ -161,6 +161,30 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     expect(conversationId).toBeTruthy();
   });
 
+  it("an echo that arrives before the bridge's answer changes nothing either", async () => {
+    const { first } = await conversationWithHuman();
+    bb.setMode({ echo: "before-response" });
+    try {
+      for (const reaction of ["like", "question", "like"]) {
+        const sent = await w.call(reactions.POST, "POST", "/reactions", { body: { message_id: first.id, reaction } });
+        expect(sent.status).toBe(201);
+      }
+      await bb.settled();
+      await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+    } finally {
+      bb.setMode({ echo: "after-response" });
+    }
+    const changes = await w.t.prisma.reactionChange.findMany({
+      where: { messageId: first.id },
+      orderBy: { sequence: "asc" },
+    });
+    expect(changes.map((c) => [c.kind, c.sequence, c.actorType])).toEqual([
+      ["like", 1, "api_key"],
+      ["question", 2, "api_key"],
+      ["like", 3, "api_key"],
+    ]);
+  });
+
   it("refuses custom emoji and stickers the bridge cannot send, and 502 with nothing changed when the helper is down", async () => {
     const { first } = await conversationWithHuman();
     const custom = await w.call(messageReactions.POST, "POST", `/messages/${first.id}/reactions`, {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { publicUrl } from "../bridges/bluebubbles/bridge";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { conversationWhere, type Scope } from "../scope";
@@ -124,7 +125,7 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
           attachment:
             p.type === "attachment"
               ? {
-                  url: p.attachmentUrl ?? "",
+                  url: sameOrigin(p.attachmentUrl ?? ""),
                   mimeType: p.attachmentMimeType ?? "",
                   fileName: p.attachmentFileName ?? "",
                 }
@@ -137,7 +138,7 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
               direction: r.direction,
               kind: r.kind,
               customEmoji: r.customEmoji,
-              sticker: (r.sticker as StickerInfo | null) ?? null,
+              sticker: forThisOrigin((r.sticker as StickerInfo | null) ?? null),
               by: by(r.direction),
               createdAt: r.createdAt.toISOString(),
               updatedAt: r.updatedAt.toISOString(),
@@ -213,4 +214,18 @@ export async function inboxView(db: Db, scope: Scope, operatorId: string): Promi
   });
   const etag = `"i${createHash("sha1").update(JSON.stringify(conversations)).digest("base64url")}"`;
   return { etag, conversations };
+}
+
+/**
+ * A bridge's stickers and attachments are served by Tapdesk under its public URL (for API
+ * clients); the page loads them from its own origin instead, where the operator's session
+ * cookie goes along.
+ */
+function sameOrigin(url: string): string {
+  const base = publicUrl();
+  return url.startsWith(`${base}/`) ? url.slice(base.length) : url;
+}
+
+function forThisOrigin(sticker: StickerInfo | null): StickerInfo | null {
+  return sticker && { ...sticker, url: sameOrigin(sticker.url) };
 }

@@ -177,6 +177,14 @@ async function applyReaction(
 }
 
 /**
+ * How long the bridge's webhook request waits for its message to be applied. Applying a
+ * tapback waits for the slot's lease, and the lease may be held by a send still waiting on this
+ * very bridge (its echo can arrive before its answer); past this, the webhook is answered 202
+ * and the change is applied when the send is done.
+ */
+export const WEBHOOK_WAIT_MS = 2_000;
+
+/**
  * A webhook from the bridge: only a hint of which message to read. The message is re-read from
  * the bridge and applied from what the bridge says, so a forged body can at most make Tapdesk
  * read back a message that really exists. Null when the URL names no bridge.
@@ -186,28 +194,40 @@ export async function receiveWebhook(
   agentId: string,
   secret: string,
   readBody: () => Promise<unknown>,
-): Promise<{ outcome: Applied | "not_a_message" } | null> {
+): Promise<{ outcome: Applied | "not_a_message" | "accepted" } | null> {
   const row = await bridgeForInbound(db, agentId, secret);
   if (!row) return null;
   const hint = parseWebhook(await readBody());
   if (!hint.ok) throw new AppError("validation_failed", hint.sentence);
   if (hint.type === "other") return { outcome: "not_a_message" };
+  const work = applyHint(db, row, hint.guid);
+  const waited = await Promise.race([
+    work,
+    new Promise<"accepted">((resolve) => setTimeout(resolve, WEBHOOK_WAIT_MS, "accepted").unref()),
+  ]);
+  if (waited === "accepted") {
+    work.catch((error) => console.error("A bridge webhook could not be applied:", (error as Error).message));
+  }
+  return { outcome: waited };
+}
+
+async function applyHint(db: Db, row: BridgeRef, guid: string): Promise<Applied> {
   const known = await db.bridgeGuid.findUnique({
-    where: { agentId_guid: { agentId: row.agentId, guid: hint.guid } },
+    where: { agentId_guid: { agentId: row.agentId, guid } },
     select: { guid: true },
   });
-  if (known) return { outcome: "duplicate" };
+  if (known) return "duplicate";
   const bridge = await openBridge(db, row.agentId);
-  if (!bridge) return null;
+  if (!bridge) return "ignored";
   let message: unknown;
   try {
-    message = await bridge.client.getMessage(hint.guid);
+    message = await bridge.client.getMessage(guid);
   } catch (error) {
     // Reconciliation reads it later; the bridge does not retry webhooks anyway.
     if (error instanceof BlueBubblesError) throw new AppError("upstream_delivery_failed", error.sentence);
     throw error;
   }
   await touchBridge(db, row.id);
-  if (!message) return { outcome: "ignored" };
-  return { outcome: await applyBridgeMessage(db, row, message) };
+  if (!message) return "ignored";
+  return applyBridgeMessage(db, row, message);
 }

@@ -10,7 +10,8 @@ export async function POST(request: Request, { params }: { params: Promise<{ age
   try {
     const { agentId, secret } = await params;
     const result = await receiveWebhook(await db(), agentId, secret, () => readJson(request));
-    return result ? json(result) : problem("not_found");
+    if (!result) return problem("not_found");
+    return json(result, result.outcome === "accepted" ? 202 : 200);
   } catch (error) {
     return errorResponse(error);
   }
