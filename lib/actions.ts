@@ -2,6 +2,7 @@ import { fieldErrors } from "./api/http";
 import { currentOperator, type SignedInOperator } from "./auth/session";
 import { type Db, db } from "./db/client";
 import { AppError } from "./errors";
+import { currentRequestId, logger } from "./observability/log";
 import type * as z from "./zod";
 
 /**
@@ -48,7 +49,7 @@ export function operatorAction<S extends z.ZodType, T>(
           retryable: error.code === "upstream_delivery_failed",
         };
       }
-      console.error("Server action failed:", error);
+      logger().error({ err: error, requestId: currentRequestId() }, "server action failed");
       return {
         ok: false,
         code: "internal_error",

@@ -1,11 +1,22 @@
 import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
-import { keyRing } from "./secrets/seal";
+import { keyRing, SecretKeyError } from "./secrets/seal";
 import { sealClearSecrets } from "./secrets/sealed-columns";
 import { seedIfEmpty } from "./seed";
 import { startServerWorker } from "./webhooks/worker";
 import { writeInstanceToken } from "./workspaces/instance-token";
+
+const SHUTDOWN = Symbol.for("tapdesk.shutdown");
+
+/** Why the start failed, as one sentence for the operator. */
+export function startFailure(error: unknown): string {
+  if (error instanceof SecretKeyError) return error.message;
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === "EACCES" || code === "EROFS") return `the data directory ${dataDir()} is not writable (${code}).`;
+  if (code === "ECONNREFUSED") return "the PostgreSQL server in DATABASE_URL refuses connections.";
+  return `${message ?? String(error)}`.split("\n")[0]!;
+}
 
 /**
  * Server start (instrumentation.ts): open the database, apply migrations, start the webhook
@@ -23,9 +34,15 @@ export async function bootstrap(): Promise<void> {
     apiKey: process.env.TAPDESK_BOOTSTRAP_API_KEY || undefined,
   });
   // Delivers webhook events, including those a previous run committed but never sent.
-  startServerWorker(database.prisma);
+  const worker = startServerWorker(database.prisma);
   // Applies what the agents' BlueBubbles bridges did while no webhook reached Tapdesk.
   startBridgeReconciler(database.prisma);
+  // SIGTERM (scripts/start.mjs), once no request is in flight: let the deliveries in flight
+  // finish and be recorded, then close the database cleanly.
+  (globalThis as { [SHUTDOWN]?: () => Promise<void> })[SHUTDOWN] = async () => {
+    await worker.stop();
+    await database.close();
+  };
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
   const port = process.env.PORT || "3000";
   // `npm run workspace` reaches the embedded database through this server (see instance-token.ts).

@@ -1,7 +1,9 @@
 "use server";
 
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { signIn, signOut } from "@/lib/auth/session";
+import { clientAddress, throttledSignIn } from "@/lib/auth/throttle";
 import * as z from "@/lib/zod";
 
 const credentials = z.object({
@@ -16,9 +18,11 @@ export async function signInAction(_: SignInState, form: FormData): Promise<Sign
   const email = String(form.get("email") ?? "");
   const parsed = credentials.safeParse({ email, password: form.get("password") });
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password.", email };
-  if (!(await signIn(parsed.data.email, parsed.data.password))) {
-    return { error: "That email and password don't match an operator. Check them and try again.", email };
-  }
+  const address = clientAddress(await headers());
+  const outcome = await throttledSignIn(parsed.data.email, address, () =>
+    signIn(parsed.data.email, parsed.data.password),
+  );
+  if (!outcome.ok) return { error: outcome.error, email };
   redirect("/conversations");
 }
 

@@ -1,8 +1,10 @@
 import { type ApiCaller, authenticateApiKey, bearerToken } from "../auth/api-keys";
+import { clientAddress, throttles, tryAgainSentence } from "../auth/throttle";
 import type { Db } from "../db/client";
 import { db } from "../db/client";
 import { AppError, ERRORS, type ErrorCode, type FieldError } from "../errors";
 import { isUuid } from "../ids";
+import { currentRequestId, logger } from "../observability/log";
 import type * as z from "../zod";
 import {
   claimIdempotencyKey,
@@ -26,6 +28,7 @@ export const EXTRA = {
   invalid_idempotency_key: { status: 400, title: "Invalid Idempotency-Key" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
   idempotency_key_in_use: { status: 409, title: "Idempotency key in use" },
+  too_many_requests: { status: 429, title: "Too many requests" },
   internal_error: { status: 500, title: "Internal error" },
 } as const;
 export type Code = ErrorCode | keyof typeof EXTRA;
@@ -44,6 +47,8 @@ export function problem(
     detail: detail ?? ("sentence" in meta ? meta.sentence : meta.title),
     code,
     ...(errors ? { errors } : {}),
+    // The request's id, as in its X-Request-Id header and its log line.
+    instance: currentRequestId(),
   };
   return new Response(JSON.stringify(body), {
     status: meta.status,
@@ -172,8 +177,20 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const prisma = await db();
-      const caller = await authenticateApiKey(prisma, request.headers.get("authorization"));
-      if (!caller) return problem("unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.");
+      const { apiKeyAddress } = await throttles();
+      const address = clientAddress(request.headers);
+      const locked = await apiKeyAddress.lockedFor(address);
+      if (locked > 0) return tooManyBadKeys(locked);
+      const authorization = request.headers.get("authorization");
+      const caller = await authenticateApiKey(prisma, authorization);
+      if (!caller) {
+        // Guessing keys: each wrong one counts against the address it came from.
+        if (bearerToken(authorization) !== null) {
+          const lockedNow = await apiKeyAddress.fail(address);
+          if (lockedNow > 0) return tooManyBadKeys(lockedNow);
+        }
+        return problem("unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.");
+      }
       if (options.workspaceKey && caller.agentId) return problem("workspace_key_required");
       const params = await context.params;
       const run = (req: Request) => handler({ db: prisma, caller, request: req }, params).catch(errorResponse);
@@ -182,6 +199,15 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
       return errorResponse(error);
     }
   };
+}
+
+function tooManyBadKeys(ms: number): Response {
+  return problem(
+    "too_many_requests",
+    `Too many requests with a wrong API key came from this address. ${tryAgainSentence(ms)}`,
+    undefined,
+    { "Retry-After": String(Math.ceil(ms / 1000)) },
+  );
 }
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
@@ -244,7 +270,7 @@ async function idempotent(
   } catch (error) {
     // The change is made but its record is not: the claim stays in flight (retries get 409)
     // until its lease ends, rather than letting a retry run the request a second time.
-    console.error("Could not store an idempotent response:", error);
+    logger().error({ err: error, requestId: currentRequestId() }, "could not store an idempotent response");
   }
   return storedResponse(stored, false);
 }
@@ -261,7 +287,7 @@ export function errorResponse(error: unknown): Response {
       error.code === "payload_too_large" ? { Connection: "close" } : {},
     );
   }
-  console.error("Unhandled API error:", error);
+  logger().error({ err: error, requestId: currentRequestId() }, "unhandled API error");
   return problem("internal_error", "Something went wrong on our side.");
 }
 

@@ -17,6 +17,9 @@ export const problemSchema = z
       .array(z.object({ field: z.string(), message: z.string() }).strict())
       .optional()
       .meta({ description: "validation_failed only: each bad field by dotted path, with what is wrong." }),
+    instance: z
+      .string()
+      .meta({ description: "The request's id, as in its X-Request-Id header and the server's log line for it." }),
   })
   .strict();
 export type Problem = z.infer<typeof problemSchema>;

@@ -1,0 +1,20 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { contentSecurityPolicy, securityHeaders } from "./lib/security/headers";
+
+/**
+ * Every request passes here: the security headers go on every response. A page request gets
+ * a fresh CSP nonce, passed on in the request's own Content-Security-Policy header, where
+ * Next.js reads it to put the nonce on the scripts it renders.
+ */
+export function proxy(request: NextRequest) {
+  const secure = process.env.TAPDESK_SECURE_COOKIES === "1";
+  const { pathname } = request.nextUrl;
+  const page = !pathname.startsWith("/api/") && !pathname.startsWith("/_next/");
+  const options = { secure, nonce: page ? btoa(crypto.randomUUID()) : undefined };
+  const forwarded = new Headers(request.headers);
+  if (page) forwarded.set("Content-Security-Policy", contentSecurityPolicy(options));
+  const headers = securityHeaders(options);
+  const response = NextResponse.next({ request: { headers: forwarded } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}

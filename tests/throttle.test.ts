@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as conversations from "@/app/api/v1/conversations/route";
+import { CLIENT_ADDRESS_HEADER, createThrottle, RULES, type ThrottleRule, throttledSignIn } from "@/lib/auth/throttle";
+import { type ApiWorld, apiWorld } from "./helpers/api";
+import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quick = (rule: ThrottleRule): ThrottleRule => ({ ...rule, firstLockS: 1, maxLockS: 4 });
+
+describe.each(BACKENDS)("sign-in throttling on %s", (backend) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await freshDatabase(backend);
+  });
+  afterAll(() => t?.dispose());
+
+  const limits = (prefix: string) => ({
+    signInAccount: createThrottle({ ...quick(RULES.signInAccount), prefix: `${prefix}_a` }, t),
+    signInAddress: createThrottle({ ...quick(RULES.signInAddress), prefix: `${prefix}_i` }, t),
+  });
+  const right = async () => true;
+  const wrong = async () => false;
+
+  it("locks an account after 5 wrong passwords, says when to try again, and lets the right password in after", async () => {
+    const l = limits("lock");
+    for (let i = 1; i <= 4; i++) {
+      expect(await throttledSignIn("Owner@Example.com", "10.0.0.1", wrong, l)).toEqual({
+        ok: false,
+        error: "That email and password don't match an operator. Check them and try again.",
+      });
+    }
+    const fifth = await throttledSignIn("owner@example.com", "10.0.0.2", wrong, l);
+    expect(fifth).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/too many failed sign-ins\. Try again in 1 second \(at \d\d:\d\d UTC\)\.$/),
+    });
+    // Locked: even the right password is refused, from any address.
+    let verified = false;
+    const locked = await throttledSignIn(" OWNER@example.com", "10.0.0.3", async () => (verified = true), l);
+    expect(locked).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Too many failed sign-ins\. Try again in 1 second/),
+    });
+    expect(verified).toBe(false);
+
+    await sleep(1100);
+    expect(await throttledSignIn("owner@example.com", "10.0.0.1", right, l)).toEqual({ ok: true });
+    // The success forgot the account's failures: a typo afterwards is an ordinary mistake.
+    expect(await throttledSignIn("owner@example.com", "10.0.0.1", wrong, l)).toMatchObject({
+      error: expect.stringMatching(/Check them and try again\.$/),
+    });
+  });
+
+  it("locks progressively: each lock lasts twice as long as the one before", async () => {
+    const l = limits("progressive");
+    const lockOnce = async () => {
+      let last = { ok: true } as Awaited<ReturnType<typeof throttledSignIn>>;
+      for (let i = 0; i < 5; i++) last = await throttledSignIn("member@example.com", "10.0.1.1", wrong, l);
+      return last;
+    };
+    expect(await lockOnce()).toMatchObject({ error: expect.stringContaining("Try again in 1 second") });
+    await sleep(1100);
+    expect(await lockOnce()).toMatchObject({ error: expect.stringContaining("Try again in 2 seconds") });
+  });
+
+  it("locks an address that tries many accounts", async () => {
+    const l = limits("address");
+    for (let i = 0; i < 19; i++) {
+      expect(await throttledSignIn(`guess${i}@example.com`, "10.0.2.1", wrong, l)).toMatchObject({
+        error: expect.stringMatching(/Check them and try again\.$/),
+      });
+    }
+    expect(await throttledSignIn("guess19@example.com", "10.0.2.1", wrong, l)).toMatchObject({
+      error: expect.stringContaining("too many failed sign-ins"),
+    });
+    expect(await throttledSignIn("someone@example.com", "10.0.2.1", right, l)).toMatchObject({
+      error: expect.stringMatching(/^Too many failed sign-ins/),
+    });
+    // Another address is not affected.
+    expect(await throttledSignIn("someone@example.com", "10.0.2.2", right, l)).toEqual({ ok: true });
+  });
+
+  if (backend === "postgres") {
+    it("counts together across app instances sharing the database", async () => {
+      const instanceA = limits("shared");
+      const instanceB = limits("shared");
+      for (let i = 0; i < 5; i++) {
+        await throttledSignIn("shared@example.com", "10.0.3.1", wrong, i % 2 ? instanceA : instanceB);
+      }
+      expect(await throttledSignIn("shared@example.com", "10.0.3.2", right, instanceA)).toMatchObject({
+        error: expect.stringMatching(/^Too many failed sign-ins/),
+      });
+    });
+  }
+});
+
+describe.each(BACKENDS)("wrong API keys on %s", (backend) => {
+  let w: ApiWorld;
+  beforeAll(async () => {
+    w = await apiWorld(backend);
+  });
+  afterAll(() => w?.dispose());
+
+  const list = (key: string, address: string) =>
+    w.call(conversations.GET, "GET", "/conversations", { key, headers: { [CLIENT_ADDRESS_HEADER]: address } });
+
+  it("answers 429 with Retry-After once an address has sent 20 wrong keys; other addresses are unaffected", async () => {
+    for (let i = 0; i < 19; i++) expect((await list(`td_wrong_${i}`, "192.0.2.7")).status).toBe(401);
+    const limited = await list("td_wrong_19", "192.0.2.7");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+    expect(limited.json).toMatchObject({
+      code: "too_many_requests",
+      detail: expect.stringContaining("Try again in 1 minute"),
+    });
+    expect((await list(w.key, "192.0.2.7")).status).toBe(429);
+    expect((await list(w.key, "192.0.2.8")).status).toBe(200);
+  });
+});
