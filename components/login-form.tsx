@@ -46,7 +46,7 @@ export function LoginForm() {
       <button
         type="submit"
         disabled={pending}
-        className="w-full rounded-lg bg-[#0a84ff] py-2 text-sm font-semibold text-white hover:bg-blue-600 disabled:opacity-60"
+        className="w-full rounded-lg bg-[#0066cc] py-2 text-sm font-semibold text-white hover:bg-blue-600 disabled:opacity-60"
       >
         {pending ? "Signing in…" : "Sign in"}
       </button>

@@ -23,7 +23,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             API reference
           </Link>
         </nav>
-        <div className="ml-auto flex items-center gap-3 text-neutral-500">
+        <div className="ml-auto flex items-center gap-3 text-neutral-500 dark:text-neutral-400">
           <span>{operator.email}</span>
           <form action={signOutAction}>
             <button type="submit" className="rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">

@@ -108,7 +108,7 @@ function TypeOf({ schema }: { schema: Schema }) {
           )}
         </Fragment>
       ))}
-      {schema.format && <span className="text-neutral-500"> ({schema.format})</span>}
+      {schema.format && <span className="text-neutral-500 dark:text-neutral-400"> ({schema.format})</span>}
     </>
   );
 }
@@ -126,10 +126,10 @@ function bounds(schema: Schema): string {
 
 function Fields({ schema }: { schema: Schema }) {
   const properties = Object.entries(schema.properties ?? {});
-  if (properties.length === 0) return <p className="text-sm text-neutral-500">No fields.</p>;
+  if (properties.length === 0) return <p className="text-sm text-neutral-500 dark:text-neutral-400">No fields.</p>;
   return (
     <table className="w-full text-left text-sm">
-      <thead className="text-xs uppercase tracking-wide text-neutral-500">
+      <thead className="text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
         <tr>
           <th className="py-1 pr-4 font-medium">Field</th>
           <th className="py-1 pr-4 font-medium">Type</th>
@@ -148,7 +148,7 @@ function Fields({ schema }: { schema: Schema }) {
             </td>
             <td className="py-1.5 text-neutral-600 dark:text-neutral-300">
               {property.description && <Prose text={property.description} />}
-              {bounds(property) && <span className="text-neutral-500"> {bounds(property)}</span>}
+              {bounds(property) && <span className="text-neutral-500 dark:text-neutral-400"> {bounds(property)}</span>}
             </td>
           </tr>
         ))}
@@ -172,7 +172,7 @@ export default function ApiReference() {
         <Link href="/conversations" className="font-semibold tracking-tight">
           Tapdesk
         </Link>
-        <span className="text-neutral-500">API reference</span>
+        <span className="text-neutral-500 dark:text-neutral-400">API reference</span>
         <a href="/api/v1/openapi.json" className="ml-auto text-sky-700 underline dark:text-sky-300">
           openapi.json
         </a>
@@ -181,7 +181,9 @@ export default function ApiReference() {
         <nav aria-label="Endpoints" className="sticky top-16 hidden h-fit w-60 shrink-0 text-sm lg:block">
           {tags.map((tag) => (
             <div key={tag} className="mb-4">
-              <h2 className="mb-1 text-xs font-semibold uppercase tracking-wide text-neutral-500">{tag}</h2>
+              <h2 className="mb-1 text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
+                {tag}
+              </h2>
               <ul className="space-y-0.5">
                 {operations
                   .filter(({ op }) => op.tags.includes(tag))
@@ -195,7 +197,10 @@ export default function ApiReference() {
               </ul>
             </div>
           ))}
-          <a href="#schemas" className="text-xs font-semibold uppercase tracking-wide text-neutral-500 hover:underline">
+          <a
+            href="#schemas"
+            className="text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400 hover:underline"
+          >
             Objects
           </a>
         </nav>
@@ -244,7 +249,7 @@ export default function ApiReference() {
                             {parameters.map((p) => (
                               <li key={`${p.in}-${p.name}`}>
                                 <span className="font-mono">{p.name}</span>{" "}
-                                <span className="text-neutral-500">
+                                <span className="text-neutral-500 dark:text-neutral-400">
                                   ({p.in}, <TypeOf schema={p.schema} />
                                   {bounds(p.schema) && `, ${bounds(p.schema)}`})
                                 </span>

@@ -11,7 +11,9 @@ export default async function LoginPage() {
       <div className="w-full max-w-sm space-y-6 rounded-2xl bg-white p-8 shadow-sm ring-1 ring-black/5 dark:bg-neutral-900">
         <div>
           <h1 className="text-xl font-semibold">Sign in to Tapdesk</h1>
-          <p className="mt-1 text-sm text-neutral-500">The first start of the server printed your sign-in.</p>
+          <p className="mt-1 text-sm text-neutral-500 dark:text-neutral-400">
+            The first start of the server printed your sign-in.
+          </p>
         </div>
         <LoginForm />
       </div>

@@ -52,7 +52,7 @@ export function Bubble({
           className={`block w-full cursor-pointer whitespace-pre-wrap break-words text-left text-[15px] leading-snug outline-none transition focus-visible:ring-2 focus-visible:ring-offset-2 focus-visible:ring-blue-500 ${
             part.type === "attachment" ? "overflow-hidden rounded-2xl p-0" : "rounded-[18px] px-3.5 py-2"
           } ${
-            outbound ? "bg-[#0a84ff] text-white" : "bg-[#e9e9eb] text-black dark:bg-neutral-800 dark:text-neutral-100"
+            outbound ? "bg-[#0066cc] text-white" : "bg-[#e9e9eb] text-black dark:bg-neutral-800 dark:text-neutral-100"
           } ${last && part.type === "text" ? (outbound ? "rounded-br-md" : "rounded-bl-md") : ""} ${
             message.status === "failed" ? "opacity-60" : ""
           }`}

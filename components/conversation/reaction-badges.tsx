@@ -52,7 +52,7 @@ export function TapbackBadges({ reactions, side }: { reactions: ReactionView[]; 
             aria-label={reactionName(r)}
             data-kind={r.kind}
             className={`group relative flex h-8 w-8 items-center justify-center rounded-full border-2 border-white text-base shadow-sm outline-none focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-neutral-950 ${
-              mine ? "bg-[#0a84ff] text-white" : "bg-[#e9e9eb] text-[#8e8e93] dark:bg-neutral-700 dark:text-neutral-200"
+              mine ? "bg-[#0066cc] text-white" : "bg-[#e9e9eb] text-[#8e8e93] dark:bg-neutral-700 dark:text-neutral-200"
             } ${i > 0 ? (side === "left" ? "-ml-3" : "-mr-3") : ""}`}
             style={{ zIndex: tapbacks.length - i }}
           >

@@ -22,14 +22,19 @@ export function TapbackGlyph({ kind, className = "" }: { kind: Classic; classNam
         </svg>
       );
     case "laugh":
+      // Drawn as paths, not text: the letters must not read as the button's visible label.
       return (
-        <span
+        <svg
+          viewBox="0 0 22 24"
+          className={className}
           aria-hidden="true"
-          className={`${className} flex flex-col items-center justify-center font-black leading-[0.8] tracking-tight text-[0.5em]`}
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2.6"
+          strokeLinejoin="round"
         >
-          <span>HA</span>
-          <span>HA</span>
-        </span>
+          <path d="M3 2.5V10.5M9 2.5V10.5M3 6.5H9M12 10.5L15.5 2.5L19 10.5M13.4 7.3H17.6M3 13.5V21.5M9 13.5V21.5M3 17.5H9M12 21.5L15.5 13.5L19 21.5M13.4 18.3H17.6" />
+        </svg>
       );
     case "emphasize":
       return (

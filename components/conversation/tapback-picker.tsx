@@ -77,7 +77,7 @@ export function TapbackPicker({
             onClick={() => onPick(kind)}
             className={`flex h-10 w-10 items-center justify-center rounded-full text-lg outline-none transition focus-visible:ring-2 focus-visible:ring-blue-500 ${
               pressed
-                ? "bg-[#0a84ff] text-white"
+                ? "bg-[#0066cc] text-white"
                 : "text-neutral-500 hover:bg-neutral-100 dark:text-neutral-300 dark:hover:bg-neutral-700"
             }`}
           >

@@ -118,7 +118,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
         <header className="flex items-center justify-between gap-4 border-b border-neutral-200 px-6 py-3 dark:border-neutral-800">
           <div className="min-w-0">
             <h1 className="truncate text-base font-semibold">{optimistic.remoteNumber}</h1>
-            <p className="truncate text-xs text-neutral-500">
+            <p className="truncate text-xs text-neutral-500 dark:text-neutral-400">
               with {optimistic.agent.name} ({optimistic.agent.handle}) · iMessage
             </p>
           </div>
@@ -161,7 +161,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
         )}
         <ol className="flex-1 space-y-3 overflow-y-auto px-6 pb-10 pt-6" aria-label="Messages">
           {optimistic.earlierCount > 0 && (
-            <li className="text-center text-xs text-neutral-500">
+            <li className="text-center text-xs text-neutral-500 dark:text-neutral-400">
               {optimistic.earlierCount} earlier messages are available through the API.
             </li>
           )}
@@ -175,7 +175,9 @@ export function Thread({ initial }: { initial: ThreadView }) {
                 key={m.id}
                 aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${time(m.createdAt)}`}
               >
-                {showDay && <p className="py-2 text-center text-xs font-medium text-neutral-500">{day}</p>}
+                {showDay && (
+                  <p className="py-2 text-center text-xs font-medium text-neutral-500 dark:text-neutral-400">{day}</p>
+                )}
                 <div className="space-y-0.5">
                   {m.parts.map((p, i) => (
                     <Bubble
@@ -191,7 +193,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
                 </div>
                 <p
                   id={`${m.id}-meta`}
-                  className={`mt-1 text-[11px] text-neutral-500 ${outbound ? "text-right" : "text-left"}`}
+                  className={`mt-1 text-[11px] text-neutral-500 dark:text-neutral-400 ${outbound ? "text-right" : "text-left"}`}
                 >
                   {time(m.createdAt)}
                   {outbound && STATUS_LABEL[m.status] ? ` · ${STATUS_LABEL[m.status]}` : ""}

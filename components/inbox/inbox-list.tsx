@@ -24,8 +24,12 @@ export function InboxList({ initial }: { initial: InboxView }) {
       aria-label="Inbox"
       className="w-72 shrink-0 overflow-y-auto border-r border-neutral-200 dark:border-neutral-800"
     >
-      <h2 className="px-4 pb-2 pt-4 text-xs font-semibold uppercase tracking-wide text-neutral-500">Inbox</h2>
-      {inbox.conversations.length === 0 && <p className="px-4 text-sm text-neutral-500">No conversations yet.</p>}
+      <h2 className="px-4 pb-2 pt-4 text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
+        Inbox
+      </h2>
+      {inbox.conversations.length === 0 && (
+        <p className="px-4 text-sm text-neutral-500 dark:text-neutral-400">No conversations yet.</p>
+      )}
       <ul>
         {inbox.conversations.map((c) => {
           const active = params.id === c.id;
@@ -36,11 +40,11 @@ export function InboxList({ initial }: { initial: InboxView }) {
                 href={`/conversations/${c.id}`}
                 aria-current={active ? "page" : undefined}
                 className={`flex gap-2 border-b border-neutral-100 px-4 py-3 dark:border-neutral-900 ${
-                  active ? "bg-[#0a84ff] text-white" : "hover:bg-neutral-50 dark:hover:bg-neutral-900"
+                  active ? "bg-[#0066cc] text-white" : "hover:bg-neutral-50 dark:hover:bg-neutral-900"
                 }`}
               >
                 <span className="mt-1.5 w-2 shrink-0">
-                  {unread && <span className="block h-2 w-2 rounded-full bg-[#0a84ff]" title="Unread" />}
+                  {unread && <span className="block h-2 w-2 rounded-full bg-[#0066cc]" title="Unread" />}
                 </span>
                 <span className="min-w-0 flex-1">
                   <span className="flex items-baseline justify-between gap-2">
@@ -48,11 +52,15 @@ export function InboxList({ initial }: { initial: InboxView }) {
                       {c.remoteNumber}
                       {unread && <span className="sr-only"> (unread)</span>}
                     </span>
-                    <span className={`shrink-0 text-[11px] ${active ? "text-blue-100" : "text-neutral-500"}`}>
+                    <span
+                      className={`shrink-0 text-[11px] ${active ? "text-blue-100" : "text-neutral-500 dark:text-neutral-400"}`}
+                    >
                       {when(c.lastActivityAt)}
                     </span>
                   </span>
-                  <span className={`block truncate text-xs ${active ? "text-blue-100" : "text-neutral-500"}`}>
+                  <span
+                    className={`block truncate text-xs ${active ? "text-blue-100" : "text-neutral-500 dark:text-neutral-400"}`}
+                  >
                     {c.agentName}
                     {c.status === "disconnected" ? " · disconnected" : ""} · {c.snippet}
                   </span>

@@ -86,7 +86,9 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
     >
       <div>
         <h2 className="font-semibold">Sandbox: play the human</h2>
-        <p className="text-xs text-neutral-500">Acts as {view.remoteNumber}'s phone and the iMessage network.</p>
+        <p className="text-xs text-neutral-500 dark:text-neutral-400">
+          Acts as {view.remoteNumber}'s phone and the iMessage network.
+        </p>
       </div>
 
       <form
@@ -123,7 +125,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
 
       <fieldset className="space-y-2">
         <legend className="font-medium">Human reaction</legend>
-        <label className="block text-xs text-neutral-600" htmlFor="sandbox-target">
+        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-target">
           Target message
         </label>
         <select id="sandbox-target" className={field} value={chosen} onChange={(e) => setTarget(e.target.value)}>
@@ -133,7 +135,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
             </option>
           ))}
         </select>
-        <label className="block text-xs text-neutral-600" htmlFor="sandbox-kind">
+        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-kind">
           Reaction type
         </label>
         <select id="sandbox-kind" className={field} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
@@ -147,7 +149,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
         </select>
         {kind === "custom" && (
           <div className="space-y-1">
-            <label className="block text-xs text-neutral-600" htmlFor="sandbox-emoji">
+            <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-emoji">
               Emoji
             </label>
             <input id="sandbox-emoji" className={field} value={emoji} onChange={(e) => setEmoji(e.target.value)} />
@@ -169,7 +171,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
         )}
         {kind === "sticker" && (
           <div>
-            <label className="block text-xs text-neutral-600" htmlFor="sandbox-sticker">
+            <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-sticker">
               Sticker image
             </label>
             <select id="sandbox-sticker" className={field} value={sticker} onChange={(e) => setSticker(e.target.value)}>
@@ -215,7 +217,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
 
       <fieldset className="space-y-2">
         <legend className="font-medium">Upstream</legend>
-        <label className="block text-xs text-neutral-600" htmlFor="sandbox-mode">
+        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-mode">
           Upstream mode
         </label>
         <select

@@ -45,7 +45,7 @@ export function AgentFlag({
           }`}
         />
       </button>
-      <span className="text-xs text-neutral-500">{shown ? "On" : "Off"}</span>
+      <span className="text-xs text-neutral-500 dark:text-neutral-400">{shown ? "On" : "Off"}</span>
       {error && (
         <span role="alert" className="text-xs text-red-700 dark:text-red-300">
           {error}

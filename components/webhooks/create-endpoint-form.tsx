@@ -59,7 +59,7 @@ export function CreateEndpointForm() {
           </div>
           <div>
             <label htmlFor="webhook-description" className="block text-sm font-medium">
-              Description <span className="font-normal text-neutral-500">(optional)</span>
+              Description <span className="font-normal text-neutral-500 dark:text-neutral-400">(optional)</span>
             </label>
             <input
               id="webhook-description"
@@ -84,7 +84,7 @@ export function CreateEndpointForm() {
                   }
                 />
                 <code className="font-mono text-xs">{type}</code>
-                <span className="text-neutral-500">{EVENT_LABELS[type]}</span>
+                <span className="text-neutral-500 dark:text-neutral-400">{EVENT_LABELS[type]}</span>
               </label>
             ))}
           </div>

@@ -11,7 +11,9 @@ export default function SettingsLayout({ children }: { children: React.ReactNode
   return (
     <div className="flex min-h-0 flex-1">
       <nav aria-label="Settings" className="w-56 shrink-0 border-r border-neutral-200 p-4 dark:border-neutral-800">
-        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-neutral-500">Settings</h2>
+        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
+          Settings
+        </h2>
         <ul className="space-y-1 text-sm">
           {SECTIONS.map((s) => (
             <li key={s.href}>

@@ -30,7 +30,7 @@ export default async function AgentsPage() {
           {agents.length} {agents.length === 1 ? "agent" : "agents"}
         </h2>
         <table className="w-full text-left text-sm">
-          <thead className="text-xs uppercase tracking-wide text-neutral-500">
+          <thead className="text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
             <tr>
               <th className="py-2 pr-4 font-medium">Name</th>
               <th className="py-2 pr-4 font-medium">Handle</th>
@@ -62,7 +62,7 @@ export default async function AgentsPage() {
                     value={agent.custom_emoji_sends}
                   />
                 </td>
-                <td className="py-2 text-neutral-500">
+                <td className="py-2 text-neutral-500 dark:text-neutral-400">
                   <LocalTime iso={agent.created_at} options={DAY} />
                 </td>
               </tr>

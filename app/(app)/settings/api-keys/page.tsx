@@ -37,7 +37,7 @@ export default async function ApiKeysPage() {
           {keys.length} active {keys.length === 1 ? "key" : "keys"}
         </h2>
         <table className="w-full text-left text-sm">
-          <thead className="text-xs uppercase tracking-wide text-neutral-500">
+          <thead className="text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
             <tr>
               <th className="py-2 pr-4 font-medium">Name</th>
               <th className="py-2 pr-4 font-medium">Key</th>
@@ -56,7 +56,7 @@ export default async function ApiKeysPage() {
                 <td className="py-2 pr-4">
                   {key.agent_id ? `Only ${agentName.get(key.agent_id) ?? "one agent"}` : "Workspace-wide"}
                 </td>
-                <td className="py-2 pr-4 text-neutral-500">
+                <td className="py-2 pr-4 text-neutral-500 dark:text-neutral-400">
                   <LocalTime iso={key.created_at} options={DAY} />
                 </td>
                 <td className="py-2 text-right">

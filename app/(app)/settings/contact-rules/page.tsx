@@ -33,7 +33,7 @@ export default async function ContactRulesPage() {
         </h2>
         {rules.length > 0 && (
           <table className="w-full text-left text-sm">
-            <thead className="text-xs uppercase tracking-wide text-neutral-500">
+            <thead className="text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
               <tr>
                 <th className="py-2 pr-4 font-medium">Blocks</th>
                 <th className="py-2 pr-4 font-medium">Added</th>
@@ -46,7 +46,7 @@ export default async function ContactRulesPage() {
               {rules.map((rule) => (
                 <tr key={rule.id} className="border-t border-neutral-200 dark:border-neutral-800">
                   <td className="py-2 pr-4 font-mono">{rule.pattern}</td>
-                  <td className="py-2 pr-4 text-neutral-500">
+                  <td className="py-2 pr-4 text-neutral-500 dark:text-neutral-400">
                     <LocalTime iso={rule.created_at} options={DAY} />
                   </td>
                   <td className="py-2 text-right">

@@ -62,7 +62,9 @@ export default async function WebhooksPage({
           Endpoints
         </h2>
         {endpoints.length === 0 ? (
-          <p className="text-sm text-neutral-500">No endpoints yet. Add one above to start receiving events.</p>
+          <p className="text-sm text-neutral-500 dark:text-neutral-400">
+            No endpoints yet. Add one above to start receiving events.
+          </p>
         ) : (
           <ul className="divide-y divide-neutral-200 rounded-lg border border-neutral-200 dark:divide-neutral-800 dark:border-neutral-800">
             {endpoints.map((endpoint) => (
@@ -76,16 +78,19 @@ export default async function WebhooksPage({
         <section aria-labelledby="log-heading" className="space-y-2">
           <AutoRefresh />
           <h2 id="log-heading" className="font-semibold">
-            Delivery log <span className="font-mono text-sm font-normal text-neutral-500">{selected.url}</span>
+            Delivery log{" "}
+            <span className="font-mono text-sm font-normal text-neutral-500 dark:text-neutral-400">{selected.url}</span>
           </h2>
           {log.data.length === 0 ? (
-            <p className="text-sm text-neutral-500">
+            <p className="text-sm text-neutral-500 dark:text-neutral-400">
               Nothing delivered yet. Events appear here as soon as a subscribed reaction change happens.
             </p>
           ) : (
             <DeliveryTable endpoint={selected} deliveries={log.data} openId={detail?.id} />
           )}
-          {log.next_cursor && <p className="text-xs text-neutral-500">Showing the 50 most recent deliveries.</p>}
+          {log.next_cursor && (
+            <p className="text-xs text-neutral-500 dark:text-neutral-400">Showing the 50 most recent deliveries.</p>
+          )}
         </section>
       )}
 
@@ -119,7 +124,7 @@ function EndpointRow({ endpoint, selected }: { endpoint: EndpointObject; selecte
           </code>
         ))}
         {endpoint.previous_secret_expires_at && (
-          <span className="text-neutral-500">
+          <span className="text-neutral-500 dark:text-neutral-400">
             · previous secret still signs until <LocalTime iso={endpoint.previous_secret_expires_at} options={WHEN} />
           </span>
         )}
@@ -173,7 +178,7 @@ function DeliveryTable({
   return (
     <div className="overflow-x-auto rounded-lg border border-neutral-200 dark:border-neutral-800">
       <table className="w-full text-left text-sm">
-        <thead className="bg-neutral-50 text-xs uppercase tracking-wide text-neutral-500 dark:bg-neutral-900">
+        <thead className="bg-neutral-50 text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400 dark:bg-neutral-900">
           <tr>
             <th scope="col" className="px-3 py-2 font-medium">
               Event
@@ -203,7 +208,7 @@ function DeliveryTable({
             <tr key={d.id} className={d.id === openId ? "bg-blue-50/60 dark:bg-blue-950/30" : undefined}>
               <td className="px-3 py-2">
                 <div className="font-mono text-xs">{d.event_type}</div>
-                <div className="font-mono text-[11px] text-neutral-500" title="webhook-id">
+                <div className="font-mono text-[11px] text-neutral-500 dark:text-neutral-400" title="webhook-id">
                   {d.event_id}
                 </div>
               </td>
@@ -260,7 +265,9 @@ function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; deli
       <div className="flex flex-wrap items-baseline gap-3">
         <h2 id="delivery-detail-heading" className="font-semibold">
           {delivery.event_type}{" "}
-          <span className="font-mono text-sm font-normal text-neutral-500">{delivery.event_id}</span>
+          <span className="font-mono text-sm font-normal text-neutral-500 dark:text-neutral-400">
+            {delivery.event_id}
+          </span>
         </h2>
         <DeliveryStatus delivery={delivery} endpointEnabled={endpoint.enabled} />
         <Link
@@ -272,7 +279,7 @@ function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; deli
       </div>
       <h3 className="text-sm font-medium">Attempts</h3>
       {delivery.attempt_log.length === 0 ? (
-        <p className="text-sm text-neutral-500">Not attempted yet.</p>
+        <p className="text-sm text-neutral-500 dark:text-neutral-400">Not attempted yet.</p>
       ) : (
         <ol className="space-y-2 text-sm">
           {delivery.attempt_log.map((a) => (
@@ -280,7 +287,7 @@ function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; deli
               <div className="flex flex-wrap gap-x-4 gap-y-1">
                 <span className="font-medium">Attempt {a.number}</span>
                 <LocalTime iso={a.started_at} options={WHEN} />
-                <span className="tabular-nums text-neutral-500">{a.duration_ms} ms</span>
+                <span className="tabular-nums text-neutral-500 dark:text-neutral-400">{a.duration_ms} ms</span>
                 <span>{a.status_code !== null ? `HTTP ${a.status_code}` : "No response"}</span>
               </div>
               {a.error && <p className="text-red-700 dark:text-red-300">{a.error}</p>}
