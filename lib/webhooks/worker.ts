@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
 import { UnsealError, unseal } from "../secrets/seal";
 import { onWebhookNudge } from "./nudge";
+import { pruneExpired } from "./retention";
 import { postWebhook, type SendOutcome } from "./send";
 import { liveSecrets, signedHeaders } from "./signing";
 import { checkDestination, type Resolver, WebhookUrlError } from "./ssrf";
@@ -48,6 +49,8 @@ export interface WorkerOptions {
   resolver?: Resolver;
   /** Defaults to TAPDESK_WEBHOOKS_ALLOW_PRIVATE. */
   allowPrivate?: boolean;
+  /** How often to prune old events, deliveries, attempts and idempotency records; 0: never. */
+  retentionEveryMs?: number;
 }
 
 interface Claimed {
@@ -73,6 +76,8 @@ export class WebhookWorker {
   private readonly timeoutMs: number;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private retentionTimers: ReturnType<typeof setTimeout>[] = [];
+  private pruning: Promise<void> = Promise.resolve();
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loop: Promise<void> | null = null;
@@ -96,12 +101,25 @@ export class WebhookWorker {
     if (this.loop) return this;
     this.unsubscribe = onWebhookNudge(() => this.wake());
     this.loop = this.run();
+    const every = this.options.retentionEveryMs ?? 3_600_000;
+    if (every > 0) {
+      const prune = () => {
+        this.pruning = pruneExpired(this.db)
+          .catch((error) => console.error("Webhook worker: retention failed:", (error as Error).message))
+          .then(() => {});
+      };
+      // Soon after start (not during it), then every `every` ms.
+      this.retentionTimers.push(setTimeout(prune, Math.min(every, 10_000)), setInterval(prune, every));
+      for (const timer of this.retentionTimers) timer.unref?.();
+    }
     return this;
   }
 
   /** Stops claiming, waits for the deliveries in flight to be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const timer of this.retentionTimers) clearTimeout(timer);
+    await this.pruning;
     this.unsubscribe?.();
     this.wake();
     await this.loop;
