@@ -69,6 +69,8 @@ export default defineConfig({
       // The bridge spec's fake BlueBubbles server listens on loopback and posts back to this server.
       TAPDESK_ALLOW_PRIVATE_URLS: "1",
       TAPDESK_PUBLIC_URL: BASE_URL,
+      // One log line per request would bury the test output.
+      TAPDESK_LOG_LEVEL: "warn",
     },
   },
 });

@@ -18,7 +18,11 @@ import redact from "../lib/observability/redact.json" with { type: "json" };
 // A self-hosted Tapdesk sends nothing out on its own: no framework telemetry, build or run.
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
-const log = pino({ base: undefined, redact: { paths: redact.paths, censor: "[redacted]" } });
+const log = pino({
+  base: undefined,
+  level: process.env.TAPDESK_LOG_LEVEL || "info",
+  redact: { paths: redact.paths, censor: "[redacted]" },
+});
 // Shared with lib/observability/log.ts (see there): one logger and one request context.
 globalThis[Symbol.for("tapdesk.logger")] = log;
 const context = new AsyncLocalStorage();

@@ -18,7 +18,11 @@ type Holder = { [LOGGER]?: pino.Logger; [CONTEXT]?: AsyncLocalStorage<{ requestI
 
 export function logger(): pino.Logger {
   const holder = globalThis as Holder;
-  holder[LOGGER] ??= pino({ base: undefined, redact: { paths: REDACT, censor: "[redacted]" } });
+  holder[LOGGER] ??= pino({
+    base: undefined,
+    level: process.env.TAPDESK_LOG_LEVEL || "info",
+    redact: { paths: REDACT, censor: "[redacted]" },
+  });
   return holder[LOGGER];
 }
 

@@ -123,20 +123,26 @@ export async function updateEndpoint(
 ): Promise<EndpointObject> {
   const current = await findEndpoint(db, scope, id);
   const url = input.url !== undefined ? await allowedUrl(input.url, options) : undefined;
-  const row = await db.webhookEndpoint.update({
-    where: { id: current.id },
-    data: {
-      ...(url !== undefined ? { url } : {}),
-      ...(input.events ? { events: input.events } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.enabled !== undefined
-        ? {
-            enabled: input.enabled,
-            disabledReason: input.enabled ? null : `Disabled by ${options.disabledBy ?? "an API call"}.`,
-          }
-        : {}),
-    },
-  });
+  const row = await db.webhookEndpoint
+    .update({
+      where: { id: current.id },
+      data: {
+        ...(url !== undefined ? { url } : {}),
+        ...(input.events ? { events: input.events } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.enabled !== undefined
+          ? {
+              enabled: input.enabled,
+              disabledReason: input.enabled ? null : `Disabled by ${options.disabledBy ?? "an API call"}.`,
+            }
+          : {}),
+      },
+    })
+    .catch((error: unknown) => {
+      // Deleted since it was read: the 404 it would have got a moment later.
+      if ((error as { code?: string }).code === "P2025") throw new AppError("webhook_endpoint_not_found");
+      throw error;
+    });
   // Deliveries held back while it was disabled are due again.
   if (input.enabled && !current.enabled) nudgeWebhookWorkers();
   return endpointObject(row);
@@ -154,18 +160,21 @@ export async function rotateSecret(
   id: string,
   overlapSeconds = DEFAULT_ROTATION_OVERLAP_SECONDS,
 ): Promise<{ secret: string; previous_secret_expires_at: string | null }> {
-  const current = await findEndpoint(db, scope, id);
   const secret = generateSecret();
+  const sealed = await seal(secret);
   const expires = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
-  await db.webhookEndpoint.update({
-    where: { id: current.id },
-    // The current secret is already sealed: it becomes the previous one as it is.
-    data: {
-      secret: await seal(secret),
-      previousSecret: expires ? current.secret : null,
-      previousSecretExpiresAt: expires,
-    },
-  });
+  // Compare-and-set on the secret it replaces: of two rotations at once, the second one
+  // builds on the first (its secret becomes the previous one) instead of losing it; an
+  // endpoint deleted meanwhile is a 404 from findEndpoint on the next turn.
+  for (;;) {
+    const current = await findEndpoint(db, scope, id);
+    const { count } = await db.webhookEndpoint.updateMany({
+      where: { id: current.id, secret: current.secret },
+      // The current secret is already sealed: it becomes the previous one as it is.
+      data: { secret: sealed, previousSecret: expires ? current.secret : null, previousSecretExpiresAt: expires },
+    });
+    if (count === 1) break;
+  }
   return { secret, previous_secret_expires_at: expires?.toISOString() ?? null };
 }
 
