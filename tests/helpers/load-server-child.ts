@@ -7,13 +7,13 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { openDatabase, useDatabase } from "../../lib/db/client";
+import { useDatabase as installDatabase, openDatabase } from "../../lib/db/client";
 import { startWebhookWorker } from "../../lib/webhooks/worker";
 import { routeTable } from "./openapi-fuzz";
 
 const env = process.env;
 const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.LOAD_DATA_DIR });
-useDatabase(database);
+installDatabase(database);
 // A short lease: deliveries the killed process held are retried soon after the restart.
 const worker = startWebhookWorker(database.prisma, {
   allowPrivate: true,

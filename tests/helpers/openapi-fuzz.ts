@@ -119,6 +119,7 @@ export const HOSTILE: readonly Json[] = [
   "<script>alert(1)</script>",
   "../../../../etc/passwd",
   "%00%2e%2e%2f",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, meant literally.
   "${7*7}{{7*7}}",
   "\r\nSet-Cookie: a=b",
   "null",
@@ -248,7 +249,7 @@ function encodeSegment(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return encodeURIComponent(value.replace(/[\uD800-\uDFFF]/gu, "")) + "%ED%A0%80";
+    return `${encodeURIComponent(value.replace(/[\uD800-\uDFFF]/gu, ""))}%ED%A0%80`;
   }
 }
 
