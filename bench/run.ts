@@ -5,6 +5,7 @@ import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
 import { dashboardPollSection } from "./sections/dashboard-poll";
 import { serviceWriteSection } from "./sections/service-write";
+import { slowUpstreamSection } from "./sections/slow-upstream";
 import { webhookDeliverySection } from "./sections/webhook-delivery";
 
 /**
@@ -19,6 +20,7 @@ const ALL: Section[] = [
   dashboardPollSection,
   apiReactionsSection,
   webhookDeliverySection,
+  slowUpstreamSection,
 ];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.

@@ -28,6 +28,8 @@ export interface BenchServer {
   /** Whether `npm start`'s script reused the build or made one, and how long that took. */
   build: string;
   dataDir: string;
+  /** The server's process group (start.mjs, npx, next start): whose CPU time the sections read. */
+  processGroup: number;
 }
 
 export interface RunningServer {
@@ -135,7 +137,7 @@ export async function startServer(): Promise<RunningServer> {
     stdio: ["ignore", log, log],
   });
   const running: RunningServer = {
-    server: { baseUrl, apiKey, cookie: "", build: "", dataDir: DATA_DIR },
+    server: { baseUrl, apiKey, cookie: "", build: "", dataDir: DATA_DIR, processGroup: child.pid ?? 0 },
     stop: () => stopGroup(child),
   };
   try {

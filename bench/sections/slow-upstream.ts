@@ -1,0 +1,265 @@
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { groupCpuMs } from "../lib/cpu";
+import type { BenchServer } from "../lib/server";
+import { type Summary, summarize, timed } from "../lib/stats";
+import type { Row, Section } from "../lib/types";
+
+/**
+ * A slow upstream over HTTP against the production server: the agent's tapback through the
+ * sandbox with `latency_ms: 300` beside the same send with none, and the dashboard's poll and
+ * a read of *another* conversation while eight tapbacks wait 3 s on the upstream, beside the
+ * same requests with nothing waiting. Idle and busy windows alternate, so both see the same
+ * machine noise.
+ */
+
+const LATENCY_MS = 300;
+const SLOW_MS = 3_000;
+const WAITING = 8;
+const TAPBACKS = Number(process.env.BENCH_SLOW_TAPBACKS || 15);
+const FAST_TAPBACKS = 40;
+const WARMUP = 3;
+const ROUNDS = Number(process.env.BENCH_SLOW_ROUNDS || 3);
+const IDLE_WINDOW_MS = 2_500;
+/** The first moments of a busy window are the eight sends' own lookups and leases, not their wait. */
+const SETTLE_MS = 300;
+
+const TITLE = "Slow sandbox upstream (latency_ms) — HTTP, production server, embedded PGlite";
+
+class Client {
+  requests = 0;
+  constructor(private readonly server: BenchServer) {}
+
+  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    this.requests++;
+    const res = await fetch(`${this.server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${this.server.apiKey}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
+  }
+
+  /** The open thread's poll as the dashboard sends it without `wait`: answers at once. */
+  async poll(conversationId: string, etag?: string): Promise<{ status: number; etag: string }> {
+    this.requests++;
+    const res = await fetch(`${this.server.baseUrl}/api/ui/conversations/${conversationId}`, {
+      headers: { Cookie: this.server.cookie, ...(etag ? { "If-None-Match": etag } : {}) },
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200 && res.status !== 304) throw new Error(`poll answered ${res.status}`);
+    return { status: res.status, etag: res.headers.get("etag") ?? "" };
+  }
+
+  async health(): Promise<void> {
+    this.requests++;
+    const res = await fetch(`${this.server.baseUrl}/api/health`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`/api/health answered ${res.status}`);
+  }
+}
+
+/** Samples and the server's CPU over the requests that produced them. */
+class Series {
+  samples: number[] = [];
+  cpuMs = 0;
+  requests = 0;
+  add(ms: number) {
+    this.samples.push(ms);
+  }
+  summary(): Summary {
+    return summarize(this.samples);
+  }
+  cpuPerRequest(): string {
+    return this.requests ? `${(this.cpuMs / this.requests).toFixed(2)} ms` : "n/a";
+  }
+}
+
+/** CPU of the server over `fn`, added to `series` with the requests `fn` made. */
+async function metered<T>(server: BenchServer, client: Client, series: Series, fn: () => Promise<T>): Promise<T> {
+  const cpuBefore = groupCpuMs(server.processGroup);
+  const requestsBefore = client.requests;
+  const value = await fn();
+  const cpuAfter = groupCpuMs(server.processGroup);
+  if (cpuBefore !== null && cpuAfter !== null) series.cpuMs += cpuAfter - cpuBefore;
+  series.requests += client.requests - requestsBefore;
+  return value;
+}
+
+export const slowUpstreamSection: Section = {
+  title: TITLE,
+  async run(ctx) {
+    const server = await ctx.server();
+    const client = new Client(server);
+    const setUpstream = (latency_ms: number) =>
+      client.api("PUT", "/api/v1/sandbox/upstream", { mode: "ok", latency_ms });
+
+    // One conversation holds the messages the tapbacks go to; the other is the one read and
+    // polled: ten messages, both directions, as in the dashboard-poll section.
+    const conversation = async (remote: string) =>
+      (
+        await client.api<{ conversation_id: string }>("POST", "/api/v1/sandbox/conversations", {
+          remote_number: remote,
+        })
+      ).body.conversation_id;
+    await setUpstream(0);
+    const busy = await conversation("+15550100500");
+    const targets: string[] = [];
+    for (let i = 0; i < WAITING + 1; i++) {
+      const sent = await client.api<{ id: string }>("POST", `/api/v1/sandbox/conversations/${busy}/inbound`, {
+        parts: [{ text: `Question ${i + 1}` }],
+      });
+      targets.push(sent.body.id);
+    }
+    const [seriesTarget, ...waitingTargets] = targets as [string, ...string[]];
+    const quiet = await conversation("+15550100501");
+    for (let i = 0; i < 5; i++) {
+      await client.api("POST", `/api/v1/sandbox/conversations/${quiet}/inbound`, { parts: [{ text: `Hi ${i + 1}` }] });
+      await client.api("POST", `/api/v1/conversations/${quiet}/messages`, {
+        parts: [{ text: `Answer ${i + 1}` }, { text: "with a second part" }],
+      });
+    }
+
+    // Kinds alternate on every slot, so each send is a real change (201), never a no-op.
+    const turns = new Map<string, number>();
+    const tapback = async (messageId: string) => {
+      const n = (turns.get(messageId) ?? 0) + 1;
+      turns.set(messageId, n);
+      const res = await client.api("POST", "/api/v1/reactions", {
+        message_id: messageId,
+        reaction: n % 2 === 0 ? "like" : "love",
+      });
+      if (res.status !== 201) throw new Error(`POST /reactions answered ${res.status}, expected 201`);
+    };
+    const tapbackSeries = async (count: number) => {
+      const series = new Series();
+      for (let i = 0; i < WARMUP; i++) await tapback(seriesTarget);
+      for (let i = 0; i < count; i++) {
+        series.add((await metered(server, client, series, () => timed(() => tapback(seriesTarget)))).ms);
+      }
+      return series;
+    };
+
+    const floor = new Series();
+    for (let i = 0; i < 100; i++)
+      floor.add((await metered(server, client, floor, () => timed(() => client.health()))).ms);
+
+    const immediate = await tapbackSeries(FAST_TAPBACKS);
+    await setUpstream(LATENCY_MS);
+    let delayed: Series;
+    try {
+      delayed = await tapbackSeries(TAPBACKS);
+    } finally {
+      await setUpstream(0);
+    }
+
+    // The poll and the read alternate; each is timed alone (one client, one request at a time).
+    const { etag } = await client.poll(quiet);
+    const pollOnce = async () => {
+      const t = await timed(() => client.poll(quiet, etag));
+      if (t.value.status !== 304)
+        throw new Error(`the quiet conversation's poll answered ${t.value.status}, expected 304`);
+      return t.ms;
+    };
+    const readOnce = async () => (await timed(() => client.api("GET", `/api/v1/conversations/${quiet}/messages`))).ms;
+    const idle = { poll: new Series(), read: new Series() };
+    const waiting = { poll: new Series(), read: new Series() };
+
+    const idleWindow = async () => {
+      const end = performance.now() + IDLE_WINDOW_MS;
+      while (performance.now() < end) {
+        idle.poll.add(await metered(server, client, idle.poll, pollOnce));
+        idle.read.add(await metered(server, client, idle.read, readOnce));
+      }
+    };
+
+    /** Eight tapbacks wait on the upstream; only requests that end before the first of them returns count. */
+    const busyWindow = async () => {
+      const launched = performance.now();
+      let firstBack = Number.POSITIVE_INFINITY;
+      const sends = waitingTargets.map((id) =>
+        tapback(id).finally(() => {
+          firstBack = Math.min(firstBack, performance.now());
+        }),
+      );
+      const failure = Promise.allSettled(sends);
+      await sleep(SETTLE_MS);
+      while (performance.now() < firstBack) {
+        const cpuBefore = groupCpuMs(server.processGroup);
+        const poll = await pollOnce();
+        const read = await readOnce();
+        const cpuAfter = groupCpuMs(server.processGroup);
+        if (performance.now() >= firstBack) break;
+        waiting.poll.add(poll);
+        waiting.read.add(read);
+        // The two requests share the CPU of their pair: the waiting sends use none meanwhile.
+        if (cpuBefore !== null && cpuAfter !== null) {
+          waiting.poll.cpuMs += (cpuAfter - cpuBefore) / 2;
+          waiting.read.cpuMs += (cpuAfter - cpuBefore) / 2;
+        }
+        waiting.poll.requests++;
+        waiting.read.requests++;
+      }
+      const settled = await failure;
+      const rejected = settled.find((s) => s.status === "rejected");
+      if (rejected) throw (rejected as PromiseRejectedResult).reason;
+      const back = firstBack - launched;
+      if (back < SLOW_MS)
+        throw new Error(`a waiting tapback came back after ${back.toFixed(0)} ms, before its latency`);
+    };
+
+    await setUpstream(SLOW_MS);
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        await idleWindow();
+        await busyWindow();
+      }
+    } finally {
+      await setUpstream(0);
+    }
+
+    const floorSummary = floor.summary();
+    const versusIdle = (s: Series, of: Series, name: string) => ({
+      of: name,
+      ratio: s.summary().p50 / of.summary().p50,
+    });
+    const rows: Row[] = [
+      { figure: "GET /api/health (the framework's floor)", latency: floorSummary },
+      {
+        figure: "POST /reactions, sandbox latency 0",
+        latency: immediate.summary(),
+        versus: { of: "health", ratio: immediate.summary().p50 / floorSummary.p50 },
+      },
+      {
+        figure: `POST /reactions, sandbox latency ${LATENCY_MS} ms`,
+        latency: delayed.summary(),
+        versus: versusIdle(delayed, immediate, "latency 0"),
+      },
+      { figure: "poll 304 (other conversation), nothing waiting", latency: idle.poll.summary() },
+      {
+        figure: `poll 304 (other conversation), ${WAITING} waiting ${SLOW_MS / 1000} s`,
+        latency: waiting.poll.summary(),
+        versus: versusIdle(waiting.poll, idle.poll, "nothing waiting"),
+      },
+      { figure: "GET messages (other conversation), nothing waiting", latency: idle.read.summary() },
+      {
+        figure: `GET messages (other conversation), ${WAITING} waiting ${SLOW_MS / 1000} s`,
+        latency: waiting.read.summary(),
+        versus: versusIdle(waiting.read, idle.read, "nothing waiting"),
+      },
+    ];
+    return {
+      title: TITLE,
+      rows,
+      notes: [
+        `server CPU per request: health ${floor.cpuPerRequest()}; tapback at latency 0 ${immediate.cpuPerRequest()}, at ${LATENCY_MS} ms ${delayed.cpuPerRequest()}; poll ${idle.poll.cpuPerRequest()} idle, ${waiting.poll.cpuPerRequest()} with ${WAITING} waiting; read ${idle.read.cpuPerRequest()} idle, ${waiting.read.cpuPerRequest()} with ${WAITING} waiting (a pair's CPU is split evenly between its poll and its read).`,
+        `tapbacks: ${FAST_TAPBACKS} at latency 0, ${TAPBACKS} at ${LATENCY_MS} ms, after ${WARMUP} warm-up each; kinds alternate so each replaces (201). The latency is the sandbox's own wait, outside any transaction.`,
+        `${ROUNDS} rounds: ${IDLE_WINDOW_MS / 1000} s with nothing waiting, then ${WAITING} tapbacks on ${WAITING} messages waiting ${SLOW_MS / 1000} s (sandbox latency_ms), polls and reads counted from ${SETTLE_MS} ms after they start until the first returns.`,
+        "the poll is /api/ui/conversations/{id} without wait, with the thread's ETag (304), on a conversation the waiting tapbacks are not in; the read is GET /api/v1/conversations/{id}/messages of that conversation; one client, keep-alive.",
+        `server: next start on port ${new URL(server.baseUrl).port}; ${server.build}.`,
+      ],
+    };
+  },
+};
