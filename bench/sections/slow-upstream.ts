@@ -27,11 +27,9 @@ const SETTLE_MS = 300;
 const TITLE = "Slow sandbox upstream (latency_ms) — HTTP, production server, embedded PGlite";
 
 class Client {
-  requests = 0;
   constructor(private readonly server: BenchServer) {}
 
   async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    this.requests++;
     const res = await fetch(`${this.server.baseUrl}${path}`, {
       method,
       headers: { Authorization: `Bearer ${this.server.apiKey}`, "Content-Type": "application/json" },
@@ -44,7 +42,6 @@ class Client {
 
   /** The open thread's poll as the dashboard sends it without `wait`: answers at once. */
   async poll(conversationId: string, etag?: string): Promise<{ status: number; etag: string }> {
-    this.requests++;
     const res = await fetch(`${this.server.baseUrl}/api/ui/conversations/${conversationId}`, {
       headers: { Cookie: this.server.cookie, ...(etag ? { "If-None-Match": etag } : {}) },
     });
@@ -54,11 +51,18 @@ class Client {
   }
 
   async health(): Promise<void> {
-    this.requests++;
     const res = await fetch(`${this.server.baseUrl}/api/health`);
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`/api/health answered ${res.status}`);
   }
+}
+
+/** Times one request, and the server's CPU meanwhile (including whatever else it served then). */
+async function measure(processGroup: number, fn: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const before = groupCpuMs(processGroup);
+  const { ms } = await timed(fn);
+  const after = groupCpuMs(processGroup);
+  return { ms, cpuMs: before === null || after === null ? 0 : after - before };
 }
 
 /** Samples and the server's CPU over the requests that produced them. */
@@ -66,8 +70,10 @@ class Series {
   samples: number[] = [];
   cpuMs = 0;
   requests = 0;
-  add(ms: number) {
-    this.samples.push(ms);
+  record(sample: { ms: number; cpuMs: number }) {
+    this.samples.push(sample.ms);
+    this.cpuMs += sample.cpuMs;
+    this.requests++;
   }
   summary(): Summary {
     return summarize(this.samples);
@@ -75,17 +81,6 @@ class Series {
   cpuPerRequest(): string {
     return this.requests ? `${(this.cpuMs / this.requests).toFixed(2)} ms` : "n/a";
   }
-}
-
-/** CPU of the server over `fn`, added to `series` with the requests `fn` made. */
-async function metered<T>(server: BenchServer, client: Client, series: Series, fn: () => Promise<T>): Promise<T> {
-  const cpuBefore = groupCpuMs(server.processGroup);
-  const requestsBefore = client.requests;
-  const value = await fn();
-  const cpuAfter = groupCpuMs(server.processGroup);
-  if (cpuBefore !== null && cpuAfter !== null) series.cpuMs += cpuAfter - cpuBefore;
-  series.requests += client.requests - requestsBefore;
-  return value;
 }
 
 export const slowUpstreamSection: Section = {
@@ -137,14 +132,13 @@ export const slowUpstreamSection: Section = {
       const series = new Series();
       for (let i = 0; i < WARMUP; i++) await tapback(seriesTarget);
       for (let i = 0; i < count; i++) {
-        series.add((await metered(server, client, series, () => timed(() => tapback(seriesTarget)))).ms);
+        series.record(await measure(server.processGroup, () => tapback(seriesTarget)));
       }
       return series;
     };
 
     const floor = new Series();
-    for (let i = 0; i < 100; i++)
-      floor.add((await metered(server, client, floor, () => timed(() => client.health()))).ms);
+    for (let i = 0; i < 100; i++) floor.record(await measure(server.processGroup, () => client.health()));
 
     const immediate = await tapbackSeries(FAST_TAPBACKS);
     await setUpstream(LATENCY_MS);
@@ -156,22 +150,23 @@ export const slowUpstreamSection: Section = {
     }
 
     // The poll and the read alternate; each is timed alone (one client, one request at a time).
-    const { etag } = await client.poll(quiet);
-    const pollOnce = async () => {
-      const t = await timed(() => client.poll(quiet, etag));
-      if (t.value.status !== 304)
-        throw new Error(`the quiet conversation's poll answered ${t.value.status}, expected 304`);
-      return t.ms;
-    };
-    const readOnce = async () => (await timed(() => client.api("GET", `/api/v1/conversations/${quiet}/messages`))).ms;
+    // The sandbox's latency is part of every thread's ETag: taken once it is set below.
+    let etag = "";
+    const pollOnce = () =>
+      measure(server.processGroup, async () => {
+        const { status } = await client.poll(quiet, etag);
+        if (status !== 304) throw new Error(`the quiet conversation's poll answered ${status}, expected 304`);
+      });
+    const readOnce = () =>
+      measure(server.processGroup, () => client.api("GET", `/api/v1/conversations/${quiet}/messages`));
     const idle = { poll: new Series(), read: new Series() };
     const waiting = { poll: new Series(), read: new Series() };
 
     const idleWindow = async () => {
       const end = performance.now() + IDLE_WINDOW_MS;
       while (performance.now() < end) {
-        idle.poll.add(await metered(server, client, idle.poll, pollOnce));
-        idle.read.add(await metered(server, client, idle.read, readOnce));
+        idle.poll.record(await pollOnce());
+        idle.read.record(await readOnce());
       }
     };
 
@@ -187,20 +182,12 @@ export const slowUpstreamSection: Section = {
       const failure = Promise.allSettled(sends);
       await sleep(SETTLE_MS);
       while (performance.now() < firstBack) {
-        const cpuBefore = groupCpuMs(server.processGroup);
         const poll = await pollOnce();
         const read = await readOnce();
-        const cpuAfter = groupCpuMs(server.processGroup);
+        // A pair that ended after a waiting tapback returned did not run while all of them waited.
         if (performance.now() >= firstBack) break;
-        waiting.poll.add(poll);
-        waiting.read.add(read);
-        // The two requests share the CPU of their pair: the waiting sends use none meanwhile.
-        if (cpuBefore !== null && cpuAfter !== null) {
-          waiting.poll.cpuMs += (cpuAfter - cpuBefore) / 2;
-          waiting.read.cpuMs += (cpuAfter - cpuBefore) / 2;
-        }
-        waiting.poll.requests++;
-        waiting.read.requests++;
+        waiting.poll.record(poll);
+        waiting.read.record(read);
       }
       const settled = await failure;
       const rejected = settled.find((s) => s.status === "rejected");
@@ -212,6 +199,7 @@ export const slowUpstreamSection: Section = {
 
     await setUpstream(SLOW_MS);
     try {
+      ({ etag } = await client.poll(quiet));
       for (let round = 0; round < ROUNDS; round++) {
         await idleWindow();
         await busyWindow();
@@ -254,7 +242,7 @@ export const slowUpstreamSection: Section = {
       title: TITLE,
       rows,
       notes: [
-        `server CPU per request: health ${floor.cpuPerRequest()}; tapback at latency 0 ${immediate.cpuPerRequest()}, at ${LATENCY_MS} ms ${delayed.cpuPerRequest()}; poll ${idle.poll.cpuPerRequest()} idle, ${waiting.poll.cpuPerRequest()} with ${WAITING} waiting; read ${idle.read.cpuPerRequest()} idle, ${waiting.read.cpuPerRequest()} with ${WAITING} waiting (a pair's CPU is split evenly between its poll and its read).`,
+        `server CPU per request: health ${floor.cpuPerRequest()}; tapback at latency 0 ${immediate.cpuPerRequest()}, at ${LATENCY_MS} ms ${delayed.cpuPerRequest()}; poll ${idle.poll.cpuPerRequest()} idle, ${waiting.poll.cpuPerRequest()} with ${WAITING} waiting; read ${idle.read.cpuPerRequest()} idle, ${waiting.read.cpuPerRequest()} with ${WAITING} waiting.`,
         `tapbacks: ${FAST_TAPBACKS} at latency 0, ${TAPBACKS} at ${LATENCY_MS} ms, after ${WARMUP} warm-up each; kinds alternate so each replaces (201). The latency is the sandbox's own wait, outside any transaction.`,
         `${ROUNDS} rounds: ${IDLE_WINDOW_MS / 1000} s with nothing waiting, then ${WAITING} tapbacks on ${WAITING} messages waiting ${SLOW_MS / 1000} s (sandbox latency_ms), polls and reads counted from ${SETTLE_MS} ms after they start until the first returns.`,
         "the poll is /api/ui/conversations/{id} without wait, with the thread's ETag (304), on a conversation the waiting tapbacks are not in; the read is GET /api/v1/conversations/{id}/messages of that conversation; one client, keep-alive.",
