@@ -90,9 +90,23 @@ export async function withSlotLease<T>(
   fn: (lease: Lease) => Promise<T>,
   options: LeaseOptions = LEASE_DEFAULTS,
 ): Promise<T> {
-  return inOrder(keyString(key), async () => {
+  const deadline = Date.now() + options.waitMs;
+  // The wait is bounded from the call, queue included: a caller still queued at the deadline
+  // gives up, and its turn, when it comes, does nothing.
+  let started = false;
+  let abandoned = false;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      if (started) return;
+      abandoned = true;
+      reject(new LeaseError("another change of this reaction is still in progress"));
+    }, options.waitMs);
+  });
+  const run = inOrder(keyString(key), async () => {
+    if (abandoned) return undefined as T;
+    started = true;
     const token = randomUUID();
-    const deadline = Date.now() + options.waitMs;
     let pause = 5;
     while (!(await tryAcquire(db, key, token, options.ttlMs))) {
       // Another instance holds it: it is waiting on its upstream, or it crashed and the lease
@@ -146,4 +160,9 @@ export async function withSlotLease<T>(
       }
     }
   });
+  try {
+    return await Promise.race([run, gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
