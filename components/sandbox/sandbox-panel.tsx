@@ -234,7 +234,7 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
           <option value="fail">fail: every delivery fails (502)</option>
           <option value="hold">hold: new messages stay queued</option>
         </select>
-        <label className="block text-xs text-neutral-600" htmlFor="sandbox-latency">
+        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-latency">
           Upstream latency
         </label>
         <select
