@@ -88,6 +88,25 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     expect(await unseal(rowB.previousSecret!)).toBe("whsec_b2xk");
   });
 
+  it("seals a BlueBubbles bridge's password and inbound secret stored in clear, and re-seals them", async () => {
+    const agentId = randomUUID();
+    await db.prisma.agent.create({ data: { id: agentId, workspaceId: ws, name: "Bridged", handle: "+14155550100" } });
+    const bridge = await db.prisma.blueBubblesBridge.create({
+      data: {
+        workspaceId: ws,
+        agentId,
+        url: "http://127.0.0.1:9",
+        password: "hunter2",
+        inboundSecret: "s3cret",
+        status: "ok",
+      },
+    });
+    expect(await sealClearSecrets(db.prisma)).toBe(2);
+    const row = await db.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { id: bridge.id } });
+    expect([await unseal(row.password), await unseal(row.inboundSecret)]).toEqual(["hunter2", "s3cret"]);
+    expect(row.password).not.toContain("hunter2");
+  });
+
   it("re-seals every value under a new key, or none when one cannot be opened", async () => {
     const current = keyRing().current;
     const next = parseSecretKey(generateSecretKey());
