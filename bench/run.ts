@@ -4,8 +4,10 @@ import { type RunningServer, startServer } from "./lib/server";
 import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
 import { dashboardPollSection } from "./sections/dashboard-poll";
+import { liveSection } from "./sections/live";
 import { serviceWriteSection } from "./sections/service-write";
 import { slowUpstreamSection } from "./sections/slow-upstream";
+import { throughputSection } from "./sections/throughput";
 import { webhookDeliverySection } from "./sections/webhook-delivery";
 
 /**
@@ -21,6 +23,8 @@ const ALL: Section[] = [
   apiReactionsSection,
   webhookDeliverySection,
   slowUpstreamSection,
+  liveSection,
+  throughputSection,
 ];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.

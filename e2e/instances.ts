@@ -15,6 +15,7 @@ const PG_URL = process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1
 
 export interface Instance {
   baseUrl: string;
+  pid: number;
   /** Everything it printed, for failure messages. */
   output(): string;
 }
@@ -45,7 +46,7 @@ function startInstance(port: number, env: NodeJS.ProcessEnv): { instance: Instan
   let log = "";
   child.stdout?.on("data", (chunk) => (log += chunk));
   child.stderr?.on("data", (chunk) => (log += chunk));
-  return { instance: { baseUrl: `http://127.0.0.1:${port}`, output: () => log }, child };
+  return { instance: { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, output: () => log }, child };
 }
 
 async function ready(instance: Instance, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
@@ -66,11 +67,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+export interface ClusterOptions {
+  /** The build to serve; default the browser suite's. */
+  distDir?: string;
+  /** Instances listen on basePort + 1, + 2, …; default the browser suite's port. */
+  basePort?: number;
+  env?: Record<string, string>;
+}
+
 /**
- * Starts `count` instances on ports after the browser suite's own. The first one migrates and
- * seeds the workspace (same operator and API key as the browser suite), then the others start.
+ * Starts `count` instances on the ports after `basePort`. The first one migrates and seeds the
+ * workspace (same operator and API key as the browser suite), then the others start.
  */
-export async function startCluster(count: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(count: number, options: ClusterOptions = {}): Promise<Cluster> {
+  const basePort = options.basePort ?? PORT;
   const name = `tapdesk_e2e_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
@@ -81,13 +91,13 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: url.toString(),
-    TAPDESK_DIST_DIR: DIST_DIR,
+    TAPDESK_DIST_DIR: options.distDir ?? DIST_DIR,
     TAPDESK_SECRET_KEY: randomBytes(32).toString("base64"),
     TAPDESK_ADMIN_EMAIL: OPERATOR.email,
     TAPDESK_ADMIN_PASSWORD: OPERATOR.password,
     TAPDESK_BOOTSTRAP_API_KEY: API_KEY,
     TAPDESK_WEBHOOKS_ALLOW_PRIVATE: "1",
-    ...extraEnv,
+    ...options.env,
   };
   delete env.TAPDESK_DATA_DIR;
   const children: ChildProcess[] = [];
@@ -103,7 +113,8 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
   };
   try {
     for (let i = 0; i < count; i++) {
-      const { instance, child } = startInstance(PORT + 1 + i, { ...env, PORT: String(PORT + 1 + i) });
+      const port = basePort + 1 + i;
+      const { instance, child } = startInstance(port, { ...env, PORT: String(port) });
       children.push(child);
       instances.push(instance);
       // One at a time: the first creates the schema and the demo workspace.

@@ -11,12 +11,13 @@ function cells(row: Row): string[] {
     row.latency ? ms(row.latency.mean) : "",
     row.latency ? String(row.latency.count) : "",
     row.rate ? `${row.rate.value.toFixed(0)} ${row.rate.unit}` : "",
+    row.cpuMs === undefined ? "" : `${row.cpuMs.toFixed(2)} ms`,
     row.versus ? `${row.versus.ratio.toFixed(1)}× ${row.versus.of}` : (row.note ?? ""),
   ];
 }
 
-const HEADER = ["figure", "p50", "p95", "mean", "n", "throughput", "vs raw driver (p50 / p50)"];
-const RIGHT = new Set([1, 2, 3, 4, 5]);
+const HEADER = ["figure", "p50", "p95", "mean", "n", "throughput", "server CPU/req", "vs raw driver (p50 / p50)"];
+const RIGHT = new Set([1, 2, 3, 4, 5, 6]);
 
 export function machineContext(): string {
   const cpus = os.cpus();

@@ -9,6 +9,8 @@ export interface Row {
   rate?: { value: number; unit: string };
   /** The same work through the raw database driver: this row's p50 over `of`'s p50. */
   versus?: { of: string; ratio: number };
+  /** Server CPU milliseconds per request over the row's run (all the server's processes). */
+  cpuMs?: number;
   note?: string;
 }
 

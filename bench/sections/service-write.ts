@@ -25,13 +25,13 @@ const WARMUP = 50;
 
 type Query = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
-interface RawDriver {
+export interface RawDriver {
   name: string;
   query: Query;
   transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>;
 }
 
-function pgliteDriver(database: Database): RawDriver {
+export function pgliteDriver(database: Database): RawDriver {
   const lite = database.pglite;
   if (!lite) throw new Error("the PGlite database does not expose its instance");
   return {
@@ -42,7 +42,7 @@ function pgliteDriver(database: Database): RawDriver {
   };
 }
 
-function pgDriver(database: Database): RawDriver {
+export function pgDriver(database: Database): RawDriver {
   const pool = database.pool;
   if (!pool) throw new Error("the PostgreSQL database does not expose its pool");
   const run =
@@ -86,9 +86,9 @@ interface Target {
  * lookup (one join here, where Prisma sends four queries) and the contact-rule check, then
  * in one transaction the slot upsert and row lock, the live reaction, the sandbox upstream's
  * mode, the reaction update, the slot's sequence, the audit row, the conversation's version
- * and the webhook endpoints that would get outbox rows (the bench workspace has none).
+ * with its live-update notice, and the webhook endpoints that would get outbox rows (the bench workspace has none).
  */
-async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, kind: string): Promise<number> {
+export async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, kind: string): Promise<number> {
   const [target] = await driver.query<Target>(
     `SELECT m.id::text, m.direction::text, m.status::text, m.conversation_id::text,
             (SELECT count(*) FROM message_part p WHERE p.message_id = m.id)::int AS parts,
@@ -158,10 +158,13 @@ async function rawReplace(driver: RawDriver, scope: Scope, messageId: string, ki
         now,
       ],
     );
-    await q(`UPDATE conversation SET version = version + 1, last_activity_at = $1 WHERE id = $2`, [
-      now,
-      target.conversation_id,
-    ]);
+    // The version bump and the live-update notice, one statement as the service sends them.
+    await q(
+      `WITH touched AS (UPDATE conversation SET version = version + 1, last_activity_at = $1
+                         WHERE id = $2 RETURNING workspace_id, id)
+       SELECT count(pg_notify('tapdesk_live', 'c ' || workspace_id || ' ' || id)) FROM touched`,
+      [now, target.conversation_id],
+    );
     const endpoints = await q("SELECT id::text, events FROM webhook_endpoint WHERE workspace_id = $1 AND enabled", [
       scope.workspaceId,
     ]);

@@ -1,0 +1,232 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { type Instance, startCluster } from "../../e2e/instances";
+import { API_KEY } from "../../e2e/settings";
+import { type Database, openDatabase } from "../../lib/db/client";
+import { sendMessage } from "../../lib/messages/service";
+import { createConversation } from "../../lib/sandbox";
+import type { Scope } from "../../lib/scope";
+import { seedIfEmpty } from "../../lib/seed";
+import { react } from "../../lib/tapbacks/service";
+import { freshDatabase } from "../../tests/helpers/db";
+import { withCpu } from "../lib/proc";
+import { type BenchServer, PORT } from "../lib/server";
+import { summarize } from "../lib/stats";
+import type { Row, Section } from "../lib/types";
+import { pgDriver, pgliteDriver, type RawDriver, rawReplace } from "./service-write";
+
+/**
+ * Tapback sends per second with 1, 4 and 16 clients at once, each client on its own message
+ * (its own slot): over HTTP to one production instance on PGlite, to one and to two instances
+ * sharing one PostgreSQL database, each beside the raw driver doing the same transaction at
+ * the same concurrency in this process.
+ */
+
+const TITLE = "Tapback sends/s by concurrency — HTTP vs the raw driver's same transaction";
+const CONCURRENCY = [1, 4, 16];
+const SENDS_PER_CLIENT = Number(process.env.BENCH_SENDS_PER_CLIENT || 40);
+const WARMUP_PER_CLIENT = 3;
+
+interface Target {
+  baseUrl: string;
+  apiKey: string;
+}
+
+interface Run {
+  rate: number;
+  latency: ReturnType<typeof summarize>;
+  cpuMs?: number;
+}
+
+async function post(target: Target, messageId: string, kind: string): Promise<void> {
+  const res = await fetch(`${target.baseUrl}/api/v1/reactions`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${target.apiKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ message_id: messageId, reaction: kind }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`POST /reactions answered ${res.status}: ${text}`);
+}
+
+async function humanMessages(target: Target, remote: string, count: number): Promise<string[]> {
+  const call = async (p: string, body: unknown) => {
+    const res = await fetch(`${target.baseUrl}${p}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${target.apiKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`POST ${p} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { id: string; conversation_id: string };
+  };
+  const { conversation_id } = await call("/api/v1/sandbox/conversations", { remote_number: remote });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(
+      (await call(`/api/v1/sandbox/conversations/${conversation_id}/inbound`, { parts: [{ text: `m${i}` }] })).id,
+    );
+  }
+  return ids;
+}
+
+/** `clients` loops at once, each `SENDS_PER_CLIENT` sends on its own message; sends/s over the wall clock. */
+async function concurrent(
+  clients: number,
+  send: (client: number, n: number) => Promise<void>,
+  cpuRoots: number[] = [],
+): Promise<Run> {
+  for (let c = 0; c < clients; c++) for (let n = 0; n < WARMUP_PER_CLIENT; n++) await send(c, n);
+  const samples: number[] = [];
+  const began = performance.now();
+  const { cpuMs } = await withCpu(cpuRoots, () =>
+    Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let n = WARMUP_PER_CLIENT; n < WARMUP_PER_CLIENT + SENDS_PER_CLIENT; n++) {
+          const t = performance.now();
+          await send(c, n);
+          samples.push(performance.now() - t);
+        }
+      }),
+    ),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  return {
+    rate: (clients * SENDS_PER_CLIENT) / seconds,
+    latency: summarize(samples),
+    cpuMs: cpuRoots.length ? cpuMs / (clients * SENDS_PER_CLIENT) : undefined,
+  };
+}
+
+/** The raw driver's replace on `clients` messages of a fresh workspace, at that concurrency. */
+async function rawRuns(database: Database, driver: RawDriver): Promise<Map<number, Run>> {
+  const prisma = database.prisma;
+  const seeded = await seedIfEmpty(prisma, { password: "bench-only" });
+  if (!seeded) throw new Error("expected an empty database");
+  const scope: Scope = { workspaceId: seeded.workspaceId };
+  const { conversation_id } = await createConversation(prisma, scope, { remote_number: "+15550100600" });
+  const max = Math.max(...CONCURRENCY);
+  const messages: string[] = [];
+  for (let i = 0; i < max; i++) {
+    const m = await sendMessage(prisma, scope, conversation_id, [{ text: `raw ${i}` }]);
+    await react(prisma, {
+      scope,
+      actor: { type: "api_key", id: "bench" },
+      side: "agent",
+      messageId: m.id,
+      request: { operation: "add", kind: "love" },
+    });
+    messages.push(m.id);
+  }
+  // Each message's live kind, so every call is a real replace.
+  const live = messages.map(() => "love");
+  const runs = new Map<number, Run>();
+  for (const clients of CONCURRENCY) {
+    runs.set(
+      clients,
+      await concurrent(clients, async (c) => {
+        const id = messages[c] as string;
+        const next = live[c] === "love" ? "like" : "love";
+        await rawReplace(driver, scope, id, next);
+        live[c] = next;
+      }),
+    );
+  }
+  return runs;
+}
+
+async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): Promise<Map<number, Run>> {
+  const max = Math.max(...CONCURRENCY);
+  const messages = await humanMessages(targets[0] as Target, remote, max);
+  const runs = new Map<number, Run>();
+  for (const clients of CONCURRENCY) {
+    runs.set(
+      clients,
+      await concurrent(
+        clients,
+        // Clients take turns over the instances; kinds alternate so every send is a change.
+        (c, n) => post(targets[c % targets.length] as Target, messages[c] as string, n % 2 === 0 ? "like" : "love"),
+        cpuRoots,
+      ),
+    );
+  }
+  return runs;
+}
+
+function rows(label: string, http: Map<number, Run>, raw: Map<number, Run>, rawLabel: string): Row[] {
+  return CONCURRENCY.flatMap((clients) => {
+    const h = http.get(clients) as Run;
+    const r = raw.get(clients) as Run;
+    return [
+      {
+        figure: `${label}, ${clients} client${clients === 1 ? "" : "s"}`,
+        latency: h.latency,
+        rate: { value: h.rate, unit: "sends/s" },
+        cpuMs: h.cpuMs,
+        note: `${(h.rate / r.rate).toFixed(2)}× ${rawLabel}'s sends/s`,
+      },
+      {
+        figure: `  ${rawLabel}, ${clients} client${clients === 1 ? "" : "s"}`,
+        latency: r.latency,
+        rate: { value: r.rate, unit: "sends/s" },
+      },
+    ];
+  });
+}
+
+export const throughputSection: Section = {
+  title: TITLE,
+  async run(ctx) {
+    const server: BenchServer = await ctx.server();
+    const out: Row[] = [];
+    const notes: string[] = [];
+
+    // PGlite: the bench's own production server, and a PGlite of our own for the raw driver.
+    const pgliteHttp = await httpRuns(
+      [{ baseUrl: server.baseUrl, apiKey: server.apiKey }],
+      [server.processGroup],
+      "+15550100700",
+    );
+    const dir = await mkdtemp(path.join(os.tmpdir(), "tapdesk-bench-raw-"));
+    const lite = await openDatabase({ dataDir: dir });
+    try {
+      out.push(...rows("PGlite, 1 instance", pgliteHttp, await rawRuns(lite, pgliteDriver(lite)), "raw PGlite"));
+    } finally {
+      await lite.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // PostgreSQL: two instances of the same build on one fresh database.
+    let cluster: Awaited<ReturnType<typeof startCluster>>;
+    try {
+      cluster = await startCluster(2, { distDir: ".next-bench", basePort: PORT + 10 });
+    } catch (error) {
+      return { title: TITLE, rows: out, notes: [`PostgreSQL instances could not start: ${(error as Error).message}`] };
+    }
+    const raw = await freshDatabase("postgres");
+    try {
+      const [a, b] = cluster.instances as [Instance, Instance];
+      const one = await httpRuns([{ baseUrl: a.baseUrl, apiKey: API_KEY }], [a.pid], "+15550100800");
+      const two = await httpRuns(
+        [
+          { baseUrl: a.baseUrl, apiKey: API_KEY },
+          { baseUrl: b.baseUrl, apiKey: API_KEY },
+        ],
+        [a.pid, b.pid],
+        "+15550100900",
+      );
+      const rawPg = await rawRuns(raw, pgDriver(raw));
+      out.push(...rows("PostgreSQL, 1 instance", one, rawPg, "raw pg"));
+      out.push(...rows("PostgreSQL, 2 instances", two, rawPg, "raw pg"));
+    } finally {
+      await raw.dispose();
+      await cluster.stop();
+    }
+    notes.push(
+      `each client sends ${SENDS_PER_CLIENT} replaces (after ${WARMUP_PER_CLIENT} warm-up) on its own message, all clients at once; sends/s = all sends over the wall clock. Two instances: clients alternate between them.`,
+      "raw: the service-write section's hand-written transaction (same statements, NOTIFY included) through the driver's pool of 10 (the app's pool size), in this process, at the same concurrency.",
+      "server CPU/req: user + system time of the instances' processes over the run, divided by the sends.",
+    );
+    return { title: TITLE, rows: out, notes };
+  },
+};
