@@ -256,24 +256,23 @@ async function browserTries(
     for (let i = 0; i < 3 + BROWSER_TRIES; i++) {
       // The next human tapback alternates like/love; its badge names the kind and the human.
       const label = `${kindsSoFar() % 2 === 0 ? "Like" : "Love"} by ${remote}`;
-      await page.evaluate((label) => {
-        const w = window as unknown as { seen?: Promise<number> };
-        w.seen = new Promise<number>((resolve) => {
-          const found = () => document.querySelector(`[aria-label="${CSS.escape(label)}"]`);
-          const observer = new MutationObserver(() => {
-            if (found()) {
-              observer.disconnect();
-              resolve(Date.now());
-            }
-          });
-          observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+      // A string, not a function: the bench's TypeScript loader would wrap a function's
+      // inner helpers in code that does not exist in the page.
+      await page.evaluate(`window.seen = new Promise((resolve) => {
+        const selector = '[aria-label="' + CSS.escape(${JSON.stringify(label)}) + '"]';
+        const observer = new MutationObserver(() => {
+          if (document.querySelector(selector)) {
+            observer.disconnect();
+            resolve(Date.now());
+          }
         });
-      }, label);
+        observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+      })`);
       // The page re-asks at once after each answer; give it the moment to do so.
       await sleep(50);
       const start = Date.now();
       await humanTapback();
-      const seen = await page.evaluate(() => (window as unknown as { seen: Promise<number> }).seen);
+      const seen = (await page.evaluate("window.seen")) as number;
       if (i >= 3) samples.push(seen - start);
     }
     return samples;

@@ -138,14 +138,20 @@ async function rawRuns(database: Database, driver: RawDriver): Promise<Map<numbe
 async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): Promise<Map<number, Run>> {
   const max = Math.max(...CONCURRENCY);
   const messages = await humanMessages(targets[0] as Target, remote, max);
+  // Each message's live kind: every send is the other one, so every send is a change (201).
+  const live = messages.map(() => "love");
   const runs = new Map<number, Run>();
   for (const clients of CONCURRENCY) {
     runs.set(
       clients,
       await concurrent(
         clients,
-        // Clients take turns over the instances; kinds alternate so every send is a change.
-        (c, n) => post(targets[c % targets.length] as Target, messages[c] as string, n % 2 === 0 ? "like" : "love"),
+        // Clients take turns over the instances.
+        async (c) => {
+          const next = live[c] === "love" ? "like" : "love";
+          await post(targets[c % targets.length] as Target, messages[c] as string, next);
+          live[c] = next;
+        },
         cpuRoots,
       ),
     );

@@ -64,14 +64,19 @@ function threadEtag(version: number, ws: { upstreamMode: string; upstreamLatency
   return `"t${version}-${ws.upstreamMode}-${ws.upstreamLatencyMs}"`;
 }
 
-/** The thread's current ETag, from one indexed lookup. */
+/**
+ * The thread's current ETag, from one indexed lookup: the unchanged poll's whole database
+ * work, so one statement (a nested Prisma select would send one per relation).
+ */
 export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
-  const c = await db.conversation.findFirst({
-    where: { id: conversationId, ...conversationWhere(scope) },
-    select: { version: true, workspace: { select: { upstreamMode: true, upstreamLatencyMs: true } } },
-  });
+  const agentId = scope.agentId ?? null;
+  const [c] = await db.$queryRaw<{ version: number; upstream_mode: string; upstream_latency_ms: number }[]>`
+    SELECT c.version, w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms
+      FROM conversation c JOIN workspace w ON w.id = c.workspace_id
+     WHERE c.id = ${conversationId}::uuid AND c.workspace_id = ${scope.workspaceId}::uuid
+       AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
   if (!c) throw new AppError("conversation_not_found");
-  return threadEtag(c.version, c.workspace);
+  return threadEtag(c.version, { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms });
 }
 
 export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {

@@ -65,39 +65,67 @@ export interface ReactResult {
 
 const NOOP: ReactResult = { outcome: "noop", reaction: null, previous: null };
 
+interface TargetRow {
+  id: string;
+  direction: "inbound" | "outbound";
+  status: "queued" | "sent" | "delivered" | "failed" | "received";
+  conversation_id: string;
+  bridge_guid: string | null;
+  parts: number;
+  remote_number: string;
+  chat_guid: string | null;
+  assignment_id: string;
+  assignment_status: "active" | "disconnected";
+  agent_id: string;
+  handle: string;
+  imessage_enabled: boolean;
+  custom_emoji_sends: boolean;
+  bridge_id: string | null;
+}
+
+/**
+ * The target message with everything the checks need, in one statement: as a nested Prisma
+ * select it took six queries (one per relation), the largest share of a send's round trips.
+ */
 async function findTarget(db: Db, scope: Scope, messageId: string) {
   if (!isUuid(messageId)) throw new AppError("message_not_found");
-  const message = await db.message.findFirst({
-    where: { id: messageId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
-    select: {
-      id: true,
-      direction: true,
-      status: true,
-      conversationId: true,
-      bridgeGuid: true,
-      // The part indexes, not `_count`: Prisma computes a relation count by grouping the
-      // whole message_part table, which grows with the database.
-      parts: { select: { index: true } },
-      conversation: {
-        select: {
-          remoteNumber: true,
-          chatGuid: true,
-          assignment: { select: { id: true, status: true } },
-          agent: {
-            select: {
-              id: true,
-              handle: true,
-              imessageEnabled: true,
-              customEmojiSends: true,
-              bridge: { select: { id: true } },
-            },
-          },
-        },
+  const agentId = scope.agentId ?? null;
+  const [row] = await db.$queryRaw<TargetRow[]>`
+    SELECT m.id::text AS id, m.direction::text AS direction, m.status::text AS status,
+           m.conversation_id::text AS conversation_id, m.bridge_guid,
+           (SELECT count(*) FROM message_part p WHERE p.message_id = m.id)::int AS parts,
+           c.remote_number, c.chat_guid,
+           a.id::text AS assignment_id, a.status::text AS assignment_status,
+           g.id::text AS agent_id, g.handle, g.imessage_enabled, g.custom_emoji_sends,
+           b.id::text AS bridge_id
+      FROM message m
+      JOIN conversation c ON c.id = m.conversation_id AND c.workspace_id = m.workspace_id
+      JOIN assignment a ON a.id = c.assignment_id
+      JOIN agent g ON g.id = c.agent_id
+      LEFT JOIN bluebubbles_bridge b ON b.agent_id = g.id
+     WHERE m.id = ${messageId}::uuid AND m.workspace_id = ${scope.workspaceId}::uuid
+       AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
+  if (!row) throw new AppError("message_not_found");
+  return {
+    id: row.id,
+    direction: row.direction,
+    status: row.status,
+    conversationId: row.conversation_id,
+    bridgeGuid: row.bridge_guid,
+    partCount: row.parts,
+    conversation: {
+      remoteNumber: row.remote_number,
+      chatGuid: row.chat_guid,
+      assignment: { id: row.assignment_id, status: row.assignment_status },
+      agent: {
+        id: row.agent_id,
+        handle: row.handle,
+        imessageEnabled: row.imessage_enabled,
+        customEmojiSends: row.custom_emoji_sends,
+        bridge: row.bridge_id ? { id: row.bridge_id } : null,
       },
     },
-  });
-  if (!message) throw new AppError("message_not_found");
-  return message;
+  };
 }
 
 type Target = Awaited<ReturnType<typeof findTarget>>;
@@ -149,7 +177,7 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   }
 
   const target = await findTarget(db, scope, input.messageId);
-  const partCount = target.parts.length;
+  const partCount = target.partCount;
   if (partIndex >= partCount) {
     throw new AppError(
       "invalid_part_index",
