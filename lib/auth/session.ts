@@ -1,4 +1,4 @@
-import { getIronSession, type SessionOptions } from "iron-session";
+import { getIronSession, type SessionOptions, unsealData } from "iron-session";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { db } from "../db/client";
@@ -19,12 +19,15 @@ export interface SignedInOperator {
   scope: Scope;
 }
 
+const COOKIE = "tapdesk_session";
+const TTL_S = 60 * 60 * 24 * 14;
+
 async function session() {
   const prisma = await db();
   const options: SessionOptions = {
-    cookieName: "tapdesk_session",
+    cookieName: COOKIE,
     password: await instanceSecret(prisma, "session"),
-    ttl: 60 * 60 * 24 * 14,
+    ttl: TTL_S,
     cookieOptions: {
       httpOnly: true,
       sameSite: "lax",
@@ -36,12 +39,34 @@ async function session() {
   return getIronSession<SessionData>(await cookies(), options);
 }
 
+/**
+ * Cookies this process has unsealed lately. Unsealing derives its keys with PBKDF2 on every
+ * call, the largest cost of a dashboard poll after the database; the cookie's content cannot
+ * change, so a minute's reuse only lets a seal outlive its 14-day expiry by that minute.
+ * Whether the operator still exists is checked on every request all the same.
+ */
+const unsealed = new Map<string, { operatorId: string | undefined; until: number }>();
+const UNSEALED_MAX = 1000;
+const UNSEALED_MS = 60_000;
+
+async function sessionOperatorId(): Promise<string | undefined> {
+  const seal = (await cookies()).get(COOKIE)?.value;
+  if (!seal) return undefined;
+  const hit = unsealed.get(seal);
+  if (hit && hit.until > Date.now()) return hit.operatorId;
+  const password = await instanceSecret(await db(), "session");
+  const { operatorId } = await unsealData<SessionData>(seal, { password, ttl: TTL_S });
+  if (unsealed.size >= UNSEALED_MAX) unsealed.delete(unsealed.keys().next().value as string);
+  unsealed.set(seal, { operatorId, until: Date.now() + UNSEALED_MS });
+  return operatorId;
+}
+
 /** The signed-in operator, re-read from the database on every request; null when signed out. */
 export async function currentOperator(): Promise<SignedInOperator | null> {
-  const s = await session();
-  if (!s.operatorId) return null;
+  const operatorId = await sessionOperatorId();
+  if (!operatorId) return null;
   const prisma = await db();
-  const op = await prisma.operator.findUnique({ where: { id: s.operatorId } });
+  const op = await prisma.operator.findUnique({ where: { id: operatorId } });
   if (!op) return null;
   return { id: op.id, email: op.email, name: op.name, role: op.role, scope: { workspaceId: op.workspaceId } };
 }
