@@ -5,7 +5,7 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
-import { type Actor, conversationWhere, type Scope } from "../scope";
+import type { Actor, Scope } from "../scope";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { writeReactionEvents } from "../webhooks/events";
 import type { Kind, TapbackKind } from "./kinds";
