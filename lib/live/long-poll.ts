@@ -15,8 +15,12 @@ export interface Poll {
   waitMs: number;
   /** The client went away: stop waiting. */
   signal?: AbortSignal;
-  /** The answer when the client's copy is stale, or null while it is current. */
-  check(): Promise<Response | null>;
+  /**
+   * The answer when the client's copy is stale, or null while it is current. Reads it shares
+   * with other polls (`shared`) must have started at `notBefore` or later: the moment this
+   * poll was woken, so a read begun before the change committed cannot answer for it.
+   */
+  check(notBefore: number): Promise<Response | null>;
   /** The answer when the wait ends with nothing new. */
   notModified(): Response;
 }
@@ -27,19 +31,21 @@ export interface Poll {
  * holds no database connection and does no database work; only a notice makes it look.
  */
 export async function longPoll(hub: LiveHub | null, poll: Poll): Promise<Response> {
-  if (!hub || poll.waitMs <= 0) return (await poll.check()) ?? poll.notModified();
+  if (!hub || poll.waitMs <= 0) return (await poll.check(performance.now())) ?? poll.notModified();
   let noticed = false;
+  let notBefore = performance.now();
   let wakeUp: (() => void) | null = null;
   // Subscribed before the first check, so a change committed during it is not missed.
   const unsubscribe = hub.subscribe(poll.topics, () => {
     noticed = true;
+    notBefore = performance.now();
     wakeUp?.();
   });
   try {
     const deadline = Date.now() + poll.waitMs;
     for (;;) {
       noticed = false;
-      const fresh = await poll.check();
+      const fresh = await poll.check(notBefore);
       if (fresh) return fresh;
       if (!noticed) await sleepUntilWoken(deadline - Date.now(), poll.signal, (wake) => (wakeUp = wake));
       wakeUp = null;
@@ -62,4 +68,22 @@ function sleepUntilWoken(ms: number, signal: AbortSignal | undefined, onWake: (w
       resolve();
     }
   });
+}
+
+const running = new Map<string, { since: number; result: Promise<unknown> }>();
+
+/**
+ * One notice wakes every poll waiting on a thread at once; those asking the same question
+ * share one read instead of each querying the database (1,000 polls on one thread: one view
+ * built, not 1,000). A read in flight is joined only if it started at `notBefore` or later.
+ */
+export function shared<T>(key: string, notBefore: number, read: () => Promise<T>): Promise<T> {
+  const current = running.get(key);
+  if (current && current.since >= notBefore) return current.result as Promise<T>;
+  const entry = { since: performance.now(), result: Promise.resolve() as Promise<unknown> };
+  entry.result = read().finally(() => {
+    if (running.get(key) === entry) running.delete(key);
+  });
+  running.set(key, entry);
+  return entry.result as Promise<T>;
 }

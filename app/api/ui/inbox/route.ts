@@ -3,7 +3,7 @@ import { currentOperator } from "@/lib/auth/session";
 import { inboxView } from "@/lib/conversations/view";
 import { getDatabase } from "@/lib/db/client";
 import { topic } from "@/lib/live/hub";
-import { longPoll, waitQuery } from "@/lib/live/long-poll";
+import { longPoll, shared, waitQuery } from "@/lib/live/long-poll";
 
 const CACHE = { "Cache-Control": "private, no-cache" };
 
@@ -23,8 +23,11 @@ export async function GET(request: Request) {
       topics: [topic.inbox(operator.scope.workspaceId)],
       waitMs: wait * 1000,
       signal: request.signal,
-      check: async () => {
-        const view = await inboxView(database.prisma, operator.scope, operator.id);
+      check: async (notBefore) => {
+        // The inbox shows unread marks, so its view is the operator's own (see shared).
+        const view = await shared(`inbox ${operator.id}`, notBefore, () =>
+          inboxView(database.prisma, operator.scope, operator.id),
+        );
         etag = view.etag;
         return known === etag ? null : json(view, 200, { ...CACHE, ETag: etag });
       },

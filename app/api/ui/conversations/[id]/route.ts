@@ -3,7 +3,7 @@ import { currentOperator } from "@/lib/auth/session";
 import { markRead, threadEtagOf, threadView } from "@/lib/conversations/view";
 import { getDatabase } from "@/lib/db/client";
 import { topic } from "@/lib/live/hub";
-import { longPoll, waitQuery } from "@/lib/live/long-poll";
+import { longPoll, shared, waitQuery } from "@/lib/live/long-poll";
 
 const CACHE = { "Cache-Control": "private, no-cache" };
 
@@ -26,11 +26,13 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       topics: [topic.thread(id), topic.workspaceThreads(operator.scope.workspaceId)],
       waitMs: wait * 1000,
       signal: request.signal,
-      check: async () => {
-        etag = await threadEtagOf(prisma, operator.scope, id);
+      check: async (notBefore) => {
+        // Polls of the same thread in the same scope ask the same questions (see shared).
+        const thread = `${operator.scope.workspaceId}/${operator.scope.agentId ?? ""}/${id}`;
+        etag = await shared(`etag ${thread}`, notBefore, () => threadEtagOf(prisma, operator.scope, id));
         if (known === etag) return null;
-        const view = await threadView(prisma, operator.scope, id);
-        await markRead(prisma, operator.scope, operator.id, id);
+        const view = await shared(`view ${thread} ${etag}`, notBefore, () => threadView(prisma, operator.scope, id));
+        await shared(`read ${operator.id} ${id}`, notBefore, () => markRead(prisma, operator.scope, operator.id, id));
         return json(view, 200, { ...CACHE, ETag: view.etag });
       },
       notModified: () => new Response(null, { status: 304, headers: { ...CACHE, ETag: etag } }),
