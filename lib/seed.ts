@@ -144,9 +144,26 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
   });
   const workspaceId = created.workspace.id;
   const scope: Scope = { workspaceId };
+  // Ava is the older one, by a millisecond: the sandbox opens conversations for the workspace's
+  // oldest agent when none is named, and equal timestamps would leave that to chance.
+  const seededAt = Date.now();
   const agents = [
-    { id: randomUUID(), workspaceId, name: "Ava", handle: "+14155550100", customEmojiSends: true },
-    { id: randomUUID(), workspaceId, name: "Rex", handle: "rex@agents.example.com", customEmojiSends: false },
+    {
+      id: randomUUID(),
+      workspaceId,
+      name: "Ava",
+      handle: "+14155550100",
+      customEmojiSends: true,
+      createdAt: new Date(seededAt - 1),
+    },
+    {
+      id: randomUUID(),
+      workspaceId,
+      name: "Rex",
+      handle: "rex@agents.example.com",
+      customEmojiSends: false,
+      createdAt: new Date(seededAt),
+    },
   ];
   await db.agent.createMany({ data: agents });
   const keyId = (await db.apiKey.findFirstOrThrow({ where: { workspaceId }, select: { id: true } })).id;
