@@ -4,6 +4,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client";
 import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../live/hub";
+import { logger } from "../observability/log";
 import { migrate, type SqlRunner } from "./migrate";
 
 export type Db = PrismaClient;
@@ -76,7 +77,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
     // An idle connection dropped by the server (restart, failover) must not crash the app;
     // the pool replaces it on next use.
-    pool.on("error", (error) => console.error("PostgreSQL idle connection error:", error.message));
+    pool.on("error", (error) => logger().warn({ err: error }, "PostgreSQL idle connection error"));
     // Several app instances may start at once: one migrates, the others wait for it.
     const client = await pool.connect();
     try {

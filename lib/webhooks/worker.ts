@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
+import { logger } from "../observability/log";
 import { UnsealError, unseal } from "../secrets/seal";
 import { onWebhookNudge } from "./nudge";
 import { pruneExpired } from "./retention";
@@ -105,7 +106,7 @@ export class WebhookWorker {
     if (every > 0) {
       const prune = () => {
         this.pruning = pruneExpired(this.db)
-          .catch((error) => console.error("Webhook worker: retention failed:", (error as Error).message))
+          .catch((error) => logger().error({ err: error }, "webhook worker: retention failed"))
           .then(() => {});
       };
       // Soon after start (not during it), then every `every` ms.
@@ -141,13 +142,13 @@ export class WebhookWorker {
         try {
           claimed = await this.claim(room);
         } catch (error) {
-          console.error("Webhook worker: claiming deliveries failed:", (error as Error).message);
+          logger().error({ err: error }, "webhook worker: claiming deliveries failed");
         }
         for (const c of claimed) this.busy.set(c.endpointId, (this.busy.get(c.endpointId) ?? 0) + 1);
         const batch = claimed.length ? this.load(claimed) : null;
         for (const c of claimed) {
           const job: Promise<void> = this.deliver(c, batch!)
-            .catch((error) => console.error("Webhook worker: a delivery failed to run:", error))
+            .catch((error) => logger().error({ err: error }, "webhook worker: a delivery failed to run"))
             .finally(() => {
               const left = (this.busy.get(c.endpointId) ?? 1) - 1;
               if (left > 0) this.busy.set(c.endpointId, left);
