@@ -81,12 +81,13 @@ export function AgentBridge({ agent }: { agent: AgentObject }) {
           <dd>{bridge.last_contact_at ? <LocalTime iso={bridge.last_contact_at} options={WHEN} /> : "never"}</dd>
           <dt className="text-neutral-600 dark:text-neutral-400">Webhook URL</dt>
           <dd className="font-mono text-xs break-all">{bridge.inbound_url}</dd>
-          {status?.advice && (
-            <dd className="text-amber-900 sm:col-span-2 dark:text-amber-200" role="note">
-              {status.advice}
-            </dd>
-          )}
         </dl>
+      )}
+      {bridge.kind === "bluebubbles" && status?.advice && (
+        // Outside the list: a definition list may hold only its terms and definitions.
+        <p className="text-sm text-amber-900 dark:text-amber-200" role="note">
+          {status.advice}
+        </p>
       )}
 
       {bridge.kind === "sandbox" || editing ? (
