@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
-import { API_KEY, BASE_URL, DIST_DIR, OPERATOR, PORT } from "./e2e/settings";
+import {
+  API_KEY,
+  BASE_URL,
+  DATA_DIR,
+  DIST_DIR,
+  OPERATOR,
+  PG_BASE_URL,
+  PG_DATABASE_URL,
+  PG_PORT,
+  PORT,
+} from "./e2e/settings";
 
 // Playwright cannot download its browsers on these machines: use Debian's Chromium when it is
 // installed (as root on a closed network, hence the flags), else Playwright's own browser.
@@ -27,6 +37,18 @@ const UPSTREAM_FAULTS = /upstream-faults\.spec\.ts/;
 // the embedded-database server, so this project runs beside the others.
 const TWO_INSTANCES = /two-instances\.spec\.ts/;
 
+const SERVER_ENV = {
+  TAPDESK_DIST_DIR: DIST_DIR,
+  TAPDESK_ADMIN_EMAIL: OPERATOR.email,
+  TAPDESK_ADMIN_PASSWORD: OPERATOR.password,
+  TAPDESK_BOOTSTRAP_API_KEY: API_KEY,
+  // The workspace spec's webhook receivers and the bridge spec's fake BlueBubbles server
+  // listen on loopback (and the fake posts back to the server's TAPDESK_PUBLIC_URL).
+  TAPDESK_ALLOW_PRIVATE_URLS: "1",
+  // One log line per request would bury the test output.
+  TAPDESK_LOG_LEVEL: "warn",
+};
+
 export default defineConfig({
   testDir: "e2e",
   forbidOnly: !!process.env.CI,
@@ -44,33 +66,58 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
+  // The dashboard suite runs twice, on the embedded database and on PostgreSQL: two servers
+  // that share nothing but the build, so their projects run side by side. `metadata` tells a
+  // spec how `npm run workspace` reaches each server's database.
   projects: [
-    { name: "dashboard", testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES] },
+    {
+      name: "dashboard",
+      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES],
+      metadata: { workspaceCommandEnv: { TAPDESK_DATA_DIR: DATA_DIR } },
+    },
+    {
+      name: "dashboard-postgres",
+      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES],
+      use: { baseURL: PG_BASE_URL },
+      metadata: { workspaceCommandEnv: { DATABASE_URL: PG_DATABASE_URL } },
+    },
     { name: "two-instances", testMatch: TWO_INSTANCES },
     { name: "upstream-faults", testMatch: UPSTREAM_FAULTS, dependencies: ["dashboard"], workers: 1 },
-  ],
-  webServer: {
-    // Builds the production app (first run, or sources changed) and serves it on a wiped
-    // embedded database: see scripts/e2e-server.mjs.
-    command: "node scripts/e2e-server.mjs",
-    url: `${BASE_URL}/login`,
-    // A cold `next build` takes about a minute on two cores.
-    timeout: 300_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PORT: String(PORT),
-      TAPDESK_DATA_DIR: process.env.TAPDESK_E2E_DATA_DIR || "/tmp/tapdesk-e2e-data",
-      TAPDESK_DIST_DIR: DIST_DIR,
-      TAPDESK_ADMIN_EMAIL: OPERATOR.email,
-      TAPDESK_ADMIN_PASSWORD: OPERATOR.password,
-      TAPDESK_BOOTSTRAP_API_KEY: API_KEY,
-      // The bridge spec's fake BlueBubbles server listens on loopback and posts back to this server.
-      TAPDESK_ALLOW_PRIVATE_URLS: "1",
-      TAPDESK_PUBLIC_URL: BASE_URL,
-      // One log line per request would bury the test output.
-      TAPDESK_LOG_LEVEL: "warn",
+    {
+      name: "upstream-faults-postgres",
+      testMatch: UPSTREAM_FAULTS,
+      dependencies: ["dashboard-postgres"],
+      workers: 1,
+      use: { baseURL: PG_BASE_URL },
     },
-  },
+  ],
+  webServer: [
+    {
+      // Builds the production app (first run, or sources changed) and serves it on a wiped
+      // embedded database: see scripts/e2e-server.mjs.
+      command: "node scripts/e2e-server.mjs",
+      url: `${BASE_URL}/login`,
+      // A cold `next build` takes about a minute on two cores.
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...SERVER_ENV, PORT: String(PORT), TAPDESK_DATA_DIR: DATA_DIR, TAPDESK_PUBLIC_URL: BASE_URL },
+    },
+    {
+      // The same build on a fresh PostgreSQL database, once the first server has built it.
+      command: "node scripts/e2e-server.mjs --postgres",
+      url: `${PG_BASE_URL}/login`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ...SERVER_ENV,
+        PORT: String(PG_PORT),
+        TAPDESK_E2E_PG_URL: PG_DATABASE_URL,
+        TAPDESK_PUBLIC_URL: PG_BASE_URL,
+      },
+    },
+  ],
 });

@@ -2,7 +2,7 @@ import path from "node:path";
 import { type APIRequestContext, test as base, expect } from "@playwright/test";
 import { ConversationPage } from "./pages/conversation-page";
 import { LoginPage } from "./pages/login-page";
-import { API_KEY, BASE_URL, OPERATOR } from "./settings";
+import { API_KEY, OPERATOR } from "./settings";
 
 /** The parts of SPEC §3's message object the tests read. */
 export interface ApiReaction {
@@ -155,7 +155,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   api: [
     async ({ playwright }, use, workerInfo) => {
       const request = await playwright.request.newContext({
-        baseURL: BASE_URL,
+        baseURL: workerInfo.project.use.baseURL,
         extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` },
       });
       await use(new TapdeskApi(request, workerInfo.workerIndex));
@@ -167,7 +167,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   operatorState: [
     async ({ browser }, use, workerInfo) => {
       const file = path.join(workerInfo.project.outputDir, ".auth", `operator-${workerInfo.workerIndex}.json`);
-      const context = await browser.newContext({ baseURL: BASE_URL });
+      const context = await browser.newContext({ baseURL: workerInfo.project.use.baseURL });
       const login = new LoginPage(await context.newPage());
       await login.goto();
       await login.signIn(OPERATOR.email, OPERATOR.password);

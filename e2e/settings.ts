@@ -5,6 +5,14 @@
  */
 export const PORT = Number(process.env.TAPDESK_E2E_PORT || 3200);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** The same suite against the same build on a fresh PostgreSQL database (ports after the two-instance spec's). */
+export const PG_PORT = PORT + 10;
+export const PG_BASE_URL = `http://127.0.0.1:${PG_PORT}`;
+const pgServer = new URL(process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+pgServer.pathname = `/tapdesk_e2e_${PG_PORT}`;
+export const PG_DATABASE_URL = pgServer.toString();
+/** Where the embedded-database server keeps its data (and the instance token of `npm run workspace`). */
+export const DATA_DIR = process.env.TAPDESK_E2E_DATA_DIR || "/tmp/tapdesk-e2e-data";
 /** The production build the web server makes; the two-instance spec serves it too. */
 export const DIST_DIR = ".next-e2e";
 

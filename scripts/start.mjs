@@ -8,12 +8,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import pg from "pg";
 import pino from "pino";
 import redact from "../lib/observability/redact.json" with { type: "json" };
+import { buildIsFresh, buildingMarker } from "./build-state.mjs";
 
 // A self-hosted Tapdesk sends nothing out on its own: no framework telemetry, build or run.
 process.env.NEXT_TELEMETRY_DISABLED = "1";
@@ -90,35 +91,13 @@ function checkDataDir(dir) {
 if (process.env.DATABASE_URL) await checkDatabaseUrl(process.env.DATABASE_URL);
 else checkDataDir(process.env.TAPDESK_DATA_DIR || "./data");
 
-const SOURCES = [
-  "app",
-  "components",
-  "lib",
-  "prisma",
-  "public",
-  "instrumentation.ts",
-  "proxy.ts",
-  "next.config.js",
-  "package.json",
-];
-const IGNORE = new Set(["generated", "node_modules"]);
-
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const s = statSync(p);
-  if (!s.isDirectory()) return s.mtimeMs;
-  let max = 0;
-  for (const name of readdirSync(p)) {
-    if (!IGNORE.has(name)) max = Math.max(max, newest(path.join(p, name)));
-  }
-  return max;
-}
-
-const buildId = path.join(process.env.TAPDESK_DIST_DIR || ".next", "BUILD_ID");
-const stale = !existsSync(buildId) || Math.max(...SOURCES.map(newest)) > statSync(buildId).mtimeMs;
-if (stale) {
+const distDir = process.env.TAPDESK_DIST_DIR || ".next";
+if (!buildIsFresh(distDir)) {
   console.log("Tapdesk: building the production app (first start, or sources changed)…");
+  const marker = buildingMarker(distDir);
+  writeFileSync(marker, String(process.pid));
   const build = spawnSync("npx", ["next", "build"], { stdio: "inherit" });
+  rmSync(marker, { force: true });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

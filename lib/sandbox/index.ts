@@ -85,7 +85,7 @@ export async function createConversation(db: Db, scope: Scope, input: z.infer<ty
   const agent = visible
     ? await db.agent.findFirst({
         where: { workspaceId: scope.workspaceId, ...onSandbox, ...(agentId ? { id: agentId } : {}) },
-        orderBy: { createdAt: "asc" },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       })
     : null;
   if (!agent) throw new AppError("not_found", "No such agent in this workspace.");
