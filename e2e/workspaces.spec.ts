@@ -118,7 +118,7 @@ test("a second workspace, created while the server runs, sees nothing of the fir
     await api.humanReact(sent.id, { operation: "add", type: "laugh" });
     await receivers[0]!.waitFor((r) => r.length >= 2);
     const bConversation = await (
-      await asB.post("/api/v1/agents", { data: { name: "Bea", handle: "+14155550100" } })
+      await asB.post("/api/v1/agents", { data: { name: "Bo of B", handle: "+14155550100" } })
     ).json();
     const bConv = await (
       await asB.post("/api/v1/sandbox/conversations", {
@@ -157,7 +157,7 @@ test("a second workspace, created while the server runs, sees nothing of the fir
       expect(theirs?.status()).toBe(404);
       expect(none?.status()).toBe(404);
       await page.goto("/settings/agents");
-      await expect(page.getByText("Bea")).toBeVisible();
+      await expect(page.getByText("Bo of B")).toBeVisible();
       await expect(page.getByText("Ava", { exact: true })).toHaveCount(0);
       await page.goto("/settings/api-keys");
       for (const k of keys) await expect(page.getByText(k.prefix)).toHaveCount(0);
