@@ -86,6 +86,9 @@ test.describe("sign-in throttling", () => {
       const answered = page.waitForResponse((r) => r.request().method() === "POST");
       await page.getByRole("button", { name: "Sign in" }).click();
       await answered;
+      // The previous attempt's alert says the same words, so wait for this attempt's own form
+      // reset: filling before it lands would have the reset wipe the next password.
+      await expect(page.getByLabel("Password")).toHaveValue("");
     };
     for (let i = 0; i < 5; i++) {
       await attempt(`wrong-${i}`);
