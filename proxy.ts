@@ -14,7 +14,34 @@ export function proxy(request: NextRequest) {
   const forwarded = new Headers(request.headers);
   if (page) forwarded.set("Content-Security-Policy", contentSecurityPolicy(options));
   const headers = securityHeaders(options);
+  // A path with a broken percent-escape (`/messages/%ff`) names nothing; the router would fail
+  // decoding it with a 500.
+  if (!decodable(pathname)) {
+    const api = pathname.startsWith("/api/");
+    const body = api
+      ? JSON.stringify({
+          type: "https://tapdesk.dev/problems/not-found",
+          title: "Not found",
+          status: 404,
+          detail: "The path is not valid percent-encoded UTF-8, so it names nothing.",
+          code: "not_found",
+        })
+      : "Not found: the address is not valid percent-encoded UTF-8.";
+    return new NextResponse(body, {
+      status: 404,
+      headers: { ...headers, "Content-Type": api ? "application/problem+json" : "text/plain; charset=utf-8" },
+    });
+  }
   const response = NextResponse.next({ request: { headers: forwarded } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;
+}
+
+function decodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -89,6 +89,11 @@ export const ERRORS = {
     title: "Bridge unreachable",
     sentence: "Tapdesk could not reach the BlueBubbles server with that URL and password; nothing was saved.",
   },
+  bridge_in_use: {
+    status: 409,
+    title: "Bridge in use",
+    sentence: "That BlueBubbles server is already another agent's bridge; one Mac is one iMessage identity.",
+  },
   bridge_url_not_allowed: {
     status: 422,
     title: "Bridge URL not allowed",

@@ -332,6 +332,15 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
       body: "[1]",
     });
     expect(junk.status).toBeLessThan(500);
+    for (const guid of ["AB\u0000CD", "\ud800"]) {
+      const hostile = await fetch(inboundUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "new-message", data: { guid } }),
+      });
+      expect(hostile.status).toBe(422);
+      expect((await hostile.json()).errors).toEqual([expect.objectContaining({ field: "data.guid" })]);
+    }
     expect(await w.t.prisma.reactionChange.count()).toBe(before);
   });
 
@@ -359,6 +368,18 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     );
     const change = await w.t.prisma.reactionChange.findFirst({ where: { messageId: first.id, direction: "outbound" } });
     expect(change?.actorType).toBe("bridge");
+  });
+
+  it("stores what a person typed even when it holds a NUL or a lone surrogate", async () => {
+    const { first } = await conversationWithHuman([{ text: "nul \u0000 and \ud800 here" }]);
+    expect(first.parts[0].text).toBe("nul \uFFFD and \uFFFD here");
+  });
+
+  it("refuses a second agent on the same Mac", async () => {
+    const taken = await link(w.rex.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
+    expect(taken.status).toBe(409);
+    expect(taken.json.code).toBe("bridge_in_use");
+    expect(taken.json.detail).toContain("Ava");
   });
 
   it("a tapback made on the Mac itself is the agent's, placed by the bridge", async () => {

@@ -289,7 +289,7 @@ export const OPERATIONS: Operation[] = [
     workspaceKey: true,
     body: updateAgentBody,
     replies: { 200: { description: "The agent.", schema: agentSchema } },
-    errors: [...SETTINGS_BODY, "agent_not_found", "bridge_url_not_allowed", "bridge_unreachable"],
+    errors: [...SETTINGS_BODY, "agent_not_found", "bridge_url_not_allowed", "bridge_in_use", "bridge_unreachable"],
   },
   {
     method: "get",

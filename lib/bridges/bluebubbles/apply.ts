@@ -198,7 +198,9 @@ export async function receiveWebhook(
   const row = await bridgeForInbound(db, agentId, secret);
   if (!row) return null;
   const hint = parseWebhook(await readBody());
-  if (!hint.ok) throw new AppError("validation_failed", hint.sentence);
+  if (!hint.ok) {
+    throw new AppError("validation_failed", hint.sentence, [{ field: hint.field ?? "(body)", message: hint.sentence }]);
+  }
   if (hint.type === "other") return { outcome: "not_a_message" };
   const work = applyHint(db, row, hint.guid);
   const waited = await Promise.race([

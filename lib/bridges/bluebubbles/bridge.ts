@@ -77,6 +77,14 @@ export async function linkBridge(
   input: { url: string; password: string },
 ): Promise<void> {
   await checkBridgeUrl(input.url);
+  // One Mac is one iMessage identity: two agents on it would both claim every message.
+  const taken = await db.blueBubblesBridge.findFirst({
+    where: { workspaceId, url: input.url, agentId: { not: agentId } },
+    select: { agent: { select: { name: true } } },
+  });
+  if (taken) {
+    throw new AppError("bridge_in_use", `That BlueBubbles server is already the bridge of ${taken.agent.name}.`);
+  }
   const client = new BlueBubblesClient({ url: input.url, password: input.password, timeoutMs: LINK_TIMEOUT_MS });
   let info: ServerInfo;
   try {

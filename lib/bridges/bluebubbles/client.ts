@@ -1,5 +1,6 @@
 import type { Classic } from "../../tapbacks/kinds";
 import * as z from "../../zod";
+import { isSafeText } from "../../zod";
 import {
   type BbEnvelope,
   type BbMessage,
@@ -239,7 +240,7 @@ export class BlueBubblesClient {
   ): Promise<BbEnvelope> {
     const res = await this.send(method, path, body, query);
     if (!res.ok) throw await failure(res, this.password);
-    const json = await this.read(res, () => res.json()).catch((err) => {
+    const json = await this.read(res, async () => JSON.parse(await res.text(), storable)).catch((err) => {
       if (err instanceof BlueBubblesError) throw err;
       throw new BlueBubblesError("The bridge answered with something that is not BlueBubbles JSON.", {
         outcome: "unknown",
@@ -404,4 +405,13 @@ function scrubbedError(env: BbEnvelope, password: string): string {
 function scrub(text: string, password: string): string {
   const clipped = text.slice(0, 300);
   return password ? clipped.split(password).join("***") : clipped;
+}
+
+/**
+ * What the Mac reports is what a person typed: a NUL or a lone surrogate in it cannot be
+ * stored (PostgreSQL text) or encoded (UTF-8), so each becomes U+FFFD rather than losing the
+ * whole message.
+ */
+function storable(_key: string, value: unknown): unknown {
+  return typeof value === "string" && !isSafeText(value) ? value.replace(/[\0\uD800-\uDFFF]/gu, "\uFFFD") : value;
 }

@@ -1,4 +1,5 @@
 import { CLASSIC, type Classic, isSingleEmoji } from "../../tapbacks/kinds";
+import { isSafeText } from "../../zod";
 import { type BbAttachment, type BbMessage, bbMessage, bbWebhookBody } from "./schemas";
 
 /**
@@ -12,7 +13,7 @@ import { type BbAttachment, type BbMessage, bbMessage, bbWebhookBody } from "./s
 export type WebhookHint =
   | { ok: true; type: "new-message" | "updated-message"; guid: string }
   | { ok: true; type: "other"; event: string }
-  | { ok: false; sentence: string };
+  | { ok: false; sentence: string; field?: string };
 
 /**
  * A webhook POST body `{type, data}` as a hint. For message events only the guid matters:
@@ -34,7 +35,10 @@ export function parseWebhook(body: unknown): WebhookHint {
   if (type !== "new-message" && type !== "updated-message") return { ok: true, type: "other", event: type };
   const guid = (data as { guid?: unknown } | null | undefined)?.guid;
   if (typeof guid !== "string" || guid.length === 0 || guid.length > 200) {
-    return { ok: false, sentence: `A ${type} webhook must carry data.guid.` };
+    return { ok: false, sentence: `A ${type} webhook must carry data.guid.`, field: "data.guid" };
+  }
+  if (!isSafeText(guid)) {
+    return { ok: false, sentence: "data.guid must not contain NUL characters or invalid Unicode.", field: "data.guid" };
   }
   return { ok: true, type, guid };
 }

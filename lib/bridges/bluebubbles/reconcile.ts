@@ -58,7 +58,13 @@ export async function reconcileBridge(db: Db, bridgeId: string): Promise<Reconci
     let applied = 0;
     let newest = Number(row.cursorMs ?? 0);
     for (const message of missed) {
-      const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt });
+      // One message that cannot be applied must not hold back the ones after it.
+      const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt }).catch(
+        (error) => {
+          console.error(`Bridge ${row.id}: message ${message.guid} not applied:`, (error as Error).message);
+          return "ignored" as const;
+        },
+      );
       if (outcome === "applied") applied++;
       newest = Math.max(newest, message.dateCreated ?? 0);
     }
