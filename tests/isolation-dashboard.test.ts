@@ -260,6 +260,20 @@ describe.each(BACKENDS)("workspace isolation in the dashboard on %s", (backend) 
     );
   });
 
+  it("a bridge attachment answers operator B's session on A's agent like a nonexistent agent, and 401 without one", async () => {
+    const get = (agent: string) => {
+      const route = resolveRoute(w.routes, "/agents/{id}/bridge/attachments/{guid}", { id: agent, guid: "at_0_A" });
+      return w.a.call(route.module.GET, "GET", route.url, { key: null, params: route.params });
+    };
+    as(null);
+    expect((await get(w.a.ava)).json.code).toBe("unauthorized");
+    as("b");
+    const theirs = await get(w.a.ava);
+    const none = await get(randomUUID());
+    expect(theirs.status).toBe(404);
+    expect({ ...theirs.json, instance: undefined }).toEqual({ ...none.json, instance: undefined });
+  });
+
   it("the polls keep 304 through a no-op and give a new ETag for every kind of change", async () => {
     as("a");
     const call = (documented: string, values: Record<string, string>, method: string, body?: unknown) => {
