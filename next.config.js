@@ -11,6 +11,8 @@ const nextConfig = {
   poweredByHeader: false,
   // Lets test runs and benchmarks build beside a development build without clobbering it.
   distDir: process.env.TAPDESK_DIST_DIR || ".next",
+  // forbidden(): a member opening an owner's settings page gets a 403 and a sentence, not the page.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

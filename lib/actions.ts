@@ -1,7 +1,7 @@
 import { fieldErrors } from "./api/http";
 import { currentOperator, type SignedInOperator } from "./auth/session";
 import { type Db, db } from "./db/client";
-import { AppError } from "./errors";
+import { AppError, ERRORS } from "./errors";
 import { currentRequestId, logger } from "./observability/log";
 import type * as z from "./zod";
 
@@ -12,10 +12,21 @@ import type * as z from "./zod";
  */
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; error: string; retryable: boolean };
 
-export function operatorAction<S extends z.ZodType, T>(
-  schema: S,
-  run: (ctx: { operator: SignedInOperator; db: Db }, input: z.infer<S>) => Promise<T>,
-) {
+type Run<S extends z.ZodType, T> = (ctx: { operator: SignedInOperator; db: Db }, input: z.infer<S>) => Promise<T>;
+
+export function operatorAction<S extends z.ZodType, T>(schema: S, run: Run<S, T>) {
+  return guardedAction(schema, run, "member");
+}
+
+/**
+ * For actions only owners may take (agents, bridges, API keys, webhooks, contact rules,
+ * operators): a member calling one directly gets a plain refusal and nothing changes.
+ */
+export function ownerAction<S extends z.ZodType, T>(schema: S, run: Run<S, T>) {
+  return guardedAction(schema, run, "owner");
+}
+
+function guardedAction<S extends z.ZodType, T>(schema: S, run: Run<S, T>, needs: "owner" | "member") {
   return async (input: z.input<S>): Promise<ActionResult<T>> => {
     const operator = await currentOperator();
     if (!operator) {
@@ -25,6 +36,9 @@ export function operatorAction<S extends z.ZodType, T>(
         error: "You are signed out. Sign in again to continue.",
         retryable: false,
       };
+    }
+    if (needs === "owner" && operator.role !== "owner") {
+      return { ok: false, code: "owner_required", error: ERRORS.owner_required.sentence, retryable: false };
     }
     const parsed = schema.safeParse(input);
     if (!parsed.success) {

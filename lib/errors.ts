@@ -120,6 +120,24 @@ export const ERRORS = {
     title: "Webhook endpoint disabled",
     sentence: "The webhook endpoint is disabled; enable it before redelivering.",
   },
+  // Operators and roles.
+  owner_required: {
+    status: 403,
+    title: "Owner required",
+    sentence: "Only an owner of this workspace can do that. Ask an owner to change it for you.",
+  },
+  operator_not_found: { status: 404, title: "Operator not found", sentence: "That operator does not exist." },
+  operator_email_taken: {
+    status: 409,
+    title: "Email taken",
+    sentence: "An operator with that email already exists.",
+  },
+  last_owner: {
+    status: 409,
+    title: "Last owner",
+    sentence: "The workspace needs at least one owner: make someone else an owner first.",
+  },
+  wrong_password: { status: 422, title: "Wrong password", sentence: "Your current password is not right." },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,6 @@
 import { getIronSession, type SessionOptions, unsealData } from "iron-session";
 import { cookies } from "next/headers";
-import { redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
 import { db } from "../db/client";
 import type { Scope } from "../scope";
 import { verifyPassword } from "./password";
@@ -9,6 +9,8 @@ import { instanceSecret } from "./secrets";
 /** The operator's session: a sealed cookie (iron-session) naming the operator. */
 interface SessionData {
   operatorId?: string;
+  /** The operator's sessionEpoch when the session began; a newer epoch ends the session. */
+  epoch?: number;
 }
 
 export interface SignedInOperator {
@@ -45,29 +47,30 @@ async function session() {
  * change, so a minute's reuse only lets a seal outlive its 14-day expiry by that minute.
  * Whether the operator still exists is checked on every request all the same.
  */
-const unsealed = new Map<string, { operatorId: string | undefined; until: number }>();
+const unsealed = new Map<string, { data: SessionData; until: number }>();
 const UNSEALED_MAX = 1000;
 const UNSEALED_MS = 60_000;
 
-async function sessionOperatorId(): Promise<string | undefined> {
+async function sessionData(): Promise<SessionData> {
   const seal = (await cookies()).get(COOKIE)?.value;
-  if (!seal) return undefined;
+  if (!seal) return {};
   const hit = unsealed.get(seal);
-  if (hit && hit.until > Date.now()) return hit.operatorId;
+  if (hit && hit.until > Date.now()) return hit.data;
   const password = await instanceSecret(await db(), "session");
-  const { operatorId } = await unsealData<SessionData>(seal, { password, ttl: TTL_S });
+  const { operatorId, epoch } = await unsealData<SessionData>(seal, { password, ttl: TTL_S });
   if (unsealed.size >= UNSEALED_MAX) unsealed.delete(unsealed.keys().next().value as string);
-  unsealed.set(seal, { operatorId, until: Date.now() + UNSEALED_MS });
-  return operatorId;
+  unsealed.set(seal, { data: { operatorId, epoch }, until: Date.now() + UNSEALED_MS });
+  return { operatorId, epoch };
 }
 
 /** The signed-in operator, re-read from the database on every request; null when signed out. */
 export async function currentOperator(): Promise<SignedInOperator | null> {
-  const operatorId = await sessionOperatorId();
+  const { operatorId, epoch } = await sessionData();
   if (!operatorId) return null;
   const prisma = await db();
   const op = await prisma.operator.findUnique({ where: { id: operatorId } });
-  if (!op) return null;
+  // Removal and password changes move the epoch on: older sessions end at once.
+  if (!op || op.removedAt || op.sessionEpoch !== (epoch ?? 0)) return null;
   return { id: op.id, email: op.email, name: op.name, role: op.role, scope: { workspaceId: op.workspaceId } };
 }
 
@@ -78,16 +81,32 @@ export async function requireOperator(): Promise<SignedInOperator> {
   return op;
 }
 
+/**
+ * For pages only owners may open (agents, bridges, API keys, webhooks, contact rules,
+ * operators): a member gets the 403 page, and nothing of the page is rendered.
+ */
+export async function requireOwner(): Promise<SignedInOperator> {
+  const op = await requireOperator();
+  if (op.role !== "owner") forbidden();
+  return op;
+}
+
 export async function signIn(email: string, password: string): Promise<boolean> {
   const prisma = await db();
   const op = await prisma.operator.findUnique({ where: { email: email.trim().toLowerCase() } });
   // Verify against a dummy hash when the email is unknown, so timing does not tell.
   const ok = await verifyPassword(op?.passwordHash ?? DUMMY_HASH, password);
-  if (!op || !ok) return false;
-  const s = await session();
-  s.operatorId = op.id;
-  await s.save();
+  if (!op || op.removedAt || !ok) return false;
+  await startSession(op.id, op.sessionEpoch);
   return true;
+}
+
+/** Seals a session for the operator at the given epoch (also after a password change). */
+export async function startSession(operatorId: string, epoch: number): Promise<void> {
+  const s = await session();
+  s.operatorId = operatorId;
+  s.epoch = epoch;
+  await s.save();
 }
 
 export async function signOut(): Promise<void> {

@@ -1,22 +1,31 @@
 import Link from "next/link";
+import { requireOperator } from "@/lib/auth/session";
 
-const SECTIONS = [
+// Members see only their own account; the owners' sections refuse them anyway (requireOwner).
+const OWNER_SECTIONS = [
   { href: "/settings/agents", label: "Agents" },
   { href: "/settings/api-keys", label: "API keys" },
   { href: "/settings/webhooks", label: "Webhooks" },
   { href: "/settings/contact-rules", label: "Contact rules" },
+  { href: "/settings/operators", label: "Operators" },
 ];
+const EVERYONE = [{ href: "/settings/account", label: "Your account" }];
 
-export default function SettingsLayout({ children }: { children: React.ReactNode }) {
+export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
+  const operator = await requireOperator();
+  const sections = operator.role === "owner" ? [...OWNER_SECTIONS, ...EVERYONE] : EVERYONE;
   return (
-    <div className="flex min-h-0 flex-1">
-      <nav aria-label="Settings" className="w-56 shrink-0 border-r border-neutral-200 p-4 dark:border-neutral-800">
-        <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
+    <div className="flex min-h-0 flex-1 flex-col md:flex-row">
+      <nav
+        aria-label="Settings"
+        className="shrink-0 border-b border-neutral-200 p-3 md:w-56 md:border-r md:border-b-0 md:p-4 dark:border-neutral-800"
+      >
+        <h2 className="mb-2 hidden text-xs font-semibold uppercase tracking-wide text-neutral-600 md:block dark:text-neutral-400">
           Settings
         </h2>
-        <ul className="space-y-1 text-sm">
-          {SECTIONS.map((s) => (
-            <li key={s.href}>
+        <ul className="flex gap-1 overflow-x-auto text-sm md:block md:space-y-1">
+          {sections.map((s) => (
+            <li key={s.href} className="shrink-0">
               <Link href={s.href} className="block rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
                 {s.label}
               </Link>
@@ -24,7 +33,7 @@ export default function SettingsLayout({ children }: { children: React.ReactNode
           ))}
         </ul>
       </nav>
-      <main className="min-w-0 flex-1 overflow-y-auto p-6">{children}</main>
+      <main className="min-w-0 flex-1 overflow-y-auto p-4 md:p-6">{children}</main>
     </div>
   );
 }

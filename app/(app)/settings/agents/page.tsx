@@ -3,7 +3,7 @@ import { AgentFlag } from "@/components/settings/agent-flag";
 import { CreateAgentForm } from "@/components/settings/create-agent-form";
 import { LocalTime } from "@/components/ui/local-time";
 import { listAgents } from "@/lib/agents/service";
-import { requireOperator } from "@/lib/auth/session";
+import { requireOwner } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Agents · Tapdesk" };
@@ -11,7 +11,7 @@ export const metadata = { title: "Agents · Tapdesk" };
 const DAY: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
 
 export default async function AgentsPage() {
-  const operator = await requireOperator();
+  const operator = await requireOwner();
   const agents = await listAgents(await db(), operator.scope);
   return (
     <div className="max-w-5xl space-y-6">

@@ -3,7 +3,7 @@ import { CreateApiKeyForm } from "@/components/settings/create-api-key-form";
 import { LocalTime } from "@/components/ui/local-time";
 import { listAgents } from "@/lib/agents/service";
 import { listApiKeys } from "@/lib/auth/api-keys";
-import { requireOperator } from "@/lib/auth/session";
+import { requireOwner } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { revokeApiKeyAction } from "./actions";
 
@@ -12,7 +12,7 @@ export const metadata = { title: "API keys · Tapdesk" };
 const DAY: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
 
 export default async function ApiKeysPage() {
-  const operator = await requireOperator();
+  const operator = await requireOwner();
   const prisma = await db();
   const [keys, agents] = await Promise.all([listApiKeys(prisma, operator.scope), listAgents(prisma, operator.scope)]);
   const agentName = new Map(agents.map((a) => [a.id, a.name]));

@@ -1,7 +1,7 @@
 import { ActionButton } from "@/components/settings/action-button";
 import { CreateContactRuleForm } from "@/components/settings/create-contact-rule-form";
 import { LocalTime } from "@/components/ui/local-time";
-import { requireOperator } from "@/lib/auth/session";
+import { requireOwner } from "@/lib/auth/session";
 import { listContactRules } from "@/lib/contact-rules/service";
 import { db } from "@/lib/db/client";
 import { deleteContactRuleAction } from "./actions";
@@ -11,7 +11,7 @@ export const metadata = { title: "Contact rules · Tapdesk" };
 const DAY: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
 
 export default async function ContactRulesPage() {
-  const operator = await requireOperator();
+  const operator = await requireOwner();
   const rules = await listContactRules(await db(), operator.scope);
   return (
     <div className="max-w-3xl space-y-6">

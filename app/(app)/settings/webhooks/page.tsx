@@ -4,7 +4,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { CreateEndpointForm } from "@/components/webhooks/create-endpoint-form";
 import { EndpointActions } from "@/components/webhooks/endpoint-actions";
-import { requireOperator } from "@/lib/auth/session";
+import { requireOwner } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { getDelivery, listDeliveries, listEndpoints } from "@/lib/webhooks/endpoints";
@@ -29,7 +29,7 @@ export default async function WebhooksPage({
 }: {
   searchParams: Promise<{ endpoint?: string; delivery?: string }>;
 }) {
-  const operator = await requireOperator();
+  const operator = await requireOwner();
   const prisma = await db();
   const params = await searchParams;
   const endpoints = await listEndpoints(prisma, operator.scope);

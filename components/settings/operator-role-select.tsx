@@ -1,0 +1,32 @@
+"use client";
+
+import { changeRoleAction } from "@/app/(app)/settings/operators/actions";
+import { field } from "@/components/webhooks/styles";
+import { useRefreshingAction } from "./use-refreshing-action";
+
+/** Changes an operator's role the moment another is picked; a refusal (the last owner) is a sentence. */
+export function OperatorRoleSelect({ id, email, role }: { id: string; email: string; role: "owner" | "member" }) {
+  const { pending, error, run } = useRefreshingAction();
+  return (
+    <span className="inline-flex flex-wrap items-center gap-2">
+      <select
+        aria-label={`Role of ${email}`}
+        value={role}
+        disabled={pending}
+        onChange={(e) => {
+          const next = e.target.value === "owner" ? "owner" : "member";
+          run(() => changeRoleAction({ id, role: next }));
+        }}
+        className={`${field} w-auto`}
+      >
+        <option value="owner">Owner</option>
+        <option value="member">Member</option>
+      </select>
+      {error && (
+        <span role="alert" className="text-xs text-red-700 dark:text-red-300">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
