@@ -1,4 +1,5 @@
 import { agentListSchema, agentSchema, createAgentBody, updateAgentBody } from "../agents/schemas";
+import { reactionChangePageSchema, reactionChangeSchema, reactionChangesQuery } from "../audit/schemas";
 import { apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from "../auth/api-key-schemas";
 import { contactRuleBody, contactRuleListSchema, contactRuleSchema } from "../contact-rules/schemas";
 import { conversationPageSchema, conversationSchema, listConversationsQuery } from "../conversations/schemas";
@@ -100,6 +101,8 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   WebhookDeliveryDetail: deliveryDetailObject,
   WebhookDeliveryList: deliveryListObject,
   WebhookEvent: webhookEventObject,
+  ReactionChange: reactionChangeSchema,
+  ReactionChangePage: reactionChangePageSchema,
   Problem: problemSchema,
 };
 
@@ -249,6 +252,17 @@ export const OPERATIONS: Operation[] = [
     summary: "Get a message",
     replies: { 200: { description: "The message with parts and reactions.", schema: messageSchema } },
     errors: ["unauthorized", "message_not_found"],
+  },
+  {
+    method: "get",
+    path: "/messages/{id}/reaction-changes",
+    tag: "Conversations",
+    summary: "List a message's reaction changes (the audit trail)",
+    description:
+      "Every add, replace and remove on the message's parts, oldest first, each with its slot's sequence and who made it: an API key (by name), an operator (by email), the human, or the bridge.",
+    query: reactionChangesQuery,
+    replies: { 200: { description: "One page of changes, oldest first.", schema: reactionChangePageSchema } },
+    errors: ["unauthorized", "validation_failed", "message_not_found"],
   },
   // Settings
   {
