@@ -8,23 +8,23 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const operator = await requireOperator();
   return (
     <div className="flex h-dvh flex-col">
-      <header className="flex items-center gap-6 border-b border-neutral-200 px-4 py-2 text-sm dark:border-neutral-800">
+      <header className="flex items-center gap-3 border-b border-neutral-200 px-3 py-2 text-sm sm:gap-6 sm:px-4 dark:border-neutral-800">
         <Link href="/conversations" className="font-semibold tracking-tight">
           Tapdesk
         </Link>
-        <nav aria-label="Main" className="flex gap-4 text-neutral-600 dark:text-neutral-300">
+        <nav aria-label="Main" className="flex gap-3 text-neutral-700 sm:gap-4 dark:text-neutral-300">
           <Link href="/conversations" className="hover:text-neutral-900 dark:hover:text-white">
             Inbox
           </Link>
           <Link href="/settings" className="hover:text-neutral-900 dark:hover:text-white">
             Settings
           </Link>
-          <Link href="/api-reference" className="hover:text-neutral-900 dark:hover:text-white">
+          <Link href="/api-reference" className="hidden hover:text-neutral-900 sm:inline dark:hover:text-white">
             API reference
           </Link>
         </nav>
-        <div className="ml-auto flex items-center gap-3 text-neutral-500 dark:text-neutral-400">
-          <span>{operator.email}</span>
+        <div className="ml-auto flex items-center gap-3 text-neutral-600 dark:text-neutral-400">
+          <span className="hidden md:inline">{operator.email}</span>
           <form action={signOutAction}>
             <button type="submit" className="rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
               Sign out

@@ -1,7 +1,8 @@
 "use client";
 
-import { useOptimistic, useState, useTransition } from "react";
-import { sendTapback } from "@/app/(app)/conversations/[id]/actions";
+import Link from "next/link";
+import { useLayoutEffect, useOptimistic, useRef, useState, useTransition } from "react";
+import { sendReply, sendTapback } from "@/app/(app)/conversations/[id]/actions";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { ThreadView } from "@/lib/conversations/view";
 import { CLASSIC_LABEL, type Classic, type TapbackKind } from "@/lib/tapbacks/kinds";
@@ -9,6 +10,8 @@ import { decide, type ReactionRequest, toggle } from "@/lib/tapbacks/rules";
 import { SandboxPanel } from "../sandbox/sandbox-panel";
 import { useLocalFormat } from "../ui/local-time";
 import { Bubble } from "./bubble";
+import { MessageDetailsDialog } from "./message-details-dialog";
+import { ReplyComposer, type ReplyFailure } from "./reply-composer";
 
 const BRIDGE_STATUS: Record<string, string> = {
   ok: "connected",
@@ -72,6 +75,42 @@ function withAgentTapback(view: ThreadView, change: Change): ThreadView {
   };
 }
 
+interface PendingReply {
+  id: string;
+  text: string;
+  createdAt: string;
+}
+
+/** A reply on its way: shown at once as the agent's bubble, gone again if the send fails. */
+function withPendingReply(view: ThreadView, reply: PendingReply): ThreadView {
+  return {
+    ...view,
+    messages: [
+      ...view.messages,
+      {
+        id: reply.id,
+        direction: "outbound",
+        status: "sending",
+        createdAt: reply.createdAt,
+        parts: [{ index: 0, type: "text", text: reply.text, attachment: null, reactions: [] }],
+      },
+    ],
+  };
+}
+
+/** Why the composer is off, in a sentence, or null when replies can go out. */
+function replyBlocker(view: ThreadView): string | null {
+  if (!view.agent.imessageEnabled) {
+    return `${view.agent.name}'s identity is not enabled for iMessage, so replies are off.`;
+  }
+  if (view.blocked)
+    return `${view.remoteNumber} is blocked by a contact rule, so ${view.agent.name} cannot message them.`;
+  if (view.assignmentStatus === "disconnected") {
+    return `${view.remoteNumber} has disconnected from ${view.agent.name}. They must reconnect before you can reply.`;
+  }
+  return null;
+}
+
 const TIME: Intl.DateTimeFormatOptions = { hour: "numeric", minute: "2-digit" };
 const DAY: Intl.DateTimeFormatOptions = { weekday: "short", month: "short", day: "numeric" };
 const STATUS_LABEL: Record<string, string> = {
@@ -80,13 +119,39 @@ const STATUS_LABEL: Record<string, string> = {
   delivered: "Delivered",
   failed: "Not delivered",
   received: "",
+  sending: "Sending…",
 };
 
 export function Thread({ initial }: { initial: ThreadView }) {
   const { data, mutate } = useConditionalPoll<ThreadView>(`/api/ui/conversations/${initial.id}`, initial);
   const view = data ?? initial;
-  const [optimistic, apply] = useOptimistic(view, withAgentTapback);
+  const [tapbacked, apply] = useOptimistic(view, withAgentTapback);
+  const [optimistic, addPendingReply] = useOptimistic(tapbacked, withPendingReply);
   const [, startTransition] = useTransition();
+  const [replyFailure, setReplyFailure] = useState<ReplyFailure | null>(null);
+  const [detailsOf, setDetailsOf] = useState<string | null>(null);
+  const [sandboxOpen, setSandboxOpen] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+
+  // Keep the newest message in view, as Messages does, when the thread grows.
+  const count = optimistic.messages.length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: count is the trigger on purpose
+  useLayoutEffect(() => {
+    list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [count]);
+
+  const reply = (text: string) =>
+    new Promise<boolean>((resolve) => {
+      setReplyFailure(null);
+      startTransition(async () => {
+        addPendingReply({ id: `pending-${crypto.randomUUID()}`, text, createdAt: new Date().toISOString() });
+        const result = await sendReply({ conversationId: view.id, text });
+        if (result.ok) await mutate();
+        else
+          setReplyFailure({ message: `Your message was not sent. ${result.error}`, text, retryable: result.retryable });
+        resolve(result.ok);
+      });
+    });
   const time = useLocalFormat(TIME);
   const dayOf = useLocalFormat(DAY);
   const [failure, setFailure] = useState<{ message: string; retry?: () => void } | null>(null);
@@ -113,16 +178,22 @@ export function Thread({ initial }: { initial: ThreadView }) {
 
   let lastDay = "";
   return (
-    <div className="flex min-h-0 flex-1">
+    <div className="relative flex min-h-0 flex-1">
       <section aria-label="Conversation" className="flex min-w-0 flex-1 flex-col">
-        <header className="flex items-center justify-between gap-4 border-b border-neutral-200 px-6 py-3 dark:border-neutral-800">
-          <div className="min-w-0">
+        <header className="flex items-center justify-between gap-3 border-b border-neutral-200 px-3 py-3 sm:px-6 dark:border-neutral-800">
+          <Link
+            href="/conversations"
+            className="shrink-0 rounded-md px-1 py-1 text-sm font-medium text-[#0066cc] md:hidden dark:text-[#4da3ff]"
+          >
+            ‹ Inbox
+          </Link>
+          <div className="min-w-0 flex-1">
             <h1 className="truncate text-base font-semibold">{optimistic.remoteNumber}</h1>
-            <p className="truncate text-xs text-neutral-500 dark:text-neutral-400">
+            <p className="truncate text-xs text-neutral-600 dark:text-neutral-400">
               with {optimistic.agent.name} ({optimistic.agent.handle}) · iMessage
             </p>
           </div>
-          <div className="flex gap-2 text-xs">
+          <div className="flex flex-wrap justify-end gap-2 text-xs">
             {optimistic.assignmentStatus === "disconnected" && (
               <span className="rounded-full bg-amber-100 px-2 py-0.5 font-medium text-amber-900">Disconnected</span>
             )}
@@ -138,6 +209,15 @@ export function Thread({ initial }: { initial: ThreadView }) {
               )
             )}
           </div>
+          <button
+            type="button"
+            aria-expanded={sandboxOpen}
+            aria-controls="sandbox-panel"
+            onClick={() => setSandboxOpen((o) => !o)}
+            className="shrink-0 rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
+          >
+            {sandboxOpen ? "Close sandbox" : "Sandbox"}
+          </button>
         </header>
         {failure && (
           <div
@@ -159,9 +239,9 @@ export function Thread({ initial }: { initial: ThreadView }) {
             </button>
           </div>
         )}
-        <ol className="flex-1 space-y-3 overflow-y-auto px-6 pb-10 pt-6" aria-label="Messages">
+        <ol ref={list} className="flex-1 space-y-3 overflow-y-auto px-3 pb-10 pt-6 sm:px-6" aria-label="Messages">
           {optimistic.earlierCount > 0 && (
-            <li className="text-center text-xs text-neutral-500 dark:text-neutral-400">
+            <li className="text-center text-xs text-neutral-600 dark:text-neutral-400">
               {optimistic.earlierCount} earlier messages are available through the API.
             </li>
           )}
@@ -170,40 +250,84 @@ export function Thread({ initial }: { initial: ThreadView }) {
             const showDay = day !== lastDay;
             lastDay = day;
             const outbound = m.direction === "outbound";
+            const pending = m.status === "sending";
             return (
               <li
                 key={m.id}
                 aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${time(m.createdAt)}`}
               >
                 {showDay && (
-                  <p className="py-2 text-center text-xs font-medium text-neutral-500 dark:text-neutral-400">{day}</p>
+                  <p className="py-2 text-center text-xs font-medium text-neutral-600 dark:text-neutral-400">{day}</p>
                 )}
                 <div className="space-y-0.5">
-                  {m.parts.map((p, i) => (
-                    <Bubble
-                      key={p.index}
-                      message={m}
-                      part={p}
-                      last={i === m.parts.length - 1}
-                      onPick={(kind, current) =>
-                        send(m.id, p.index, kind, toggle(current ? classic(current) : null, classic(kind)).operation)
-                      }
-                    />
-                  ))}
+                  {m.parts.map((p, i) =>
+                    pending ? (
+                      <div key={p.index} className="flex justify-end">
+                        <p className="max-w-[75%] whitespace-pre-wrap break-words rounded-[18px] rounded-br-md bg-[#0066cc] px-3.5 py-2 text-[15px] leading-snug text-white opacity-80">
+                          {p.text}
+                        </p>
+                      </div>
+                    ) : (
+                      <Bubble
+                        key={p.index}
+                        message={m}
+                        part={p}
+                        last={i === m.parts.length - 1}
+                        onPick={(kind, current) =>
+                          send(m.id, p.index, kind, toggle(current ? classic(current) : null, classic(kind)).operation)
+                        }
+                      />
+                    ),
+                  )}
                 </div>
                 <p
                   id={`${m.id}-meta`}
-                  className={`mt-1 text-[11px] text-neutral-500 dark:text-neutral-400 ${outbound ? "text-right" : "text-left"}`}
+                  className={`mt-1 flex items-center gap-1 text-[11px] text-neutral-600 dark:text-neutral-400 ${outbound ? "justify-end" : "justify-start"}`}
                 >
-                  {time(m.createdAt)}
-                  {outbound && STATUS_LABEL[m.status] ? ` · ${STATUS_LABEL[m.status]}` : ""}
+                  <span>
+                    {time(m.createdAt)}
+                    {outbound && STATUS_LABEL[m.status] ? ` · ${STATUS_LABEL[m.status]}` : ""}
+                  </span>
+                  {!pending && (
+                    <button
+                      type="button"
+                      aria-label="Message details"
+                      title="Message details"
+                      onClick={() => setDetailsOf(m.id)}
+                      className="rounded-full px-1.5 py-0.5 text-[11px] hover:bg-neutral-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-neutral-800"
+                    >
+                      Details
+                    </button>
+                  )}
                 </p>
               </li>
             );
           })}
         </ol>
+        <ReplyComposer
+          disabledReason={replyBlocker(optimistic)}
+          failure={replyFailure}
+          onSend={reply}
+          onDismiss={() => setReplyFailure(null)}
+        />
       </section>
-      {!optimistic.bridge && <SandboxPanel view={optimistic} onChanged={() => mutate()} />}
+      {!optimistic.bridge && (
+        <SandboxPanel
+          view={optimistic}
+          onChanged={() => mutate()}
+          open={sandboxOpen}
+          onClose={() => setSandboxOpen(false)}
+        />
+      )}
+      {detailsOf && (
+        <MessageDetailsDialog
+          messageId={detailsOf}
+          version={view.etag}
+          agentName={optimistic.agent.name}
+          remoteNumber={optimistic.remoteNumber}
+          onClose={() => setDetailsOf(null)}
+        />
+      )}
     </div>
   );
 }

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useParams } from "next/navigation";
+import { useParams, usePathname, useSearchParams } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { InboxView } from "@/lib/conversations/view";
 import { useLocalFormat } from "../ui/local-time";
@@ -13,63 +14,178 @@ const WHEN: Intl.DateTimeFormatOptions = {
   minute: "2-digit",
 };
 
-/** Conversations, newest activity first, with unread marks; refreshed by polling. */
+/** The inbox's search and filters live in the URL (?q=&agent=&unread=1), so a link opens the same view. */
+function filtersOf(params: URLSearchParams): string {
+  const kept = new URLSearchParams();
+  for (const name of ["q", "agent", "unread"]) {
+    const value = params.get(name);
+    if (value) kept.set(name, value);
+  }
+  const text = kept.toString();
+  return text ? `?${text}` : "";
+}
+
+/**
+ * Conversations, newest activity first, with unread marks; searchable and filterable,
+ * refreshed by polling. Arrow keys move between conversations.
+ */
 export function InboxList({ initial }: { initial: InboxView }) {
-  const { data } = useConditionalPoll<InboxView>("/api/ui/inbox", initial);
+  const searchParams = useSearchParams();
+  const pathname = usePathname();
+  const query = filtersOf(new URLSearchParams(searchParams.toString()));
+  const { data, mutate } = useConditionalPoll<InboxView>(`/api/ui/inbox${query}`, initial);
   const when = useLocalFormat(WHEN);
   const params = useParams<{ id?: string }>();
+  const list = useRef<HTMLUListElement>(null);
+  const [q, setQ] = useState(searchParams.get("q") ?? "");
+  const agent = searchParams.get("agent") ?? "";
+  const unreadOnly = searchParams.get("unread") === "1";
   const inbox = data ?? initial;
+  // The server's first render is unfiltered; until the filtered answer arrives, say so.
+  const searching = query !== "" && inbox === initial;
+
+  const setFilter = (name: "q" | "agent" | "unread", value: string) => {
+    const next = new URLSearchParams(searchParams.toString());
+    if (value) next.set(name, value);
+    else next.delete(name);
+    // Updates useSearchParams without a server round trip.
+    window.history.replaceState(null, "", `${pathname}${filtersOf(next)}`);
+  };
+
+  useEffect(() => {
+    setQ(searchParams.get("q") ?? "");
+  }, [searchParams]);
+
+  // A new search or filter is answered at once, not at the next poll.
+  useEffect(() => {
+    if (query) void mutate();
+  }, [query, mutate]);
+
+  const moveFocus = (e: React.KeyboardEvent) => {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp" && e.key !== "Home" && e.key !== "End") return;
+    const links = [...(list.current?.querySelectorAll<HTMLAnchorElement>("a[data-conversation]") ?? [])];
+    if (links.length === 0) return;
+    e.preventDefault();
+    const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    const next =
+      e.key === "Home"
+        ? 0
+        : e.key === "End"
+          ? links.length - 1
+          : e.key === "ArrowDown"
+            ? Math.min(at + 1, links.length - 1)
+            : at <= 0
+              ? 0
+              : at - 1;
+    links[next]?.focus();
+  };
+
   return (
     <nav
       aria-label="Inbox"
-      className="w-72 shrink-0 overflow-y-auto border-r border-neutral-200 dark:border-neutral-800"
+      className={`${params.id ? "hidden md:flex" : "flex"} w-full shrink-0 flex-col border-r border-neutral-200 md:w-72 dark:border-neutral-800`}
     >
-      <h2 className="px-4 pb-2 pt-4 text-xs font-semibold uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
-        Inbox
-      </h2>
-      {inbox.conversations.length === 0 && (
-        <p className="px-4 text-sm text-neutral-500 dark:text-neutral-400">No conversations yet.</p>
-      )}
-      <ul>
-        {inbox.conversations.map((c) => {
-          const active = params.id === c.id;
-          const unread = c.unread && !active;
-          return (
-            <li key={c.id}>
-              <Link
-                href={`/conversations/${c.id}`}
-                aria-current={active ? "page" : undefined}
-                className={`flex gap-2 border-b border-neutral-100 px-4 py-3 dark:border-neutral-900 ${
-                  active ? "bg-[#0066cc] text-white" : "hover:bg-neutral-50 dark:hover:bg-neutral-900"
-                }`}
-              >
-                <span className="mt-1.5 w-2 shrink-0">
-                  {unread && <span className="block h-2 w-2 rounded-full bg-[#0066cc]" title="Unread" />}
-                </span>
-                <span className="min-w-0 flex-1">
-                  <span className="flex items-baseline justify-between gap-2">
-                    <span className={`truncate text-sm ${unread ? "font-bold" : "font-medium"}`}>
-                      {c.remoteNumber}
-                      {unread && <span className="sr-only"> (unread)</span>}
-                    </span>
-                    <span
-                      className={`shrink-0 text-[11px] ${active ? "text-blue-100" : "text-neutral-500 dark:text-neutral-400"}`}
-                    >
-                      {when(c.lastActivityAt)}
-                    </span>
-                  </span>
-                  <span
-                    className={`block truncate text-xs ${active ? "text-blue-100" : "text-neutral-500 dark:text-neutral-400"}`}
+      <div className="space-y-2 border-b border-neutral-200 p-3 dark:border-neutral-800">
+        <h2 className="text-xs font-semibold uppercase tracking-wide text-neutral-600 dark:text-neutral-400">Inbox</h2>
+        <input
+          type="search"
+          aria-label="Search conversations"
+          placeholder="Number, agent or text"
+          value={q}
+          maxLength={200}
+          onChange={(e) => {
+            setQ(e.target.value);
+            setFilter("q", e.target.value.trim());
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "ArrowDown") {
+              e.preventDefault();
+              list.current?.querySelector<HTMLAnchorElement>("a[data-conversation]")?.focus();
+            }
+          }}
+          className="w-full rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm placeholder:text-neutral-500 dark:border-neutral-700 dark:bg-neutral-900 dark:placeholder:text-neutral-400"
+        />
+        <div className="flex items-center gap-3 text-sm">
+          <label className="sr-only" htmlFor="inbox-agent">
+            Agent
+          </label>
+          <select
+            id="inbox-agent"
+            value={agent}
+            onChange={(e) => setFilter("agent", e.target.value)}
+            className="min-w-0 flex-1 rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+          >
+            <option value="">All agents</option>
+            {inbox.agents.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          <label className="flex shrink-0 items-center gap-1.5">
+            <input
+              type="checkbox"
+              checked={unreadOnly}
+              onChange={(e) => setFilter("unread", e.target.checked ? "1" : "")}
+            />
+            Unread only
+          </label>
+        </div>
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        <p role="status" className="sr-only">
+          {searching ? "Searching…" : `${inbox.conversations.length} conversations`}
+        </p>
+        {searching && <p className="px-4 py-3 text-sm text-neutral-600 dark:text-neutral-400">Searching…</p>}
+        {!searching && inbox.conversations.length === 0 && (
+          <p className="px-4 py-3 text-sm text-neutral-600 dark:text-neutral-400">
+            {query ? "No conversations match." : "No conversations yet."}
+          </p>
+        )}
+        {!searching && (
+          <ul ref={list} onKeyDown={moveFocus}>
+            {inbox.conversations.map((c) => {
+              const active = params.id === c.id;
+              const unread = c.unread && !active;
+              return (
+                <li key={c.id}>
+                  <Link
+                    href={`/conversations/${c.id}${query}`}
+                    data-conversation
+                    aria-current={active ? "page" : undefined}
+                    className={`flex gap-2 border-b border-neutral-100 px-4 py-3 outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-blue-500 dark:border-neutral-900 ${
+                      active ? "bg-[#0066cc] text-white" : "hover:bg-neutral-50 dark:hover:bg-neutral-900"
+                    }`}
                   >
-                    {c.agentName}
-                    {c.status === "disconnected" ? " · disconnected" : ""} · {c.snippet}
-                  </span>
-                </span>
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
+                    <span className="mt-1.5 w-2 shrink-0">
+                      {unread && <span className="block h-2 w-2 rounded-full bg-[#0066cc]" title="Unread" />}
+                    </span>
+                    <span className="min-w-0 flex-1">
+                      <span className="flex items-baseline justify-between gap-2">
+                        <span className={`truncate text-sm ${unread ? "font-bold" : "font-medium"}`}>
+                          {c.remoteNumber}
+                          {unread && <span className="sr-only"> (unread)</span>}
+                        </span>
+                        <span
+                          className={`shrink-0 text-[11px] ${active ? "text-white" : "text-neutral-600 dark:text-neutral-400"}`}
+                        >
+                          {when(c.lastActivityAt)}
+                        </span>
+                      </span>
+                      <span
+                        className={`block truncate text-xs ${active ? "text-white" : "text-neutral-600 dark:text-neutral-400"}`}
+                      >
+                        {c.agentName}
+                        {c.status === "disconnected" ? " · disconnected" : ""} · {c.snippet}
+                      </span>
+                    </span>
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
     </nav>
   );
 }

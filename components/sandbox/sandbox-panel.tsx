@@ -27,7 +27,16 @@ const button =
  * Plays the human's side of the sandbox (SPEC §5): the phone sends messages and
  * reactions; the router disconnects and reconnects; the upstream can fail or hold.
  */
-export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged: () => void }) {
+export function SandboxPanel({
+  view,
+  onChanged,
+  open,
+}: {
+  view: ThreadView;
+  onChanged: () => void;
+  /** Below the lg breakpoint the panel is shown only when opened from the thread's Sandbox button. */
+  open: boolean;
+}) {
   const [pending, startTransition] = useTransition();
   const [status, setStatus] = useState("");
   const [text, setText] = useState("");
@@ -82,11 +91,12 @@ export function SandboxPanel({ view, onChanged }: { view: ThreadView; onChanged:
   return (
     <aside
       aria-label="Sandbox"
-      className="hidden w-80 shrink-0 space-y-5 overflow-y-auto border-l border-neutral-200 bg-neutral-50 p-4 text-sm lg:block dark:border-neutral-800 dark:bg-neutral-900/40"
+      id="sandbox-panel"
+      className={`${open ? "absolute inset-0 z-40 block lg:static" : "hidden"} w-full shrink-0 space-y-5 overflow-y-auto border-l border-neutral-200 bg-neutral-50 p-4 text-sm lg:block lg:w-80 dark:border-neutral-800 dark:bg-neutral-900`}
     >
       <div>
         <h2 className="font-semibold">Sandbox: play the human</h2>
-        <p className="text-xs text-neutral-500 dark:text-neutral-400">
+        <p className="text-xs text-neutral-600 dark:text-neutral-400">
           Acts as {view.remoteNumber}'s phone and the iMessage network.
         </p>
       </div>

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { publicUrl } from "../bridges/bluebubbles/bridge";
+import { isContactBlocked } from "../contact-rules/service";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { conversationWhere, type Scope } from "../scope";
@@ -55,6 +57,8 @@ export interface ThreadView {
   upstreamLatencyMs: number;
   /** The agent's BlueBubbles bridge, or null on the sandbox (which then plays the human here). */
   bridge: { status: string } | null;
+  /** A contact rule matches the human: the agent cannot message them. */
+  blocked: boolean;
   messages: MessageView[];
   earlierCount: number;
 }
@@ -89,7 +93,8 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
     },
   });
   if (!c) throw new AppError("conversation_not_found");
-  const [total, rows] = await Promise.all([
+  const [blocked, total, rows] = await Promise.all([
+    isContactBlocked(db, scope.workspaceId, c.remoteNumber),
     db.message.count({ where: { conversationId, workspaceId: scope.workspaceId } }),
     db.message.findMany({
       where: { conversationId, workspaceId: scope.workspaceId },
@@ -115,6 +120,7 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
     upstreamMode: c.workspace.upstreamMode,
     upstreamLatencyMs: c.workspace.upstreamLatencyMs,
     bridge: c.agent.bridge ? { status: c.agent.bridge.status } : null,
+    blocked,
     earlierCount: Math.max(0, total - rows.length),
     messages: rows.reverse().map((m) => {
       const reactions = [...m.reactions].sort(byAge);
@@ -180,12 +186,59 @@ export interface InboxEntry {
 export interface InboxView {
   etag: string;
   conversations: InboxEntry[];
+  /** Every agent of the workspace, for the agent filter. */
+  agents: { id: string; name: string }[];
 }
 
-/** Newest activity first, with unread marks for this operator. */
-export async function inboxView(db: Db, scope: Scope, operatorId: string): Promise<InboxView> {
+/** The inbox's search and filters, as they stand in the page's URL (?q=&agent=&unread=1). */
+export const inboxFilters = z.object({
+  // NUL cannot be stored or searched in PostgreSQL text; it never matches anything anyway.
+  q: z
+    .string()
+    .max(200)
+    .transform((q) => q.replaceAll("\0", "").trim() || undefined)
+    .optional()
+    .catch(undefined),
+  agent: z.uuid().optional().catch(undefined),
+  unread: z
+    .enum(["1"])
+    .optional()
+    .catch(undefined)
+    .transform((v) => v === "1"),
+});
+export type InboxFilters = z.infer<typeof inboxFilters>;
+
+/** The human's number (digits typed in any layout), the agent's name, or any message text. */
+function searchWhere(q: string) {
+  const digits = /^[\d\s()+.-]+$/.test(q) ? q.replace(/\D/g, "") : "";
+  return {
+    OR: [
+      { remoteNumber: { contains: q } },
+      ...(digits ? [{ remoteNumber: { contains: digits } }] : []),
+      { agent: { name: { contains: q, mode: "insensitive" as const } } },
+      { messages: { some: { parts: { some: { text: { contains: q, mode: "insensitive" as const } } } } } },
+    ],
+  };
+}
+
+/** Newest activity first, with unread marks for this operator; narrowed by the inbox's filters. */
+export async function inboxView(
+  db: Db,
+  scope: Scope,
+  operatorId: string,
+  filters: InboxFilters = { unread: false },
+): Promise<InboxView> {
+  const agents = await db.agent.findMany({
+    where: { workspaceId: scope.workspaceId, ...(scope.agentId ? { id: scope.agentId } : {}) },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    select: { id: true, name: true },
+  });
   const rows = await db.conversation.findMany({
-    where: conversationWhere(scope),
+    where: {
+      ...conversationWhere(scope),
+      ...(filters.agent ? { agentId: filters.agent } : {}),
+      ...(filters.q ? searchWhere(filters.q) : {}),
+    },
     orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
     take: 200,
     include: {
@@ -217,8 +270,12 @@ export async function inboxView(db: Db, scope: Scope, operatorId: string): Promi
       unread: !!c.lastInboundAt && (!readAt || readAt < c.lastInboundAt),
     };
   });
-  const etag = `"i${createHash("sha1").update(JSON.stringify(conversations)).digest("base64url")}"`;
-  return { etag, conversations };
+  const shown = filters.unread ? conversations.filter((c) => c.unread) : conversations;
+  // The filters are part of the ETag: a filtered view never passes for the unfiltered one.
+  const etag = `"i${createHash("sha1")
+    .update(JSON.stringify([filters, agents, shown]))
+    .digest("base64url")}"`;
+  return { etag, conversations: shown, agents };
 }
 
 /**

@@ -60,3 +60,11 @@ export const listMessagesQuery = z.object({
   before: z.string().optional().meta({ description: "A message id: return the messages older than it." }),
   limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
 });
+
+/** The dashboard's reply: one text part; the lines of the composer stay one message. */
+export const replyInput = z
+  .object({
+    conversationId: z.uuid(),
+    text: z.string().trim().min(1, "Write a message first.").max(10_000, "Messages are limited to 10,000 characters."),
+  })
+  .strict();

@@ -1,6 +1,6 @@
 export default function NoConversation() {
   return (
-    <div className="flex flex-1 items-center justify-center text-sm text-neutral-500 dark:text-neutral-400">
+    <div className="hidden flex-1 items-center justify-center text-sm text-neutral-600 md:flex dark:text-neutral-400">
       Pick a conversation from the inbox.
     </div>
   );

@@ -1,6 +1,9 @@
 "use server";
 
 import { operatorAction } from "@/lib/actions";
+import { messageDetails } from "@/lib/audit/details";
+import { replyInput } from "@/lib/messages/schemas";
+import { sendMessage } from "@/lib/messages/service";
 import {
   humanReact,
   humanReactionBody,
@@ -25,6 +28,17 @@ export const sendTapback = operatorAction(tapbackActionInput, async ({ operator,
   });
   return { outcome: result.outcome };
 });
+
+/** The operator replies as the conversation's agent: the same service and upstream as the API's send. */
+export const sendReply = operatorAction(replyInput, async ({ operator, db }, input) => {
+  const message = await sendMessage(db, operator.scope, input.conversationId, [{ text: input.text }]);
+  return { id: message.id };
+});
+
+/** The "Message details" panel: live reactions, who placed them, and each slot's audit trail. */
+export const loadMessageDetails = operatorAction(z.object({ messageId: z.uuid() }), async ({ operator, db }, input) =>
+  messageDetails(db, operator.scope, input.messageId),
+);
 
 // The sandbox panel plays the human with the same functions as the sandbox HTTP controls.
 

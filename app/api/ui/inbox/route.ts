@@ -1,6 +1,6 @@
 import { errorResponse, json, parseQuery, problem } from "@/lib/api/http";
 import { currentOperator } from "@/lib/auth/session";
-import { inboxView } from "@/lib/conversations/view";
+import { inboxFilters, inboxView } from "@/lib/conversations/view";
 import { getDatabase } from "@/lib/db/client";
 import { topic } from "@/lib/live/hub";
 import { longPoll, shared, waitQuery } from "@/lib/live/long-poll";
@@ -16,6 +16,8 @@ export async function GET(request: Request) {
     const operator = await currentOperator();
     if (!operator) return problem("unauthorized");
     const { wait } = parseQuery(waitQuery, request);
+    // The search and filters of the inbox's URL (?q=&agent=&unread=1); the ETag covers them.
+    const filters = inboxFilters.parse(Object.fromEntries(new URL(request.url).searchParams));
     const database = await getDatabase();
     const known = request.headers.get("if-none-match");
     let etag = "";
@@ -24,9 +26,10 @@ export async function GET(request: Request) {
       waitMs: wait * 1000,
       signal: request.signal,
       check: async (notBefore) => {
-        // The inbox shows unread marks, so its view is the operator's own (see shared).
-        const view = await shared(`inbox ${operator.id}`, notBefore, () =>
-          inboxView(database.prisma, operator.scope, operator.id),
+        // The inbox shows unread marks, so its view is the operator's own (see shared), and
+        // each search and filter is a view of its own.
+        const view = await shared(`inbox ${operator.id} ${JSON.stringify(filters)}`, notBefore, () =>
+          inboxView(database.prisma, operator.scope, operator.id, filters),
         );
         etag = view.etag;
         return known === etag ? null : json(view, 200, { ...CACHE, ETag: etag });
