@@ -132,6 +132,19 @@ export class TapdeskApi {
     ).data;
   }
 
+  /** The agent reacts through the API with the bootstrap key (named "Bootstrap key" by the seed). */
+  agentReact(
+    messageId: string,
+    body: { operation: "add" | "remove"; type: string; part_index?: number },
+  ): Promise<unknown> {
+    return this.call("POST", `/api/v1/messages/${messageId}/reactions`, body);
+  }
+
+  /** The workspace's API keys (names and ids; never the secrets). */
+  async apiKeys(): Promise<{ id: string; name: string }[]> {
+    return (await this.call<{ data: { id: string; name: string }[] }>("GET", "/api/v1/api-keys")).data;
+  }
+
   setUpstream(mode: "ok" | "fail" | "hold"): Promise<unknown> {
     return this.call("PUT", "/api/v1/sandbox/upstream", { mode });
   }

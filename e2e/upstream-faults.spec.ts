@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { AGENT_NAME, LIVE } from "./settings";
+import { AGENT_NAME, API_KEY, LIVE } from "./settings";
 
 // The upstream mode is workspace-wide: playwright.config.ts runs this file in its own project
 // after every other test, and the mode is put back to "ok" whatever happens.
@@ -61,4 +61,36 @@ test("while the upstream holds, a new message stays queued and takes no tapback 
   await thread.pick(bubble, "Like");
   await expect(thread.badge(`Like by ${AGENT_NAME}`)).toBeVisible();
   await expect.poll(() => api.reactions(message.id)).toMatchObject([{ reaction: "like", sequence: 1 }]);
+});
+
+test("a reply the upstream refuses rolls back with a sentence, and Retry sends it", async ({
+  api,
+  conversation,
+  page,
+  thread,
+}) => {
+  await thread.goto(conversation.id);
+  const box = page.getByRole("textbox", { name: "Message", exact: true });
+  await api.setUpstream("fail");
+  await box.fill("Your parcel left the depot.");
+  await box.press("Enter");
+
+  const alert = thread.alert(/not sent/i);
+  await expect(alert).toBeVisible();
+  await expect(alert).not.toContainText("upstream_delivery_failed");
+  // The optimistic bubble is gone, and nothing was stored.
+  await expect(thread.bubble("Your parcel left the depot.")).toBeHidden();
+  const stored = async () => {
+    const res = await page.request.get(`/api/v1/conversations/${conversation.id}/messages`, {
+      headers: { Authorization: `Bearer ${API_KEY}` },
+    });
+    return ((await res.json()) as { data: unknown[] }).data.length;
+  };
+  expect(await stored()).toBe(0);
+
+  await api.setUpstream("ok");
+  await alert.getByRole("button", { name: "Retry", exact: true }).click();
+  await expect(thread.bubble("Your parcel left the depot.")).toBeVisible();
+  await expect(alert).toBeHidden();
+  expect(await stored()).toBe(1);
 });

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { loadMessageDetails } from "@/app/(app)/conversations/[id]/actions";
 import type { DetailsChange, MessageDetails } from "@/lib/audit/details";
 import { useLocalFormat } from "../ui/local-time";
-import { actorLabel } from "./actor-label";
+import { actorPhrase } from "./actor-phrase";
 import { reactionWhat } from "./reaction-badges";
 
 const WHEN: Intl.DateTimeFormatOptions = { dateStyle: "medium", timeStyle: "medium" };
@@ -128,7 +128,7 @@ export function MessageDetailsDialog({
                         {part.reactions.map((r) => (
                           <li key={r.id}>
                             <span className="font-medium">{what(r.kind, r.customEmoji)}</span> from {who(r.direction)},
-                            placed by {actorLabel(r.placedBy, agentName, remoteNumber)}, {when(r.createdAt)}
+                            placed {actorPhrase(r.placedBy, remoteNumber)}, {when(r.createdAt)}
                           </li>
                         ))}
                       </ul>
@@ -148,13 +148,13 @@ export function MessageDetailsDialog({
                             {slot.changes.map((c) => (
                               <li key={c.id}>
                                 <span className="font-mono text-xs text-neutral-600 dark:text-neutral-400">
-                                  #{c.sequence}
+                                  <span className="sr-only">Sequence </span>#{c.sequence}
                                 </span>{" "}
                                 {ACTION_LABEL[c.action]} {what(c.kind, c.customEmoji)}
                                 {c.action === "replace" && c.previousKind
                                   ? ` (was ${what(c.previousKind, c.previousEmoji)})`
                                   : ""}{" "}
-                                by {actorLabel(c.actor, agentName, remoteNumber)}, {when(c.createdAt)}
+                                {actorPhrase(c.actor, remoteNumber)}, {when(c.createdAt)}
                               </li>
                             ))}
                           </ol>

@@ -154,6 +154,11 @@ export function Stickers({ reactions }: { reactions: ReactionView[] }) {
                 className="drop-shadow-md"
                 draggable={false}
                 onError={() => setFailed((f) => new Set(f).add(r.id))}
+                // An image that failed before hydration fired its error event too early to be heard.
+                ref={(img) => {
+                  if (img?.complete && img.naturalWidth === 0)
+                    setFailed((f) => (f.has(r.id) ? f : new Set(f).add(r.id)));
+                }}
               />
             )}
             <Tooltip r={r} />

@@ -281,10 +281,9 @@ export function Thread({ initial }: { initial: ThreadView }) {
                   )}
                 </div>
                 <p
-                  id={`${m.id}-meta`}
                   className={`mt-1 flex items-center gap-1 text-[11px] text-neutral-600 dark:text-neutral-400 ${outbound ? "justify-end" : "justify-start"}`}
                 >
-                  <span>
+                  <span id={`${m.id}-meta`}>
                     {time(m.createdAt)}
                     {outbound && STATUS_LABEL[m.status] ? ` · ${STATUS_LABEL[m.status]}` : ""}
                   </span>
@@ -292,7 +291,6 @@ export function Thread({ initial }: { initial: ThreadView }) {
                     <button
                       type="button"
                       aria-label="Message details"
-                      title="Message details"
                       onClick={() => setDetailsOf(m.id)}
                       className="rounded-full px-1.5 py-0.5 text-[11px] hover:bg-neutral-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-neutral-800"
                     >

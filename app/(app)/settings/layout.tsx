@@ -15,10 +15,10 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const operator = await requireOperator();
   const sections = operator.role === "owner" ? [...OWNER_SECTIONS, ...EVERYONE] : EVERYONE;
   return (
-    <div className="flex min-h-0 flex-1 flex-col md:flex-row">
+    <div className="flex min-h-0 min-w-0 flex-1 flex-col md:flex-row">
       <nav
         aria-label="Settings"
-        className="shrink-0 border-b border-neutral-200 p-3 md:w-56 md:border-r md:border-b-0 md:p-4 dark:border-neutral-800"
+        className="min-w-0 shrink-0 border-b border-neutral-200 p-3 md:w-56 md:border-r md:border-b-0 md:p-4 dark:border-neutral-800"
       >
         <h2 className="mb-2 hidden text-xs font-semibold uppercase tracking-wide text-neutral-600 md:block dark:text-neutral-400">
           Settings
