@@ -15,7 +15,10 @@ test("Message details by mouse: who placed each reaction and each slot's history
   await api.humanReact(reply.id, { operation: "add", type: "sticker", sticker: PARTY_PARROT });
 
   await thread.goto(conversation.id);
-  const item = thread.messages.getByRole("listitem").filter({ has: thread.bubble("Did the refund go through?") });
+  // A message's own details button sits in the list item with its bubbles.
+  const itemOf = (text: string) =>
+    thread.messages.getByRole("listitem").filter({ has: page.getByRole("button", { name: text, exact: true }) });
+  const item = itemOf("Did the refund go through?");
   const opener = item.getByRole("button", { name: "Message details", exact: true });
   const dialog = page.getByRole("dialog", { name: "Message details" });
   await expect(async () => {
@@ -38,11 +41,7 @@ test("Message details by mouse: who placed each reaction and each slot's history
   await expect(opener).toBeFocused();
 
   // The human's sticker on the reply, placed by the person.
-  await thread.messages
-    .getByRole("listitem")
-    .filter({ has: thread.bubble("Yes, this morning.") })
-    .getByRole("button", { name: "Message details", exact: true })
-    .click();
+  await itemOf("Yes, this morning.").getByRole("button", { name: "Message details", exact: true }).click();
   await expect(dialog).toContainText(
     `Sticker from ${conversation.remoteNumber}, placed by the person (${conversation.remoteNumber})`,
   );

@@ -20,7 +20,7 @@ test("on a 390 px phone: the inbox, then the thread with its composer, the sandb
 
   const sandbox = page.getByRole("complementary", { name: "Sandbox" });
   await expect(sandbox).toBeHidden();
-  await page.getByRole("button", { name: "Sandbox" }).click();
+  await page.getByRole("button", { name: "Sandbox", exact: true }).click();
   await expect(sandbox).toBeVisible();
   await page.getByRole("button", { name: "Close sandbox" }).click();
   await expect(sandbox).toBeHidden();

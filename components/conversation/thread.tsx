@@ -216,7 +216,7 @@ export function Thread({ initial }: { initial: ThreadView }) {
             onClick={() => setSandboxOpen((o) => !o)}
             className="shrink-0 rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
           >
-            {sandboxOpen ? "Close sandbox" : "Sandbox"}
+            Sandbox
           </button>
         </header>
         {failure && (

@@ -31,11 +31,13 @@ export function SandboxPanel({
   view,
   onChanged,
   open,
+  onClose,
 }: {
   view: ThreadView;
   onChanged: () => void;
   /** Below the lg breakpoint the panel is shown only when opened from the thread's Sandbox button. */
   open: boolean;
+  onClose: () => void;
 }) {
   const [pending, startTransition] = useTransition();
   const [status, setStatus] = useState("");
@@ -94,6 +96,13 @@ export function SandboxPanel({
       id="sandbox-panel"
       className={`${open ? "absolute inset-0 z-40 block lg:static" : "hidden"} w-full shrink-0 space-y-5 overflow-y-auto border-l border-neutral-200 bg-neutral-50 p-4 text-sm lg:block lg:w-80 dark:border-neutral-800 dark:bg-neutral-900`}
     >
+      <button
+        type="button"
+        onClick={onClose}
+        className="float-right rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
+      >
+        Close sandbox
+      </button>
       <div>
         <h2 className="font-semibold">Sandbox: play the human</h2>
         <p className="text-xs text-neutral-600 dark:text-neutral-400">
