@@ -42,8 +42,10 @@ test("tapback, replace and remove with the keyboard only", async ({ api, convers
   const before = thread.bubble("Can I bring my dog?");
   const bubble = thread.bubble("Dogs are welcome on the terrace.");
 
-  // Tab moves from one bubble to the next.
+  // Tab moves from one bubble to its message's details button, then to the next bubble.
   await before.focus();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Message details" }).first()).toBeFocused();
   await page.keyboard.press("Tab");
   await expect(bubble).toBeFocused();
 
