@@ -127,11 +127,6 @@ export const ERRORS = {
     sentence: "Only an owner of this workspace can do that. Ask an owner to change it for you.",
   },
   operator_not_found: { status: 404, title: "Operator not found", sentence: "That operator does not exist." },
-  operator_email_taken: {
-    status: 409,
-    title: "Email taken",
-    sentence: "An operator with that email already exists.",
-  },
   last_owner: {
     status: 409,
     title: "Last owner",

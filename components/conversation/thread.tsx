@@ -209,15 +209,17 @@ export function Thread({ initial }: { initial: ThreadView }) {
               )
             )}
           </div>
-          <button
-            type="button"
-            aria-expanded={sandboxOpen}
-            aria-controls="sandbox-panel"
-            onClick={() => setSandboxOpen((o) => !o)}
-            className="shrink-0 rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
-          >
-            Sandbox
-          </button>
+          {!optimistic.bridge && (
+            <button
+              type="button"
+              aria-expanded={sandboxOpen}
+              aria-controls="sandbox-panel"
+              onClick={() => setSandboxOpen((o) => !o)}
+              className="shrink-0 rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
+            >
+              Sandbox
+            </button>
+          )}
         </header>
         {failure && (
           <div

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { KINDS } from "../tapbacks/kinds";
 import { stickerSchema } from "../tapbacks/schemas";
+import * as z from "../zod";
 
 /** GET /messages/{id}/reaction-changes: one message's audit trail, oldest first. */
 export const reactionChangesQuery = z.object({

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import { publicUrl } from "../bridges/bluebubbles/bridge";
 import { isContactBlocked } from "../contact-rules/service";
 import type { Db } from "../db/client";
@@ -7,6 +6,7 @@ import { AppError } from "../errors";
 import { conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
+import * as z from "../zod";
 import { touchInboxReads } from "./version";
 
 /**

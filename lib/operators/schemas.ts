@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod";
 
 /** Settings → Operators and Your account: one schema per input, shared by actions and forms. */
 export const operatorRole = z.enum(["owner", "member"]);
