@@ -69,8 +69,12 @@ interface Ids {
   rule: string;
   endpoint: string;
   delivery: string;
+  operator: string;
 }
+/** Each workspace's owner (an operator id), looked up once the workspaces exist. */
+const ownerIds = new Map<string, string>();
 const ofTenant = (t: Tenant): Ids => ({
+  operator: ownerIds.get(t.id)!,
   message: t.outbound,
   conversation: t.conversation.id,
   assignment: t.conversation.assignment,
@@ -81,6 +85,7 @@ const ofTenant = (t: Tenant): Ids => ({
   delivery: t.delivery,
 });
 const nowhere = (): Ids => ({
+  operator: randomUUID(),
   message: randomUUID(),
   conversation: randomUUID(),
   assignment: randomUUID(),
@@ -112,6 +117,21 @@ const INPUTS: Record<string, { ids: boolean; input: (ids: Ids) => unknown }> = {
     input: (ids) => ({ assignmentId: ids.assignment, status: "disconnected" }),
   },
   [`${CONV}:sandboxSetUpstream`]: { ids: false, input: () => ({ mode: "fail" }) },
+  [`${CONV}:sendReply`]: { ids: true, input: (ids) => ({ conversationId: ids.conversation, text: "hello" }) },
+  [`${CONV}:loadMessageDetails`]: { ids: true, input: (ids) => ({ messageId: ids.message }) },
+  [`${SETTINGS}/operators/actions.ts:addOperatorAction`]: {
+    ids: false,
+    input: () => ({ email: `new-${randomUUID()}@example.com`, role: "member" }),
+  },
+  [`${SETTINGS}/operators/actions.ts:changeRoleAction`]: {
+    ids: true,
+    input: (ids) => ({ id: ids.operator, role: "member" }),
+  },
+  [`${SETTINGS}/operators/actions.ts:removeOperatorAction`]: { ids: true, input: (ids) => ({ id: ids.operator }) },
+  [`${SETTINGS}/account/actions.ts:changePasswordAction`]: {
+    ids: false,
+    input: () => ({ current: "not-the-password", next: "a-long-new-password" }),
+  },
   [`${SETTINGS}/agents/actions.ts:createAgentAction`]: {
     ids: false,
     input: () => ({ name: "Ava", handle: "+14155550199" }),
@@ -181,6 +201,10 @@ describe.each(BACKENDS)("workspace isolation in the dashboard on %s", (backend) 
     receivers = [await startReceiver(), await startReceiver()];
     w = await twoWorkspaces(backend, [receivers[0]!.url, receivers[1]!.url]);
     actions = await serverActions();
+    for (const tenant of [w.a, w.b]) {
+      const owner = await w.t.prisma.operator.findFirstOrThrow({ where: { workspaceId: tenant.id, role: "owner" } });
+      ownerIds.set(tenant.id, owner.id);
+    }
     for (const who of ["a", "b"] as const) {
       jar.clear();
       // The owner signs in with the one-time password the workspace was created with.
