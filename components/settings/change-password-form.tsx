@@ -3,11 +3,11 @@
 import { useState } from "react";
 import { changePasswordAction } from "@/app/(app)/settings/account/actions";
 import { field, primaryButton } from "@/components/webhooks/styles";
-import { MIN_PASSWORD } from "@/lib/operators/schemas";
 import { FormError } from "./form-error";
 import { useRefreshingAction } from "./use-refreshing-action";
 
-export function ChangePasswordForm() {
+/** `minLength` comes from the server's schema (zod stays out of the browser bundle: it probes eval, which the CSP refuses). */
+export function ChangePasswordForm({ minLength }: { minLength: number }) {
   const { pending, error, run } = useRefreshingAction();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -53,7 +53,7 @@ export function ChangePasswordForm() {
           id="new-password"
           type="password"
           required
-          minLength={MIN_PASSWORD}
+          minLength={minLength}
           autoComplete="new-password"
           aria-describedby="new-password-hint"
           value={next}
@@ -61,7 +61,7 @@ export function ChangePasswordForm() {
           className={field}
         />
         <p id="new-password-hint" className="mt-1 text-xs text-neutral-600 dark:text-neutral-400">
-          At least {MIN_PASSWORD} characters. Your other sessions are signed out.
+          At least {minLength} characters. Your other sessions are signed out.
         </p>
       </div>
       <FormError message={error} />

@@ -1,5 +1,6 @@
 import { ChangePasswordForm } from "@/components/settings/change-password-form";
 import { requireOperator } from "@/lib/auth/session";
+import { MIN_PASSWORD } from "@/lib/operators/schemas";
 
 export const metadata = { title: "Your account · Tapdesk" };
 
@@ -13,7 +14,7 @@ export default async function AccountPage() {
           Signed in as {operator.email}, {operator.role === "owner" ? "an owner" : "a member"} of this workspace.
         </p>
       </header>
-      <ChangePasswordForm />
+      <ChangePasswordForm minLength={MIN_PASSWORD} />
     </div>
   );
 }
