@@ -132,7 +132,7 @@ export class TapdeskApi {
     ).data;
   }
 
-  /** The agent reacts through the API with the bootstrap key (named "Bootstrap key" by the seed). */
+  /** The agent reacts through the API with the suite's workspace-wide key. */
   agentReact(
     messageId: string,
     body: { operation: "add" | "remove"; type: string; part_index?: number },
@@ -140,9 +140,9 @@ export class TapdeskApi {
     return this.call("POST", `/api/v1/messages/${messageId}/reactions`, body);
   }
 
-  /** The workspace's API keys (names and ids; never the secrets). */
-  async apiKeys(): Promise<{ id: string; name: string }[]> {
-    return (await this.call<{ data: { id: string; name: string }[] }>("GET", "/api/v1/api-keys")).data;
+  /** The workspace's API keys (names and prefixes; never the secrets). */
+  async apiKeys(): Promise<{ id: string; name: string; prefix: string }[]> {
+    return (await this.call<{ data: { id: string; name: string; prefix: string }[] }>("GET", "/api/v1/api-keys")).data;
   }
 
   setUpstream(mode: "ok" | "fail" | "hold"): Promise<unknown> {
