@@ -177,6 +177,8 @@ async function drain(signal) {
     log.warn("Tapdesk: drain timed out; exiting with requests still open");
     process.exit(1);
   }, limit).unref();
+  // Long-polls waiting for a change answer now (lib/live/hub.ts) instead of holding the drain.
+  globalThis[Symbol.for("tapdesk.end-waits")]?.();
   // Stop accepting; connections kept alive between requests close as soon as they are idle.
   const closed = new Promise((resolve) => server.close(resolve));
   const idle = setInterval(() => server.closeIdleConnections(), 100);

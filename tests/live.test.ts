@@ -5,6 +5,7 @@ import { GET as inboxPoll } from "@/app/api/ui/inbox/route";
 import type { SignedInOperator } from "@/lib/auth/session";
 import { touchConversation } from "@/lib/conversations/version";
 import { type Database, openDatabase, type Tx, useDatabase } from "@/lib/db/client";
+import { endAllWaits } from "@/lib/live/hub";
 import { receiveMessage } from "@/lib/messages/service";
 import { humanReact } from "@/lib/sandbox";
 import { type ApiWorld, apiWorld } from "./helpers/api";
@@ -214,6 +215,20 @@ describe.each(BACKENDS)("live updates on %s", (backend) => {
     const answer = await pollThread(t.conversationId, t.etag, 26);
     expect(answer.status).toBe(422);
     expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(["wait"]);
+  });
+
+  // Last in this block: it ends waiting for good in this process's hubs, as a drain does.
+  it("a draining server answers its waiting polls at once, and new ones do not wait", async () => {
+    const t = await thread();
+    const poll = watch(pollThread(t.conversationId, t.etag, 25));
+    await waitingPolls(world.t, 1);
+    endAllWaits();
+    // Well before its 25 s are over, it no longer waits and has answered.
+    await waitingPolls(world.t, 0);
+    expect((await poll.promise).status).toBe(304);
+    const next = watch(pollThread(t.conversationId, t.etag, 25));
+    await vi.waitFor(() => expect(next.settled).toBe(true), { timeout: 20_000 });
+    expect((await next.promise).status).toBe(304);
   });
 });
 

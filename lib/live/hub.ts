@@ -36,7 +36,28 @@ function topicsOf(payload: string): string[] {
   return [];
 }
 
+/** Every hub of this process, so a draining server can end their waits (see endAllWaits). */
+const HUBS = Symbol.for("tapdesk.live-hubs");
+type Holder = { [HUBS]?: Set<LiveHub> };
+function hubs(): Set<LiveHub> {
+  const holder = globalThis as Holder;
+  holder[HUBS] ??= new Set();
+  return holder[HUBS];
+}
+
+/**
+ * The server is shutting down: every waiting poll answers now (304) and new ones do not wait,
+ * so a drain is not held up to a whole wait and the pages ask again elsewhere. Called by
+ * scripts/start.mjs through globalThis, before it stops accepting.
+ */
+export function endAllWaits(): void {
+  for (const hub of hubs()) hub.close();
+}
+(globalThis as { [key: symbol]: unknown })[Symbol.for("tapdesk.end-waits")] = endAllWaits;
+
 export class LiveHub {
+  /** Set once the server drains: polls answer at once instead of waiting. */
+  closing = false;
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Everyone waiting, for a wake-all when notices may have been missed (a lost connection). */
   private readonly all = new Set<() => void>();
@@ -73,6 +94,11 @@ export class LiveHub {
   wakeAll(): void {
     for (const wake of [...this.all]) wake();
   }
+
+  close(): void {
+    this.closing = true;
+    this.wakeAll();
+  }
 }
 
 /** A hub fed by a database's notices, and how to stop listening. */
@@ -84,8 +110,16 @@ export interface LiveSource {
 /** PGlite runs in this process: its own LISTEN delivers committed notices. */
 export async function listenPGlite(lite: PGlite): Promise<LiveSource> {
   const hub = new LiveHub();
+  hubs().add(hub);
   const unlisten = await lite.listen(CHANNEL, (payload) => hub.dispatch(payload));
-  return { hub, close: () => unlisten() };
+  return {
+    hub,
+    close: async () => {
+      hubs().delete(hub);
+      hub.close();
+      await unlisten();
+    },
+  };
 }
 
 const RECONNECT_MAX_MS = 5_000;
@@ -97,6 +131,7 @@ const RECONNECT_MAX_MS = 5_000;
  */
 export async function listenPostgres(connectionString: string): Promise<LiveSource> {
   const hub = new LiveHub();
+  hubs().add(hub);
   let client: pg.Client | null = null;
   let closed = false;
   let retryMs = 100;
@@ -137,6 +172,8 @@ export async function listenPostgres(connectionString: string): Promise<LiveSour
     hub,
     close: async () => {
       closed = true;
+      hubs().delete(hub);
+      hub.close();
       await client?.end().catch(() => {});
     },
   };

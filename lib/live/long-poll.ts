@@ -31,7 +31,7 @@ export interface Poll {
  * holds no database connection and does no database work; only a notice makes it look.
  */
 export async function longPoll(hub: LiveHub | null, poll: Poll): Promise<Response> {
-  if (!hub || poll.waitMs <= 0) return (await poll.check(performance.now())) ?? poll.notModified();
+  if (!hub || hub.closing || poll.waitMs <= 0) return (await poll.check(performance.now())) ?? poll.notModified();
   let noticed = false;
   let notBefore = performance.now();
   let wakeUp: (() => void) | null = null;
@@ -49,7 +49,7 @@ export async function longPoll(hub: LiveHub | null, poll: Poll): Promise<Respons
       if (fresh) return fresh;
       if (!noticed) await sleepUntilWoken(deadline - Date.now(), poll.signal, (wake) => (wakeUp = wake));
       wakeUp = null;
-      if (!noticed || poll.signal?.aborted) return poll.notModified();
+      if (!noticed || poll.signal?.aborted || hub.closing) return poll.notModified();
     }
   } finally {
     unsubscribe();
