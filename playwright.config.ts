@@ -108,6 +108,8 @@ export default defineConfig({
       // The same build on a fresh PostgreSQL database, once the first server has built it.
       command: "node scripts/e2e-server.mjs --postgres",
       url: `${PG_BASE_URL}/login`,
+      // SIGTERM (not Playwright's default SIGKILL) lets the script drop its database on the way out.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
       timeout: 300_000,
       reuseExistingServer: false,
       stdout: "pipe",
