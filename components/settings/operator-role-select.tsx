@@ -25,7 +25,7 @@ export function OperatorRoleSelect({ id, email, role }: { id: string; email: str
           setShown(next);
           run(() => changeRoleAction({ id, role: next }));
         }}
-        className={`${field} w-auto`}
+        className={`${field} w-auto min-w-24`}
       >
         <option value="owner">Owner</option>
         <option value="member">Member</option>
