@@ -83,6 +83,11 @@ describe.each(BACKENDS)("the workspace route behind `npm run workspace` on %s", 
     ]);
     // Nothing secret in the list.
     expect(list.text).not.toContain(res.json.api_key);
+    // A removed operator keeps its row but is neither an owner nor counted.
+    await t.prisma.operator.updateMany({ where: { workspaceId: id }, data: { removedAt: new Date() } });
+    const after = await call(adminWorkspaces.GET, "GET", "/admin/workspaces");
+    expect(after.json.data).toEqual([expect.objectContaining({ id, owners: [], operators: 0 })]);
+    await t.prisma.operator.updateMany({ where: { workspaceId: id }, data: { removedAt: null } });
   });
 
   it("refuses a taken owner email (409), bad input (422 naming fields), and changes nothing", async () => {

@@ -39,8 +39,9 @@ export async function listWorkspaces(db: Db): Promise<WorkspaceSummary[]> {
   const rows = await db.workspace.findMany({
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     include: {
-      operators: { where: { role: "owner" }, select: { email: true }, orderBy: { createdAt: "asc" } },
-      _count: { select: { operators: true, agents: true } },
+      // Removed operators keep their row (the audit trail names them) but no longer count.
+      operators: { where: { role: "owner", removedAt: null }, select: { email: true }, orderBy: { createdAt: "asc" } },
+      _count: { select: { operators: { where: { removedAt: null } }, agents: true } },
     },
   });
   return rows.map((w) => ({
