@@ -1,4 +1,5 @@
 import { type APIRequestContext, test as base, expect } from "@playwright/test";
+import { startFakeBlueBubbles } from "../tests/helpers/fake-bluebubbles";
 import { type Receiver, startReceiver } from "../tests/helpers/webhook-receiver";
 import { type Cluster, type Instance, startCluster } from "./instances";
 import { ConversationPage } from "./pages/conversation-page";
@@ -20,7 +21,10 @@ interface Pair {
 const test = base.extend<object, { pair: Pair }>({
   pair: [
     async ({ playwright }, use) => {
-      const cluster = await startCluster(2);
+      // Bridges may be on loopback here (the fake BlueBubbles server), reconciled every second.
+      const cluster = await startCluster(2, {
+        env: { TAPDESK_ALLOW_PRIVATE_URLS: "1", TAPDESK_BRIDGE_RECONCILE_S: "1" },
+      });
       const [a, b] = cluster.instances as [Instance, Instance];
       const api = (instance: Instance) =>
         playwright.request.newContext({
@@ -176,5 +180,28 @@ test("each webhook event is delivered once, though both instances run a delivery
     ]);
   } finally {
     await receiver.close();
+  }
+});
+
+test("a bridge is reconciled once per interval, though both instances run a reconciler", async ({ pair }) => {
+  const bb = await startFakeBlueBubbles({ password: "two-instances-bridge" });
+  try {
+    const agent = await (
+      await pair.apiA.post("/api/v1/agents", { data: { name: "Bridged", handle: "+15550990999" } })
+    ).json();
+    const linked = await pair.apiB.patch(`/api/v1/agents/${agent.id}`, {
+      data: { bridge: { kind: "bluebubbles", url: bb.url, password: "two-instances-bridge" } },
+    });
+    expect(linked.status()).toBe(200);
+    const queries = () => bb.calls.filter((c) => c.path === "/api/v1/message/query").length;
+    await expect.poll(queries, LIVE).toBeGreaterThan(0);
+    const before = queries();
+    const windowMs = 5_000;
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    // Each instance's timer fires every second; together they would ask about twice a second.
+    // Once per interval (a run makes the bridge due again 0.9 s later) allows at most this many.
+    expect(queries() - before).toBeLessThanOrEqual(Math.ceil(windowMs / 900) + 1);
+  } finally {
+    await bb.close();
   }
 });

@@ -149,7 +149,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     expect(removed.status).toBe(204);
     expect(react()).toMatchObject({ reaction: "-laugh", partIndex: 1 });
     await bb.settled();
-    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     const changes = await w.t.prisma.reactionChange.findMany({ where: { reactionId: sent.json.id } });
     expect(changes.map((c) => [c.action, c.sequence])).toEqual([
       ["add", 1],
@@ -170,7 +170,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
         expect(sent.status).toBe(201);
       }
       await bb.settled();
-      await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+      await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     } finally {
       bb.setMode({ echo: "after-response" });
     }
@@ -294,7 +294,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     bb.setMode({ webhooks: "duplicate" });
     await bb.human.react({ target: bridgeGuid, type: "like" });
     await bb.settled();
-    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     expect(await w.t.prisma.reactionChange.count({ where: { messageId: first.id } })).toBe(before + 1);
     expect(remote).toBeTruthy();
   });
@@ -352,7 +352,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const reactionsOf = async () =>
       (await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } })).json.reactions;
     expect(await reactionsOf()).toEqual([]);
-    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     expect(await reactionsOf()).toEqual([expect.objectContaining({ reaction: "dislike", direction: "inbound" })]);
 
     bb.setMode({ webhooks: "drop", unknownOutcome: { status: 504, happened: true, on: "react" } });
@@ -361,7 +361,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     });
     expect(unknown.status).toBe(502);
     bb.setMode({ unknownOutcome: null });
-    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id);
+    await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     const after = await reactionsOf();
     expect(after).toEqual(
       expect.arrayContaining([expect.objectContaining({ reaction: "like", direction: "outbound" })]),

@@ -25,13 +25,25 @@ export interface ReconcileResult {
   read: number;
 }
 
-/** Reconciles one bridge; null when another instance is at it. */
-export async function reconcileBridge(db: Db, bridgeId: string): Promise<ReconcileResult | null> {
+/**
+ * Reconciles one bridge; null when another instance is at it, or did it less than an interval
+ * ago (every instance's timer fires, but a bridge is asked once per interval). `soon`: after an
+ * unknown outcome, whatever the last run's time, unless a run is under way.
+ */
+export async function reconcileBridge(
+  db: Db,
+  bridgeId: string,
+  options: { soon?: boolean } = {},
+): Promise<ReconcileResult | null> {
   const token = randomUUID();
+  const soon = options.soon ?? false;
+  // reconcile_until: while a run holds the bridge, when its lease ends; after a run, when the
+  // next one is due.
   const claimed = await db.$executeRaw`
     UPDATE bluebubbles_bridge
        SET reconcile_token = ${token}::uuid, reconcile_until = now() + ${LEASE_MS}::int * interval '1 millisecond'
-     WHERE id = ${bridgeId}::uuid AND (reconcile_until IS NULL OR reconcile_until < now())`;
+     WHERE id = ${bridgeId}::uuid
+       AND (reconcile_until IS NULL OR reconcile_until < now() OR (${soon} AND reconcile_token IS NULL))`;
   if (claimed !== 1) return null;
   try {
     const row = await db.blueBubblesBridge.findUnique({ where: { id: bridgeId } });
@@ -75,10 +87,12 @@ export async function reconcileBridge(db: Db, bridgeId: string): Promise<Reconci
     });
     return { applied, read };
   } finally {
+    // Due again a little before the next tick, so timers that drift still find it due.
+    const next = new Date(Date.now() + reconcileIntervalMs() * 0.9);
     await db.blueBubblesBridge
       .updateMany({
         where: { id: bridgeId, reconcileToken: token },
-        data: { reconcileToken: null, reconcileUntil: null },
+        data: { reconcileToken: null, reconcileUntil: next },
       })
       .catch(() => {});
   }
@@ -103,7 +117,7 @@ export function reconcileSoon(db: Db, bridgeId: string): void {
   soon.add(bridgeId);
   setTimeout(() => {
     soon.delete(bridgeId);
-    reconcileBridge(db, bridgeId).catch(() => {});
+    reconcileBridge(db, bridgeId, { soon: true }).catch(() => {});
   }, SOON_MS).unref();
 }
 
