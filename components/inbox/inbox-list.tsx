@@ -37,15 +37,17 @@ export function InboxList({ initial }: { initial: InboxView }) {
   const when = useLocalFormat(WHEN);
   const params = useParams<{ id?: string }>();
   const list = useRef<HTMLUListElement>(null);
+  // Each control shows its new value at once; the URL (and so the poll) follows a moment later.
   const [q, setQ] = useState(searchParams.get("q") ?? "");
-  const agent = searchParams.get("agent") ?? "";
-  const unreadOnly = searchParams.get("unread") === "1";
+  const [agent, setAgent] = useState(searchParams.get("agent") ?? "");
+  const [unreadOnly, setUnreadOnly] = useState(searchParams.get("unread") === "1");
   const inbox = data ?? initial;
   // The server's first render is unfiltered; until the filtered answer arrives, say so.
   const searching = query !== "" && inbox === initial;
 
   const setFilter = (name: "q" | "agent" | "unread", value: string) => {
-    const next = new URLSearchParams(searchParams.toString());
+    // From the address bar, not `searchParams`: that lags a quick second change behind the first.
+    const next = new URLSearchParams(window.location.search);
     if (value) next.set(name, value);
     else next.delete(name);
     // Updates useSearchParams without a server round trip.
@@ -54,6 +56,8 @@ export function InboxList({ initial }: { initial: InboxView }) {
 
   useEffect(() => {
     setQ(searchParams.get("q") ?? "");
+    setAgent(searchParams.get("agent") ?? "");
+    setUnreadOnly(searchParams.get("unread") === "1");
   }, [searchParams]);
 
   // A new search or filter is answered at once, not at the next poll.
@@ -112,7 +116,10 @@ export function InboxList({ initial }: { initial: InboxView }) {
           <select
             id="inbox-agent"
             value={agent}
-            onChange={(e) => setFilter("agent", e.target.value)}
+            onChange={(e) => {
+              setAgent(e.target.value);
+              setFilter("agent", e.target.value);
+            }}
             className="min-w-0 flex-1 rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
           >
             <option value="">All agents</option>
@@ -126,7 +133,10 @@ export function InboxList({ initial }: { initial: InboxView }) {
             <input
               type="checkbox"
               checked={unreadOnly}
-              onChange={(e) => setFilter("unread", e.target.checked ? "1" : "")}
+              onChange={(e) => {
+                setUnreadOnly(e.target.checked);
+                setFilter("unread", e.target.checked ? "1" : "");
+              }}
             />
             Unread only
           </label>
