@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
@@ -130,10 +131,7 @@ export async function sendMessage(
   const id = await db.$transaction(async (tx) => {
     // The bridge echoes the agent's own message back under this guid: it is already here.
     if (receipt.guid) {
-      await tx.bridgeGuid.createMany({
-        data: [{ agentId: conversation.agentId, guid: receipt.guid, workspaceId: scope.workspaceId }],
-        skipDuplicates: true,
-      });
+      await claimBridgeGuid(tx, { agentId: conversation.agentId, guid: receipt.guid, workspaceId: scope.workspaceId });
     }
     return insertMessage(
       tx,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
@@ -221,12 +222,12 @@ function slotKey(ctx: Ctx, lane: string): SlotKey {
 class AlreadyApplied extends Error {}
 
 /** Records a bridge guid in the change's transaction; false if it was applied before. */
-async function claimGuid(tx: Tx | Db, ctx: Ctx, guid: string): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    INSERT INTO bridge_guid (agent_id, guid, workspace_id)
-    VALUES (${ctx.target.conversation.agent.id}::uuid, ${guid}, ${ctx.input.scope.workspaceId}::uuid)
-    ON CONFLICT DO NOTHING`;
-  return inserted === 1;
+function claimGuid(db: Tx | Db, ctx: Ctx, guid: string): Promise<boolean> {
+  return claimBridgeGuid(db, {
+    agentId: ctx.target.conversation.agent.id,
+    guid,
+    workspaceId: ctx.input.scope.workspaceId,
+  });
 }
 
 /** The slot row (created on its first change), locked for the rest of the transaction. */

@@ -6,6 +6,7 @@ import { insertMessage } from "../../messages/service";
 import type { Scope } from "../../scope";
 import type { ReactionRequest } from "../../tapbacks/rules";
 import { react } from "../../tapbacks/service";
+import { claimBridgeGuid } from "../guids";
 import { bridgeForInbound, openBridge, publicUrl, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import { type Interpreted, interpret, parseWebhook } from "./inbound";
@@ -79,11 +80,8 @@ async function recordMessage(
         },
   );
   return db.$transaction(async (tx) => {
-    const claimed = await tx.bridgeGuid.createMany({
-      data: [{ agentId: bridge.agentId, guid: item.guid, workspaceId: bridge.workspaceId }],
-      skipDuplicates: true,
-    });
-    if (claimed.count === 0) return "duplicate";
+    const claim = { agentId: bridge.agentId, guid: item.guid, workspaceId: bridge.workspaceId };
+    if (!(await claimBridgeGuid(tx, claim))) return "duplicate";
     // The human's first message opens the conversation; two instances applying it at once
     // (a webhook and reconciliation) must not open two.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`bridge-conversation:${bridge.agentId}:${item.remote}`}))`;
