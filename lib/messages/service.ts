@@ -112,7 +112,7 @@ export async function sendMessage(
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
   if (conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
-  const upstream = await upstreamFor(db, { id: conversation.agentId, bridged: conversation.agent.bridge !== null });
+  const upstream = upstreamFor(db, { id: conversation.agentId, bridged: conversation.agent.bridge !== null });
   let receipt: Awaited<ReturnType<typeof upstream.deliverMessage>>;
   try {
     receipt = await upstream.deliverMessage({

@@ -188,7 +188,7 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   const agent = target.conversation.agent;
   let upstream: Upstream | null = null;
   if (input.side === "agent" && !input.observed) {
-    upstream = await upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
+    upstream = upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
     const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
     checkAgentMayReact(target, request, blocked, upstream);
   }

@@ -7,6 +7,6 @@ export type { MessageDelivery, ReactionDelivery, Upstream } from "./types";
 export { UpstreamError } from "./types";
 
 /** The agent's upstream: its BlueBubbles bridge when it has one, else the sandbox. */
-export async function upstreamFor(db: Db, agent: { id: string; bridged: boolean }): Promise<Upstream> {
+export function upstreamFor(db: Db, agent: { id: string; bridged: boolean }): Upstream {
   return agent.bridged ? bridgeUpstream(db, agent.id) : sandboxUpstream(db);
 }

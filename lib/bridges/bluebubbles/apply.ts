@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { AppError, isAppError } from "../../errors";
+import type { BlueBubblesBridge } from "../../generated/prisma/client";
 import type { PartInput } from "../../messages/schemas";
 import { insertMessage } from "../../messages/service";
 import type { Scope } from "../../scope";
 import type { ReactionRequest } from "../../tapbacks/rules";
 import { react } from "../../tapbacks/service";
 import { claimBridgeGuid } from "../guids";
-import { bridgeForInbound, openBridge, publicUrl, touchBridge } from "./bridge";
+import { bridgeClient, bridgeForInbound, publicUrl, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import { type Interpreted, interpret, parseWebhook } from "./inbound";
 
@@ -211,14 +212,13 @@ export async function receiveWebhook(
   return { outcome: waited };
 }
 
-async function applyHint(db: Db, row: BridgeRef, guid: string): Promise<Applied> {
+async function applyHint(db: Db, row: BlueBubblesBridge, guid: string): Promise<Applied> {
   const known = await db.bridgeGuid.findUnique({
     where: { agentId_guid: { agentId: row.agentId, guid } },
     select: { guid: true },
   });
   if (known) return "duplicate";
-  const bridge = await openBridge(db, row.agentId);
-  if (!bridge) return "ignored";
+  const bridge = await bridgeClient(row);
   let message: unknown;
   try {
     message = await bridge.client.getMessage(guid);

@@ -54,11 +54,15 @@ export interface OpenBridge {
 }
 
 /** A client for the agent's bridge, its URL checked again (what a hostname resolves to can change). */
-export async function openBridge(db: Db, agentId: string, timeoutMs?: number): Promise<OpenBridge | null> {
+export async function openBridge(db: Db, agentId: string): Promise<OpenBridge | null> {
   const row = await db.blueBubblesBridge.findUnique({ where: { agentId } });
-  if (!row) return null;
+  return row && bridgeClient(row);
+}
+
+/** The same, for a bridge row the caller has already read. */
+export async function bridgeClient(row: BlueBubblesBridge): Promise<OpenBridge> {
   await checkBridgeUrl(row.url);
-  return { row, client: new BlueBubblesClient({ url: row.url, password: await unseal(row.password), timeoutMs }) };
+  return { row, client: new BlueBubblesClient({ url: row.url, password: await unseal(row.password) }) };
 }
 
 /** Link checks must not keep an operator waiting a minute. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { applyBridgeMessage, OWN_MESSAGE_SETTLE_MS } from "./apply";
-import { openBridge, statusOf, touchBridge } from "./bridge";
+import { bridgeClient, statusOf, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import type { BbMessage } from "./schemas";
 
@@ -48,8 +48,7 @@ export async function reconcileBridge(
   try {
     const row = await db.blueBubblesBridge.findUnique({ where: { id: bridgeId } });
     if (!row) return null;
-    const bridge = await openBridge(db, row.agentId);
-    if (!bridge) return null;
+    const bridge = await bridgeClient(row);
     try {
       await touchBridge(db, row.id, statusOf(await bridge.client.serverInfo()));
     } catch (error) {
