@@ -7,7 +7,7 @@ import { LoginPage } from "./pages/login-page";
 import { API_KEY, LIVE, OPERATOR } from "./settings";
 
 // Two production instances of the app (the browser suite's build) on one PostgreSQL database,
-// the way SPEC §7 lets a deployment run several: what one instance does, the other shows,
+// the way a deployment on DATABASE_URL may run several: what one instance does, the other shows,
 // races between them keep the tapback rules, and background work is done once.
 
 interface Pair {

@@ -6,7 +6,7 @@ import { type ReactionRequest, react } from "./tapbacks/service";
 import { createWorkspace } from "./workspaces/service";
 
 /**
- * The demo workspace of a first start (SPEC §7): an owner, two agents, conversations with
+ * The demo workspace of a first start (docs/operations.md): an owner, two agents, conversations with
  * multi-part messages and reactions of every kind in both directions. Reactions go through
  * the tapback service, so their sequences and audit trail are real.
  */

@@ -4,7 +4,7 @@ export const TAPBACKS = ["Love", "Like", "Dislike", "Laugh", "Emphasize", "Quest
 export type TapbackName = (typeof TAPBACKS)[number];
 
 /**
- * /conversations/{id}, reached only through SPEC §6's accessible names: the thread's bubbles
+ * /conversations/{id}, reached only through its accessible names (docs/dashboard.md): the thread's bubbles
  * are buttons named by their text, the picker is the "Tapback" toolbar with buttons Love …
  * Question, and each badge is an image named "<what> by <who>".
  */

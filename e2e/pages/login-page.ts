@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 
-/** /login as SPEC §6 names it: labelled Email and Password fields and a "Sign in" button. */
+/** /login by its accessible names (docs/dashboard.md): labelled Email and Password fields and a "Sign in" button. */
 export class LoginPage {
   readonly email: Locator;
   readonly password: Locator;

@@ -5,7 +5,7 @@ import type { Scope } from "../scope";
 import { type ContactRuleBody, type ContactRuleObject, patternsMatching } from "./schemas";
 
 /**
- * Contact rules (SPEC §1): a workspace blocks a number or a prefix, and its agents can
+ * Contact rules (docs/concepts.md): a workspace blocks a number or a prefix, and its agents can
  * then neither message nor react to a matching human (`403 contact_blocked`).
  */
 function ruleObject(row: { id: string; pattern: string; createdAt: Date }): ContactRuleObject {

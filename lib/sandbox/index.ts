@@ -11,7 +11,7 @@ import { react } from "../tapbacks/service";
 import * as z from "../zod";
 
 /**
- * The human side of the sandbox (SPEC §5): the person's phone and the router. Each
+ * The human side of the sandbox (docs/bridges.md): the person's phone and the router. Each
  * function is what one sandbox control does; the HTTP routes and the dashboard's sandbox
  * panel both call these.
  */
