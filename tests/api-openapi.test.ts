@@ -2,30 +2,25 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as openapi from "@/app/api/v1/openapi.json/route";
-import { isMethodNotAllowed } from "@/lib/api/http";
-import { OPERATIONS, openApiDocument, statusOf } from "@/lib/api/openapi";
+import { openApiDocument, statusOf } from "@/lib/api/openapi";
+import { type Operation, operationsOf } from "@/lib/api/operation";
+import { OPERATIONS } from "@/lib/api/operations";
 import { PROBLEM_CODES } from "@/lib/api/schemas";
 
 const API_DIR = path.join(import.meta.dirname, "..", "app", "api", "v1");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** Every route file under app/api/v1 as a path template and the methods it exports. */
-async function routes() {
-  const found: { path: string; methods: string[] }[] = [];
+/** Every route file under app/api/v1 (but the catch-all and the document): its segments and exports. */
+async function routeFiles() {
+  const found: { segments: string[]; module: Record<string, unknown> }[] = [];
   const walk = async (dir: string) => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) await walk(full);
       else if (name === "route.ts") {
-        const rel = path.relative(API_DIR, dir).split(path.sep);
-        if (rel[0] === "[...path]" || rel[0] === "openapi.json") continue;
-        const module = (await import(/* @vite-ignore */ full)) as Record<string, unknown>;
-        found.push({
-          path: `/${rel.map((seg) => seg.replace(/^\[(\w+)\]$/, "{$1}")).join("/")}`,
-          methods: METHODS.filter((m) => typeof module[m] === "function" && !isMethodNotAllowed(module[m])).map((m) =>
-            m.toLowerCase(),
-          ),
-        });
+        const segments = path.relative(API_DIR, dir).split(path.sep);
+        if (segments[0] === "[...path]" || segments[0] === "openapi.json") continue;
+        found.push({ segments, module: (await import(/* @vite-ignore */ full)) as Record<string, unknown> });
       }
     }
   };
@@ -33,10 +28,22 @@ async function routes() {
   return found;
 }
 
-/** `{name}` in a route path matches any one segment of a documented path. */
-function matches(template: string, documented: string) {
-  const pattern = template.replace(/\{\w+\}/g, "[^/]+");
-  return new RegExp(`^${pattern}$`).test(documented);
+/**
+ * How well a route file serves an operation's path, as Next.js picks: null when it does not;
+ * else the number of literal segments it matches (a literal directory wins over `[name]`).
+ * `[name]` serves the operation's `{name}` (the handler reads that param) or any literal.
+ */
+function rank(segments: string[], op: Operation): number | null {
+  const parts = op.path.split("/").filter(Boolean);
+  if (parts.length !== segments.length) return null;
+  let literal = 0;
+  for (const [i, segment] of segments.entries()) {
+    const part = parts[i]!;
+    const param = segment.match(/^\[(\w+)\]$/)?.[1];
+    if (segment === part) literal++;
+    else if (!param || (part.startsWith("{") && part !== `{${param}}`)) return null;
+  }
+  return literal;
 }
 
 describe("the OpenAPI document", () => {
@@ -50,21 +57,41 @@ describe("the OpenAPI document", () => {
     });
   });
 
-  it("documents every route handler and method, and nothing that does not exist", async () => {
-    const doc = openApiDocument();
-    const found = await routes();
-    for (const route of found) {
-      for (const method of route.methods) {
-        const documented = Object.keys(doc.paths).filter(
-          (p) => matches(route.path, p) && (doc.paths[p] as Record<string, unknown>)[method],
-        );
-        expect(documented, `${method.toUpperCase()} ${route.path}`).not.toEqual([]);
+  it("is served by the route files: each exports exactly the operations of its path, and each is routed once", async () => {
+    const files = await routeFiles();
+    // Where Next.js sends each operation's path: the best-fitting route file.
+    const home = new Map(
+      OPERATIONS.map((op) => {
+        const ranked = files
+          .map((file) => ({ file, rank: rank(file.segments, op) }))
+          .filter((r) => r.rank !== null)
+          .sort((a, b) => b.rank! - a.rank!);
+        expect(ranked[0], `${op.method.toUpperCase()} ${op.path} has a route file`).toBeDefined();
+        return [op, ranked[0]!.file] as const;
+      }),
+    );
+    const routed: Operation[] = [];
+    for (const file of files) {
+      const where = `app/api/v1/${file.segments.join("/")}/route.ts`;
+      const allow = METHODS.filter((m) => operationsOf(file.module[m]).length > 0).join(", ");
+      for (const method of METHODS) {
+        const handler = file.module[method];
+        expect(typeof handler, `${where} exports ${method}`).toBe("function");
+        const served = operationsOf(handler);
+        const expected = OPERATIONS.filter((op) => home.get(op) === file && op.method.toUpperCase() === method);
+        expect(served, `${method} of ${where}`).toEqual(expected);
+        routed.push(...served);
+        if (served.length === 0) {
+          // The methods the path lacks: 405 with the methods it has (nothing is read before).
+          const res = await (handler as (r: Request) => Promise<Response>)(
+            new Request("http://tapdesk.test/api/v1/x", { method }),
+          );
+          expect([res.status, res.headers.get("allow")], `${method} of ${where}`).toEqual([405, allow]);
+        }
       }
     }
-    for (const op of OPERATIONS) {
-      const route = found.find((r) => matches(r.path, op.path) && r.methods.includes(op.method));
-      expect(route, `${op.method.toUpperCase()} ${op.path}`).toBeDefined();
-    }
+    expect(routed).toHaveLength(OPERATIONS.length);
+    expect(new Set(routed)).toEqual(new Set(OPERATIONS));
   });
 
   it("has every $ref resolving, and only known problem codes with their statuses", () => {

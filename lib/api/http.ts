@@ -84,9 +84,13 @@ function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: string[]): Fie
   });
 }
 
-/** Reads a JSON body of at most MAX_BODY_BYTES; throws AppError-like problems. */
-export async function readJson(request: Request): Promise<unknown> {
+/**
+ * Reads a JSON body of at most MAX_BODY_BYTES; throws AppError-like problems. An optional
+ * body may be left out, or blank: it reads as `{}`.
+ */
+export async function readJson(request: Request, optional = false): Promise<unknown> {
   const text = Buffer.from(await readBytes(request)).toString("utf8");
+  if (optional && text.trim() === "") return {};
   try {
     return JSON.parse(text);
   } catch {
@@ -293,25 +297,17 @@ export function errorResponse(error: unknown): Response {
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 type Handler405 = (request: Request) => Promise<Response>;
-const NOT_ALLOWED = Symbol.for("tapdesk.methodNotAllowed");
 
 /**
  * Handlers for the methods a route does not have: 405 problem+json with an `Allow` header
- * (Next.js alone answers them with an empty body). A route file exports the ones it lacks:
+ * (Next.js alone answers them with an empty body). The API's route files get them from
+ * `route(...)` (lib/api/operation.ts); another route exports the ones it lacks:
  * `export const { PUT, PATCH, DELETE } = otherMethods("GET, POST");`
  */
 export function otherMethods(allow: string): Record<Method, Handler405> {
-  const handler = Object.assign(
-    async (request: Request) =>
-      problem("method_not_allowed", `${request.method} is not allowed here; use ${allow}.`, undefined, {
-        Allow: allow,
-      }),
-    { [NOT_ALLOWED]: true },
-  );
+  const handler = async (request: Request) =>
+    problem("method_not_allowed", `${request.method} is not allowed here; use ${allow}.`, undefined, {
+      Allow: allow,
+    });
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
-}
-
-/** True for the handlers `otherMethods` makes (the OpenAPI test skips them). */
-export function isMethodNotAllowed(handler: unknown): boolean {
-  return typeof handler === "function" && NOT_ALLOWED in handler;
 }

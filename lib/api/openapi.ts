@@ -1,10 +1,10 @@
 import { agentListSchema, agentSchema, createAgentBody, updateAgentBody } from "../agents/schemas";
-import { reactionChangePageSchema, reactionChangeSchema, reactionChangesQuery } from "../audit/schemas";
+import { reactionChangePageSchema, reactionChangeSchema } from "../audit/schemas";
 import { apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from "../auth/api-key-schemas";
 import { contactRuleBody, contactRuleListSchema, contactRuleSchema } from "../contact-rules/schemas";
-import { conversationPageSchema, conversationSchema, listConversationsQuery } from "../conversations/schemas";
+import { conversationPageSchema, conversationSchema } from "../conversations/schemas";
 import { ERRORS } from "../errors";
-import { listMessagesQuery, messagePageSchema, messageSchema, partSchema, sendMessageBody } from "../messages/schemas";
+import { messagePageSchema, messageSchema, partSchema, sendMessageBody } from "../messages/schemas";
 import {
   assignmentStatusSchema,
   createConversationBody,
@@ -27,7 +27,6 @@ import {
   createEndpointBody,
   deliveryDetailObject,
   deliveryListObject,
-  deliveryListQuery,
   deliveryObject,
   endpointListObject,
   endpointObject,
@@ -39,37 +38,16 @@ import {
 import * as z from "../zod";
 import { type Code, EXTRA, MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
+import type { Operation } from "./operation";
+import { OPERATIONS } from "./operations";
+import { sendReaction } from "./operations/reactions";
 import { problemSchema } from "./schemas";
 
 /**
- * The OpenAPI 3.1 document of /api/v1, generated from the zod schemas the route handlers
- * parse with and the serializers are typed by: one definition, so the document cannot
- * drift from the code. tests/api-openapi.test.ts checks that every route is listed here.
+ * The OpenAPI 3.1 document of /api/v1, built from the operations the route files route
+ * (lib/api/operations) and the zod schemas they parse with and reply with: one definition,
+ * so the document cannot drift from the code.
  */
-
-type Method = "get" | "post" | "put" | "patch" | "delete";
-
-interface Reply {
-  description: string;
-  schema?: z.ZodType;
-}
-
-export interface Operation {
-  method: Method;
-  path: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  /** Workspace settings: agent-restricted keys get 403 workspace_key_required. */
-  workspaceKey?: boolean;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  /** The body may be left out altogether. */
-  bodyOptional?: boolean;
-  replies: Partial<Record<200 | 201 | 202 | 204, Reply>>;
-  /** The problems this operation can answer, in the order they are checked. */
-  errors: Code[];
-}
 
 /** Components: named schemas referenced by `$ref` wherever they appear. */
 const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
@@ -121,426 +99,6 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   UpdateWebhookEndpointRequest: updateEndpointBody,
   RotateSecretRequest: rotateSecretBody,
 };
-
-/** The error table of SPEC §3, in its order: what every tapback send can answer. */
-const REACTION_ERRORS: Code[] = [
-  "unauthorized",
-  "payload_too_large",
-  "invalid_json",
-  "validation_failed",
-  "invalid_reaction",
-  "invalid_part_index",
-  "message_not_found",
-  "reaction_not_sendable",
-  "identity_not_imessage",
-  "contact_blocked",
-  "recipient_disconnected",
-  "message_not_reactable",
-  "upstream_delivery_failed",
-];
-const BODY_ERRORS: Code[] = ["unauthorized", "payload_too_large", "invalid_json", "validation_failed"];
-const SETTINGS: Code[] = ["unauthorized", "workspace_key_required"];
-const SETTINGS_BODY: Code[] = [...SETTINGS, "payload_too_large", "invalid_json", "validation_failed"];
-
-export const OPERATIONS: Operation[] = [
-  // Reactions
-  {
-    method: "post",
-    path: "/reactions",
-    tag: "Reactions",
-    summary: "Send a tapback",
-    description:
-      "The agent of the message's conversation reacts. A new tapback on a part where the agent already has one replaces it in place (same id and created_at, next sequence). Sending the live tapback again changes nothing.",
-    body: sendReactionBody,
-    replies: {
-      201: { description: "Added, or replaced in place.", schema: reactionSchema },
-      200: { description: "No-op: that tapback was already live. The same object back.", schema: reactionSchema },
-    },
-    errors: REACTION_ERRORS,
-  },
-  {
-    method: "post",
-    path: "/messages/{id}/reactions",
-    tag: "Reactions",
-    summary: "Add or remove a reaction (operation form)",
-    description:
-      "`add` behaves like POST /reactions. `remove` takes the agent's live tapback off the part when it is of `type` (for `custom`, also of `custom_emoji` when given); otherwise it is a no-op.",
-    body: reactionOperationBody,
-    replies: {
-      201: { description: "add: added, or replaced in place.", schema: reactionSchema },
-      200: {
-        description: "add: no-op, the same object back. remove: `{removed: true | false}`.",
-        schema: z.union([reactionSchema, removedSchema]),
-      },
-    },
-    errors: REACTION_ERRORS,
-  },
-  {
-    method: "get",
-    path: "/reactions/{id}",
-    tag: "Reactions",
-    summary: "Get a live reaction",
-    replies: { 200: { description: "The reaction.", schema: reactionSchema } },
-    errors: ["unauthorized", "reaction_not_found"],
-  },
-  {
-    method: "delete",
-    path: "/reactions/{id}",
-    tag: "Reactions",
-    summary: "Remove the agent's own tapback",
-    description: "A reaction placed by the human cannot be removed (403 reaction_not_owned).",
-    replies: { 204: { description: "Removed." } },
-    errors: [
-      "unauthorized",
-      "reaction_not_found",
-      "reaction_not_owned",
-      "identity_not_imessage",
-      "contact_blocked",
-      "recipient_disconnected",
-      "upstream_delivery_failed",
-    ],
-  },
-  // Conversations and messages
-  {
-    method: "get",
-    path: "/conversations",
-    tag: "Conversations",
-    summary: "List conversations",
-    description: "Newest activity first, cursor-paginated. An agent key lists only its agent's conversations.",
-    query: listConversationsQuery,
-    replies: { 200: { description: "One page.", schema: conversationPageSchema } },
-    errors: ["unauthorized", "validation_failed"],
-  },
-  {
-    method: "get",
-    path: "/conversations/{id}",
-    tag: "Conversations",
-    summary: "Get a conversation",
-    replies: { 200: { description: "The conversation.", schema: conversationSchema } },
-    errors: ["unauthorized", "conversation_not_found"],
-  },
-  {
-    method: "get",
-    path: "/conversations/{id}/messages",
-    tag: "Conversations",
-    summary: "List a conversation's messages",
-    description: "Oldest to newest, each with its parts and live reactions. Page back with `before`.",
-    query: listMessagesQuery,
-    replies: { 200: { description: "One page.", schema: messagePageSchema } },
-    errors: ["unauthorized", "validation_failed", "conversation_not_found", "message_not_found"],
-  },
-  {
-    method: "post",
-    path: "/conversations/{id}/messages",
-    tag: "Conversations",
-    summary: "Send a message as the agent",
-    body: sendMessageBody,
-    replies: { 201: { description: "The message.", schema: messageSchema } },
-    errors: [
-      ...BODY_ERRORS,
-      "conversation_not_found",
-      "identity_not_imessage",
-      "contact_blocked",
-      "recipient_disconnected",
-      "upstream_delivery_failed",
-    ],
-  },
-  {
-    method: "get",
-    path: "/messages/{id}",
-    tag: "Conversations",
-    summary: "Get a message",
-    replies: { 200: { description: "The message with parts and reactions.", schema: messageSchema } },
-    errors: ["unauthorized", "message_not_found"],
-  },
-  {
-    method: "get",
-    path: "/messages/{id}/reaction-changes",
-    tag: "Conversations",
-    summary: "List a message's reaction changes (the audit trail)",
-    description:
-      "Every add, replace and remove on the message's parts, oldest first, each with its slot's sequence and who made it: an API key (by name), an operator (by email), the human, or the bridge.",
-    query: reactionChangesQuery,
-    replies: { 200: { description: "One page of changes, oldest first.", schema: reactionChangePageSchema } },
-    errors: ["unauthorized", "validation_failed", "message_not_found"],
-  },
-  // Settings
-  {
-    method: "get",
-    path: "/agents",
-    tag: "Agents",
-    summary: "List agents",
-    workspaceKey: true,
-    replies: { 200: { description: "Every agent, oldest first.", schema: agentListSchema } },
-    errors: SETTINGS,
-  },
-  {
-    method: "post",
-    path: "/agents",
-    tag: "Agents",
-    summary: "Create an agent",
-    workspaceKey: true,
-    body: createAgentBody,
-    replies: { 201: { description: "The agent.", schema: agentSchema } },
-    errors: [...SETTINGS_BODY, "agent_handle_taken"],
-  },
-  {
-    method: "get",
-    path: "/agents/{id}",
-    tag: "Agents",
-    summary: "Get an agent",
-    workspaceKey: true,
-    replies: { 200: { description: "The agent.", schema: agentSchema } },
-    errors: [...SETTINGS, "agent_not_found"],
-  },
-  {
-    method: "patch",
-    path: "/agents/{id}",
-    tag: "Agents",
-    summary: "Update an agent",
-    description:
-      'Rename it, flip its flags, or link its BlueBubbles bridge (`bridge: {kind: "bluebubbles", url, password}`; `{kind: "sandbox"}` unlinks it). Linking calls the bridge\'s server info first and registers Tapdesk\'s webhook on it; an unreachable server or a wrong password is 422 `bridge_unreachable` and nothing is saved. The handle cannot change.',
-    workspaceKey: true,
-    body: updateAgentBody,
-    replies: { 200: { description: "The agent.", schema: agentSchema } },
-    errors: [...SETTINGS_BODY, "agent_not_found", "bridge_url_not_allowed", "bridge_in_use", "bridge_unreachable"],
-  },
-  {
-    method: "get",
-    path: "/agents/{id}/bridge/attachments/{guid}",
-    tag: "Agents",
-    summary: "A bridge attachment",
-    description:
-      "The image of a sticker, or a file the human sent, fetched from the agent's BlueBubbles bridge. The `url` of such stickers and attachment parts points here; it carries no bridge password. Also answers signed-in operators (the dashboard).",
-    replies: { 200: { description: "The file, with its content type." } },
-    errors: ["unauthorized", "not_found", "upstream_delivery_failed"],
-  },
-  {
-    method: "get",
-    path: "/contact-rules",
-    tag: "Contact rules",
-    summary: "List contact rules",
-    workspaceKey: true,
-    replies: { 200: { description: "Every rule, oldest first.", schema: contactRuleListSchema } },
-    errors: SETTINGS,
-  },
-  {
-    method: "post",
-    path: "/contact-rules",
-    tag: "Contact rules",
-    summary: "Block a number or a prefix",
-    description: "The workspace's agents can then neither message nor react to a matching human (403 contact_blocked).",
-    workspaceKey: true,
-    body: contactRuleBody,
-    replies: { 201: { description: "The rule.", schema: contactRuleSchema } },
-    errors: [...SETTINGS_BODY, "contact_rule_exists"],
-  },
-  {
-    method: "delete",
-    path: "/contact-rules/{id}",
-    tag: "Contact rules",
-    summary: "Remove a contact rule",
-    workspaceKey: true,
-    replies: { 204: { description: "Removed." } },
-    errors: [...SETTINGS, "contact_rule_not_found"],
-  },
-  {
-    method: "get",
-    path: "/api-keys",
-    tag: "API keys",
-    summary: "List API keys",
-    description: "Keys that still work, without their secrets.",
-    workspaceKey: true,
-    replies: { 200: { description: "Every key, oldest first.", schema: apiKeyListSchema } },
-    errors: SETTINGS,
-  },
-  {
-    method: "post",
-    path: "/api-keys",
-    tag: "API keys",
-    summary: "Create an API key",
-    description:
-      "Workspace-wide, or restricted to one agent's conversations with `agent_id`. The secret is in this response only; Tapdesk stores a keyed hash.",
-    workspaceKey: true,
-    body: createApiKeyBody,
-    replies: { 201: { description: "The key and its secret.", schema: createdApiKeySchema } },
-    errors: [...SETTINGS_BODY, "agent_not_found"],
-  },
-  {
-    method: "delete",
-    path: "/api-keys/{id}",
-    tag: "API keys",
-    summary: "Revoke an API key",
-    description: "It stops working at once.",
-    workspaceKey: true,
-    replies: { 204: { description: "Revoked." } },
-    errors: [...SETTINGS, "api_key_not_found"],
-  },
-  // Webhooks (SPEC §4)
-  {
-    method: "get",
-    path: "/webhook-endpoints",
-    tag: "Webhooks",
-    summary: "List webhook endpoints",
-    workspaceKey: true,
-    replies: { 200: { description: "Every endpoint.", schema: endpointListObject } },
-    errors: SETTINGS,
-  },
-  {
-    method: "post",
-    path: "/webhook-endpoints",
-    tag: "Webhooks",
-    summary: "Create a webhook endpoint",
-    description:
-      "Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). The signing secret is in this response only. Private, loopback and link-local addresses are refused.",
-    workspaceKey: true,
-    body: createEndpointBody,
-    replies: { 201: { description: "The endpoint and its secret.", schema: createdEndpointObject } },
-    errors: [...SETTINGS_BODY, "webhook_url_not_allowed"],
-  },
-  {
-    method: "get",
-    path: "/webhook-endpoints/{id}",
-    tag: "Webhooks",
-    summary: "Get a webhook endpoint",
-    workspaceKey: true,
-    replies: { 200: { description: "The endpoint.", schema: endpointObject } },
-    errors: [...SETTINGS, "webhook_endpoint_not_found"],
-  },
-  {
-    method: "patch",
-    path: "/webhook-endpoints/{id}",
-    tag: "Webhooks",
-    summary: "Update a webhook endpoint",
-    workspaceKey: true,
-    body: updateEndpointBody,
-    replies: { 200: { description: "The endpoint.", schema: endpointObject } },
-    errors: [...SETTINGS_BODY, "webhook_endpoint_not_found", "webhook_url_not_allowed"],
-  },
-  {
-    method: "delete",
-    path: "/webhook-endpoints/{id}",
-    tag: "Webhooks",
-    summary: "Delete a webhook endpoint",
-    workspaceKey: true,
-    replies: { 204: { description: "Deleted." } },
-    errors: [...SETTINGS, "webhook_endpoint_not_found"],
-  },
-  {
-    method: "post",
-    path: "/webhook-endpoints/{id}/rotate-secret",
-    tag: "Webhooks",
-    summary: "Rotate the signing secret",
-    description:
-      "The old secret keeps signing beside the new one for `overlap_seconds` (default 24 h). The body is optional.",
-    workspaceKey: true,
-    body: rotateSecretBody,
-    bodyOptional: true,
-    replies: { 200: { description: "The new secret, shown once.", schema: rotatedSecretObject } },
-    errors: [...SETTINGS_BODY, "webhook_endpoint_not_found"],
-  },
-  {
-    method: "get",
-    path: "/webhook-endpoints/{id}/deliveries",
-    tag: "Webhooks",
-    summary: "The delivery log",
-    description: "Newest first.",
-    workspaceKey: true,
-    query: deliveryListQuery,
-    replies: { 200: { description: "One page.", schema: deliveryListObject } },
-    errors: [...SETTINGS, "validation_failed", "webhook_endpoint_not_found", "webhook_delivery_not_found"],
-  },
-  {
-    method: "get",
-    path: "/webhook-endpoints/{id}/deliveries/{deliveryId}",
-    tag: "Webhooks",
-    summary: "One delivery with its payload and every attempt",
-    workspaceKey: true,
-    replies: { 200: { description: "The delivery.", schema: deliveryDetailObject } },
-    errors: [...SETTINGS, "webhook_endpoint_not_found", "webhook_delivery_not_found"],
-  },
-  {
-    method: "post",
-    path: "/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver",
-    tag: "Webhooks",
-    summary: "Redeliver",
-    description: "Queued again now, with the same webhook-id and a fresh retry schedule.",
-    workspaceKey: true,
-    replies: { 202: { description: "The delivery, queued.", schema: deliveryObject } },
-    errors: [...SETTINGS, "webhook_endpoint_not_found", "webhook_delivery_not_found", "webhook_endpoint_disabled"],
-  },
-  // Sandbox (SPEC §5)
-  {
-    method: "post",
-    path: "/sandbox/conversations",
-    tag: "Sandbox",
-    summary: "Start a conversation with a sandbox human",
-    description:
-      "Creates an assignment and its conversation. Sandbox controls exist only while the sandbox is the upstream.",
-    body: createConversationBody,
-    replies: { 201: { description: "The new conversation.", schema: sandboxConversationSchema } },
-    errors: [...BODY_ERRORS, "not_found"],
-  },
-  {
-    method: "post",
-    path: "/sandbox/conversations/{id}/inbound",
-    tag: "Sandbox",
-    summary: "The human sends a message",
-    body: sendMessageBody,
-    replies: { 201: { description: "The message.", schema: messageSchema } },
-    errors: [...BODY_ERRORS, "conversation_not_found"],
-  },
-  {
-    method: "post",
-    path: "/sandbox/messages/{id}/reactions",
-    tag: "Sandbox",
-    summary: "The human reacts",
-    description: "Humans may use any emoji and stickers.",
-    body: humanReactionBody,
-    replies: {
-      201: { description: "Added, or replaced in place.", schema: reactionSchema },
-      200: { description: "No-op, or a removal: `{removed}`.", schema: z.union([reactionSchema, removedSchema]) },
-    },
-    errors: [...BODY_ERRORS, "invalid_reaction", "invalid_part_index", "message_not_found"],
-  },
-  {
-    method: "post",
-    path: "/sandbox/assignments/{id}/disconnect",
-    tag: "Sandbox",
-    summary: "The human disconnects",
-    replies: { 200: { description: "The assignment.", schema: assignmentStatusSchema } },
-    errors: ["unauthorized", "not_found"],
-  },
-  {
-    method: "post",
-    path: "/sandbox/assignments/{id}/reconnect",
-    tag: "Sandbox",
-    summary: "The human reconnects",
-    replies: { 200: { description: "The assignment.", schema: assignmentStatusSchema } },
-    errors: ["unauthorized", "not_found"],
-  },
-  {
-    method: "get",
-    path: "/sandbox/upstream",
-    tag: "Sandbox",
-    summary: "The sandbox upstream's fault mode and latency",
-    replies: { 200: { description: "The mode.", schema: upstreamModeSchema } },
-    errors: ["unauthorized", "not_found"],
-  },
-  {
-    method: "put",
-    path: "/sandbox/upstream",
-    tag: "Sandbox",
-    summary: "Set the sandbox upstream's fault mode and latency",
-    description:
-      "`fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
-    body: upstreamModeBody,
-    replies: {
-      200: { description: "The mode, and how many held messages went out.", schema: upstreamModeResultSchema },
-    },
-    errors: [...BODY_ERRORS, "not_found"],
-  },
-];
 
 const IDEMPOTENCY_ERRORS: Code[] = ["invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use"];
 
@@ -635,9 +193,8 @@ Request bodies are JSON of at most ${MAX_BODY_BYTES / 1024} KiB (413 above). Unk
 
 Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} characters, kept 24 hours, per API key): the same key with the same method, path and body replays the first response byte for byte (with \`Idempotent-Replayed: true\`); with a different request it is 422 idempotency_key_reused; while the first is still running, 409 idempotency_key_in_use. 5xx answers (502 upstream_delivery_failed among them) are not stored, so a retry really runs again.
 
-Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. A tapback send checks, in this order: ${REACTION_ERRORS.filter(
-  (c) => c !== "payload_too_large",
-)
+Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. A tapback send checks, in this order: ${sendReaction.errors
+  .filter((c) => c !== "payload_too_large")
   .map((c) => `${statusOf(c)} ${c}`)
   .join("; ")}. A 502 changed nothing and is safe to retry.`;
 

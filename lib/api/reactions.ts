@@ -5,6 +5,7 @@ import { isSingleEmoji } from "../tapbacks/kinds";
 import { type ReactionRequest, type ReactResult, react } from "../tapbacks/service";
 import type * as z from "../zod";
 import { fieldErrors, json } from "./http";
+import type { BodyParser } from "./operation";
 
 /**
  * Parses a reaction request body with the error codes of SPEC §3, in the table's order:
@@ -33,6 +34,11 @@ export function parseReactionBody<T extends z.ZodType>(schema: T, body: unknown,
     );
   }
   throw new AppError("invalid_part_index", "part_index must be a non-negative integer.");
+}
+
+/** The body parser of an operation whose body is a reaction request, its kind in `kindField`. */
+export function reactionBody(kindField: string): BodyParser {
+  return (schema, body) => parseReactionBody(schema, body, kindField);
 }
 
 /** `custom_emoji` belongs to `custom` only, and is then exactly one emoji (for removals too). */

@@ -1,9 +1,4 @@
-import { api, json, otherMethods, parseQuery } from "@/lib/api/http";
-import { listConversationsQuery } from "@/lib/conversations/schemas";
-import { listConversations } from "@/lib/conversations/service";
+import { route } from "@/lib/api/operation";
+import { listConversations } from "@/lib/api/operations/conversations";
 
-export const GET = api(async ({ db, caller, request }) => {
-  return json(await listConversations(db, caller, parseQuery(listConversationsQuery, request)));
-});
-
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { GET, POST, PUT, PATCH, DELETE } = route(listConversations);

@@ -1,18 +1,4 @@
-import { updateAgentBody } from "@/lib/agents/schemas";
-import { getAgent, updateAgent } from "@/lib/agents/service";
-import { api, json, otherMethods, parseBody, pathId, readJson } from "@/lib/api/http";
+import { route } from "@/lib/api/operation";
+import { getAgent, updateAgent } from "@/lib/api/operations/agents";
 
-export const GET = api<{ id: string }>(
-  async ({ db, caller }, { id }) => json(await getAgent(db, caller, pathId(id, "agent_not_found"))),
-  { workspaceKey: true },
-);
-
-export const PATCH = api<{ id: string }>(
-  async ({ db, caller, request }, { id }) => {
-    const body = parseBody(updateAgentBody, await readJson(request));
-    return json(await updateAgent(db, caller, pathId(id, "agent_not_found"), body));
-  },
-  { workspaceKey: true },
-);
-
-export const { POST, PUT, DELETE } = otherMethods("GET, PATCH");
+export const { GET, POST, PUT, PATCH, DELETE } = route(getAgent, updateAgent);

@@ -1,8 +1,4 @@
-import { api, json, otherMethods, pathId } from "@/lib/api/http";
-import { getConversation } from "@/lib/conversations/service";
+import { route } from "@/lib/api/operation";
+import { getConversation } from "@/lib/api/operations/conversations";
 
-export const GET = api<{ id: string }>(async ({ db, caller }, { id }) =>
-  json(await getConversation(db, caller, pathId(id, "conversation_not_found"))),
-);
-
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { GET, POST, PUT, PATCH, DELETE } = route(getConversation);

@@ -1,8 +1,4 @@
-import { api, json, otherMethods, pathId } from "@/lib/api/http";
-import { getMessage } from "@/lib/messages/service";
+import { route } from "@/lib/api/operation";
+import { getMessage } from "@/lib/api/operations/conversations";
 
-export const GET = api<{ id: string }>(async ({ db, caller }, { id }) =>
-  json(await getMessage(db, caller, pathId(id, "message_not_found"))),
-);
-
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { GET, POST, PUT, PATCH, DELETE } = route(getMessage);

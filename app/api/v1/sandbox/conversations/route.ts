@@ -1,9 +1,4 @@
-import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
-import { createConversation, createConversationBody } from "@/lib/sandbox";
+import { route } from "@/lib/api/operation";
+import { createSandboxConversation } from "@/lib/api/operations/sandbox";
 
-export const POST = api(async ({ db, caller, request }) => {
-  const body = parseBody(createConversationBody, await readJson(request));
-  return json(await createConversation(db, caller, body), 201);
-});
-
-export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");
+export const { GET, POST, PUT, PATCH, DELETE } = route(createSandboxConversation);

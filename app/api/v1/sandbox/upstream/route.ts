@@ -1,11 +1,4 @@
-import { api, json, otherMethods, parseBody, readJson } from "@/lib/api/http";
-import { getUpstreamMode, setUpstreamMode, upstreamModeBody } from "@/lib/sandbox";
+import { route } from "@/lib/api/operation";
+import { getUpstreamMode, setUpstreamMode } from "@/lib/api/operations/sandbox";
 
-export const GET = api(async ({ db, caller }) => json(await getUpstreamMode(db, caller)));
-
-export const PUT = api(async ({ db, caller, request }) => {
-  const body = parseBody(upstreamModeBody, await readJson(request));
-  return json(await setUpstreamMode(db, caller, body));
-});
-
-export const { POST, PATCH, DELETE } = otherMethods("GET, PUT");
+export const { GET, POST, PUT, PATCH, DELETE } = route(getUpstreamMode, setUpstreamMode);

@@ -1,20 +1,4 @@
-import { api, json, otherMethods, pathId } from "@/lib/api/http";
-import { getDelivery } from "@/lib/webhooks/endpoints";
+import { route } from "@/lib/api/operation";
+import { getDelivery } from "@/lib/api/operations/webhooks";
 
-type Params = { id: string; deliveryId: string };
-
-/** One delivery with its payload and every attempt. */
-export const GET = api<Params>(
-  async ({ db, caller }, { id, deliveryId }) =>
-    json(
-      await getDelivery(
-        db,
-        caller,
-        pathId(id, "webhook_endpoint_not_found"),
-        pathId(deliveryId, "webhook_delivery_not_found"),
-      ),
-    ),
-  { workspaceKey: true },
-);
-
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { GET, POST, PUT, PATCH, DELETE } = route(getDelivery);
