@@ -1,16 +1,17 @@
 import { fieldErrors } from "./api/http";
 import { currentOperator, type SignedInOperator } from "./auth/session";
 import { type Db, db } from "./db/client";
-import { AppError, ERRORS } from "./errors";
+import { AppError, ERRORS, type ErrorCode, isRetryable } from "./errors";
 import { currentRequestId, logger } from "./observability/log";
 import type * as z from "./zod";
 
 /**
  * One wrapper for every dashboard server action: checks the session (and so the
  * workspace), validates the input with its zod schema, and turns failures into a plain
- * sentence. Only deliberate messages reach the browser.
+ * sentence and `retryable`, both from the error registry (lib/errors.ts). Only deliberate
+ * messages reach the browser.
  */
-export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: string; error: string; retryable: boolean };
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; code: ErrorCode; error: string; retryable: boolean };
 
 type Run<S extends z.ZodType, T> = (ctx: { operator: SignedInOperator; db: Db }, input: z.infer<S>) => Promise<T>;
 
@@ -29,47 +30,27 @@ export function ownerAction<S extends z.ZodType, T>(schema: S, run: Run<S, T>) {
 function guardedAction<S extends z.ZodType, T>(schema: S, run: Run<S, T>, needs: "owner" | "member") {
   return async (input: z.input<S>): Promise<ActionResult<T>> => {
     const operator = await currentOperator();
-    if (!operator) {
-      return {
-        ok: false,
-        code: "unauthorized",
-        error: "You are signed out. Sign in again to continue.",
-        retryable: false,
-      };
-    }
-    if (needs === "owner" && operator.role !== "owner") {
-      return { ok: false, code: "owner_required", error: ERRORS.owner_required.sentence, retryable: false };
-    }
+    if (!operator) return failure("unauthorized", "You are signed out. Sign in again to continue.");
+    if (needs === "owner" && operator.role !== "owner") return failure("owner_required");
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       const first = fieldErrors(parsed.error)[0];
-      return {
-        ok: false,
-        code: "validation_failed",
-        error: first
-          ? `${first.field === "(body)" ? "Input" : first.field}: ${first.message}`
-          : "That input is not valid.",
-        retryable: false,
-      };
+      return failure(
+        "validation_failed",
+        first ? `${first.field === "(body)" ? "Input" : first.field}: ${first.message}` : "That input is not valid.",
+      );
     }
     try {
       return { ok: true, data: await run({ operator, db: await db() }, parsed.data) };
     } catch (error) {
-      if (error instanceof AppError) {
-        return {
-          ok: false,
-          code: error.code,
-          error: error.message,
-          retryable: error.code === "upstream_delivery_failed",
-        };
-      }
+      if (error instanceof AppError) return failure(error.code, error.message);
       logger().error({ err: error, requestId: currentRequestId() }, "server action failed");
-      return {
-        ok: false,
-        code: "internal_error",
-        error: "Something went wrong on our side. Try again.",
-        retryable: true,
-      };
+      return failure("internal_error");
     }
   };
+}
+
+/** A refusal as the browser gets it: the code, a sentence (the registry's unless given), and whether to offer Retry. */
+function failure(code: ErrorCode, error: string = ERRORS[code].sentence): ActionResult<never> {
+  return { ok: false, code, error, retryable: isRetryable(code) };
 }

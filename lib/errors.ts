@@ -1,7 +1,17 @@
 /**
- * Every failure the domain can report, with its stable code (SPEC §3 error table), its
- * HTTP status, and the plain sentence the dashboard shows an operator.
+ * Every problem Tapdesk can report, in one registry: its stable code, the HTTP status and
+ * title of the API's problem+json (lib/api/http.ts), the plain sentence the dashboard and the
+ * server actions (lib/actions.ts) show an operator (and the API's default `detail`), and
+ * whether the same request may succeed when simply sent again (`retryable: true`; false when
+ * left out). The codes and the order the API checks them in: see docs/api.md.
  */
+interface Problem {
+  status: number;
+  title: string;
+  sentence: string;
+  retryable?: true;
+}
+
 export const ERRORS = {
   unauthorized: { status: 401, title: "Unauthorized", sentence: "You are not signed in." },
   invalid_json: { status: 400, title: "Invalid JSON", sentence: "The request was not valid JSON." },
@@ -44,6 +54,7 @@ export const ERRORS = {
     status: 502,
     title: "Upstream delivery failed",
     sentence: "iMessage did not accept the tapback. Nothing was changed; you can try again.",
+    retryable: true,
   },
   // Beyond the reaction table: reads, removal by id, and the workspace settings.
   reaction_not_found: {
@@ -99,7 +110,7 @@ export const ERRORS = {
     title: "Bridge URL not allowed",
     sentence: "That bridge URL is not allowed: use an address reachable on the public internet.",
   },
-  // Webhooks (SPEC §4).
+  // Webhooks (see docs/webhooks.md).
   webhook_url_not_allowed: {
     status: 422,
     title: "Webhook URL not allowed",
@@ -133,15 +144,60 @@ export const ERRORS = {
     sentence: "The workspace needs at least one owner: make someone else an owner first.",
   },
   wrong_password: { status: 422, title: "Wrong password", sentence: "Your current password is not right." },
-} as const;
+  // The HTTP edge: how a request arrived, rather than what it asked for.
+  payload_too_large: {
+    status: 413,
+    title: "Payload too large",
+    sentence: "That request is too large.",
+  },
+  method_not_allowed: {
+    status: 405,
+    title: "Method not allowed",
+    sentence: "That method is not allowed here.",
+  },
+  invalid_idempotency_key: {
+    status: 400,
+    title: "Invalid Idempotency-Key",
+    sentence: "The Idempotency-Key header is not valid.",
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: "Idempotency key reused",
+    sentence: "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+  },
+  idempotency_key_in_use: {
+    status: 409,
+    title: "Idempotency key in use",
+    sentence: "A request with this Idempotency-Key is still running; retry once it has finished.",
+    retryable: true,
+  },
+  too_many_requests: {
+    status: 429,
+    title: "Too many requests",
+    sentence: "Too many requests. Wait a moment, then try again.",
+    retryable: true,
+  },
+  internal_error: {
+    status: 500,
+    title: "Internal error",
+    sentence: "Something went wrong on our side. Try again.",
+    retryable: true,
+  },
+} as const satisfies Record<string, Problem>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** Whether the same request may succeed when sent again (after `Retry-After`, where given). */
+export function isRetryable(code: ErrorCode): boolean {
+  return (ERRORS[code] as Problem).retryable === true;
+}
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
+/** Every failure Tapdesk reports on purpose: the API answers it as problem+json, an action as its sentence. */
 export class AppError extends Error {
   readonly status: number;
   constructor(

@@ -2,10 +2,11 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as openapi from "@/app/api/v1/openapi.json/route";
-import { openApiDocument, statusOf } from "@/lib/api/openapi";
+import { openApiDocument } from "@/lib/api/openapi";
 import { type Operation, operationsOf } from "@/lib/api/operation";
 import { OPERATIONS } from "@/lib/api/operations";
 import { PROBLEM_CODES } from "@/lib/api/schemas";
+import { ERRORS, type ErrorCode } from "@/lib/errors";
 
 const API_DIR = path.join(import.meta.dirname, "..", "app", "api", "v1");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -114,7 +115,7 @@ describe("the OpenAPI document", () => {
       )[op.method]!;
       for (const code of operation["x-error-codes"]) {
         expect(PROBLEM_CODES).toContain(code);
-        expect(operation.responses[String(statusOf(code as never))]).toBeDefined();
+        expect(operation.responses[String(ERRORS[code as ErrorCode].status)]).toBeDefined();
       }
     }
   });

@@ -21,30 +21,19 @@ import {
  */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Problems of the HTTP edge only (the domain's are in lib/errors.ts). */
-export const EXTRA = {
-  payload_too_large: { status: 413, title: "Payload too large" },
-  method_not_allowed: { status: 405, title: "Method not allowed" },
-  invalid_idempotency_key: { status: 400, title: "Invalid Idempotency-Key" },
-  idempotency_key_reused: { status: 422, title: "Idempotency key reused" },
-  idempotency_key_in_use: { status: 409, title: "Idempotency key in use" },
-  too_many_requests: { status: 429, title: "Too many requests" },
-  internal_error: { status: 500, title: "Internal error" },
-} as const;
-export type Code = ErrorCode | keyof typeof EXTRA;
-
+/** The problem+json answer for `code`: status and title from the registry, `detail` its sentence unless given. */
 export function problem(
-  code: Code,
+  code: ErrorCode,
   detail?: string,
   errors?: FieldError[],
   headers: Record<string, string> = {},
 ): Response {
-  const meta = code in ERRORS ? ERRORS[code as ErrorCode] : EXTRA[code as keyof typeof EXTRA];
+  const meta = ERRORS[code];
   const body = {
     type: `https://tapdesk.dev/problems/${code.replaceAll("_", "-")}`,
     title: meta.title,
     status: meta.status,
-    detail: detail ?? ("sentence" in meta ? meta.sentence : meta.title),
+    detail: detail ?? meta.sentence,
     code,
     ...(errors ? { errors } : {}),
     // The request's id, as in its X-Request-Id header and its log line.
@@ -85,7 +74,7 @@ function issueErrors(issues: readonly z.core.$ZodIssue[], prefix: string[]): Fie
 }
 
 /**
- * Reads a JSON body of at most MAX_BODY_BYTES; throws AppError-like problems. An optional
+ * Reads a JSON body of at most MAX_BODY_BYTES (413, 400 invalid_json otherwise). An optional
  * body may be left out, or blank: it reads as `{}`.
  */
 export async function readJson(request: Request, optional = false): Promise<unknown> {
@@ -94,14 +83,14 @@ export async function readJson(request: Request, optional = false): Promise<unkn
   try {
     return JSON.parse(text);
   } catch {
-    throw new HttpProblem("invalid_json", "The request body is not valid JSON.");
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
   }
 }
 
 /** The raw body, at most MAX_BODY_BYTES (413 above that, without reading the rest). */
 export async function readBytes(request: Request): Promise<Uint8Array<ArrayBuffer>> {
   const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) throw new HttpProblem("payload_too_large", tooLarge());
+  if (length > MAX_BODY_BYTES) throw new AppError("payload_too_large", tooLarge());
   const reader = request.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -112,7 +101,7 @@ export async function readBytes(request: Request): Promise<Uint8Array<ArrayBuffe
       size += value.byteLength;
       if (size > MAX_BODY_BYTES) {
         await reader.cancel();
-        throw new HttpProblem("payload_too_large", tooLarge());
+        throw new AppError("payload_too_large", tooLarge());
       }
       chunks.push(value);
     }
@@ -139,15 +128,6 @@ export function parseQuery<T extends z.ZodType>(schema: T, request: Request): z.
     throw new AppError("validation_failed", "The query parameters are not valid.", fieldErrors(parsed.error));
   }
   return parsed.data;
-}
-
-export class HttpProblem extends Error {
-  constructor(
-    readonly code: Code,
-    detail: string,
-  ) {
-    super(detail);
-  }
 }
 
 /** Path ids that are not UUIDs name nothing: the caller gets the resource's 404. */
@@ -223,7 +203,7 @@ function storedResponse(response: StoredResponse, replayed: boolean): Response {
   });
 }
 
-/** SPEC §3: the same key and body replay the first response; see lib/api/idempotency.ts. */
+/** The same key and body replay the first response: see docs/api.md and lib/api/idempotency.ts. */
 async function idempotent(
   db: Db,
   caller: ApiCaller,
@@ -240,16 +220,10 @@ async function idempotent(
   const owner = { ...caller, secret: bearerToken(request.headers.get("authorization")) ?? "" };
   const claim = await claimIdempotencyKey(db, owner, key, fingerprint);
   if (claim.kind === "reused") {
-    return problem(
-      "idempotency_key_reused",
-      "This Idempotency-Key was already used with a different request; use a new key for a new request.",
-    );
+    return problem("idempotency_key_reused");
   }
   if (claim.kind === "in_use") {
-    return problem(
-      "idempotency_key_in_use",
-      "A request with this Idempotency-Key is still running; retry once it has finished.",
-    );
+    return problem("idempotency_key_in_use");
   }
   if (claim.kind === "replay") return storedResponse(claim.response, true);
 
@@ -280,16 +254,11 @@ async function idempotent(
 }
 
 export function errorResponse(error: unknown): Response {
-  if (error instanceof AppError) return problem(error.code, error.message, error.errors);
-  if (error instanceof HttpProblem) {
+  if (error instanceof AppError) {
     // The rest of an oversized body is still on the wire, unread: a kept-alive connection
     // would read it as the next request. Close it instead.
-    return problem(
-      error.code,
-      error.message,
-      undefined,
-      error.code === "payload_too_large" ? { Connection: "close" } : {},
-    );
+    const close: Record<string, string> = error.code === "payload_too_large" ? { Connection: "close" } : {};
+    return problem(error.code, error.message, error.errors, close);
   }
   logger().error({ err: error, requestId: currentRequestId() }, "unhandled API error");
   return problem("internal_error", "Something went wrong on our side.");

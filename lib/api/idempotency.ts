@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import type { Db } from "../db/client";
 
 /**
- * `Idempotency-Key` (SPEC §3), kept in the database so that every app instance sharing it
+ * `Idempotency-Key` (see docs/api.md), kept in the database so that every app instance sharing it
  * agrees. A request claims its key by inserting the row first: the unique
  * (api_key_id, key) lets exactly one of several concurrent requests win the claim; the
  * others see it in flight (409) or, once it completed, replay its response byte for byte.

@@ -3,7 +3,7 @@ import { reactionChangePageSchema, reactionChangeSchema } from "../audit/schemas
 import { apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from "../auth/api-key-schemas";
 import { contactRuleBody, contactRuleListSchema, contactRuleSchema } from "../contact-rules/schemas";
 import { conversationPageSchema, conversationSchema } from "../conversations/schemas";
-import { ERRORS } from "../errors";
+import { ERRORS, type ErrorCode } from "../errors";
 import { messagePageSchema, messageSchema, partSchema, sendMessageBody } from "../messages/schemas";
 import {
   assignmentStatusSchema,
@@ -36,7 +36,7 @@ import {
   webhookEventObject,
 } from "../webhooks/schemas";
 import * as z from "../zod";
-import { type Code, EXTRA, MAX_BODY_BYTES } from "./http";
+import { MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
 import type { Operation } from "./operation";
 import { OPERATIONS } from "./operations";
@@ -100,17 +100,13 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   RotateSecretRequest: rotateSecretBody,
 };
 
-const IDEMPOTENCY_ERRORS: Code[] = ["invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use"];
+const IDEMPOTENCY_ERRORS: ErrorCode[] = ["invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use"];
 
 /** The problems of an operation, in the order they are checked (idempotency right after auth). */
-export function operationErrors(op: Operation): Code[] {
+export function operationErrors(op: Operation): ErrorCode[] {
   if (op.method !== "post") return op.errors;
   const [first, ...rest] = op.errors;
   return first === "unauthorized" ? [first, ...IDEMPOTENCY_ERRORS, ...rest] : [...IDEMPOTENCY_ERRORS, ...op.errors];
-}
-
-export function statusOf(code: Code): number {
-  return code in ERRORS ? ERRORS[code as keyof typeof ERRORS].status : EXTRA[code as keyof typeof EXTRA].status;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -195,7 +191,7 @@ Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} charact
 
 Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. A tapback send checks, in this order: ${sendReaction.errors
   .filter((c) => c !== "payload_too_large")
-  .map((c) => `${statusOf(c)} ${c}`)
+  .map((c) => `${ERRORS[c].status} ${c}`)
   .join("; ")}. A 502 changed nothing and is safe to retry.`;
 
 export function openApiDocument() {
@@ -213,8 +209,8 @@ export function openApiDocument() {
       };
     }
     const errors = operationErrors(op);
-    const byStatus = new Map<number, Code[]>();
-    for (const code of errors) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+    const byStatus = new Map<number, ErrorCode[]>();
+    for (const code of errors) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
       responses[String(status)] = {
         description: codes.join(", "),

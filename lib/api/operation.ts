@@ -1,6 +1,6 @@
-import { AppError } from "../errors";
+import { AppError, type ErrorCode } from "../errors";
 import type * as z from "../zod";
-import { type ApiContext, api, type Code, errorResponse, otherMethods, parseBody, parseQuery, readJson } from "./http";
+import { type ApiContext, api, errorResponse, otherMethods, parseBody, parseQuery, readJson } from "./http";
 
 /**
  * One operation of the agent API, declared once: its method and path, what the reference
@@ -56,7 +56,7 @@ interface Meta<P extends string, Q, B> {
    * and are not listed: unauthorized; workspace_key_required with `workspaceKey`;
    * payload_too_large and invalid_json with a body; validation_failed with a body or a query.
    */
-  errors: Code[];
+  errors: ErrorCode[];
 }
 
 type RouteHandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -75,13 +75,13 @@ type Definition<P extends string, Q, B> = Meta<P, Q, B> &
 
 export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser"> {
   /** Every problem it can answer, common ones included, in check order (idempotency aside). */
-  errors: Code[];
+  errors: ErrorCode[];
   /** The Next.js route handler. */
   handler: RouteHandler;
 }
 
 /** The problems every operation of its kind checks first, in the order they are checked. */
-function commonErrors(meta: { workspaceKey?: boolean; body?: unknown; query?: unknown }): Code[] {
+function commonErrors(meta: { workspaceKey?: boolean; body?: unknown; query?: unknown }): ErrorCode[] {
   return [
     "unauthorized",
     ...(meta.workspaceKey ? (["workspace_key_required"] as const) : []),

@@ -8,7 +8,7 @@ import { fieldErrors, json } from "./http";
 import type { BodyParser } from "./operation";
 
 /**
- * Parses a reaction request body with the error codes of SPEC §3, in the table's order:
+ * Parses a reaction request body with the error codes of a tapback, in the order they are checked (docs/api.md):
  * structural problems (missing fields, wrong types) are `validation_failed`; an unknown
  * reaction name is `invalid_reaction`; a negative or fractional part_index is
  * `invalid_part_index`.

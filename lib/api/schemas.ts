@@ -1,9 +1,8 @@
 import { ERRORS } from "../errors";
 import * as z from "../zod";
-import { EXTRA } from "./http";
 
 /** Every stable `code` a problem response can carry. */
-export const PROBLEM_CODES = [...Object.keys(ERRORS), ...Object.keys(EXTRA)] as [string, ...string[]];
+export const PROBLEM_CODES = Object.keys(ERRORS) as [string, ...string[]];
 
 /** RFC 9457 problem details, as every error of the API is answered. */
 export const problemSchema = z
