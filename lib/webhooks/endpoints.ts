@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import type { WebhookDeliveryStatus } from "../generated/prisma/client";
 import type { Scope } from "../scope";
 import { seal } from "../secrets/seal";
+import { redelivery } from "./delivery-state";
 import { nudgeWebhookWorkers } from "./nudge";
 import {
   type AttemptObject,
@@ -313,7 +314,7 @@ export async function redeliver(db: Db, scope: Scope, endpointId: string, delive
   if (!endpoint.enabled) throw new AppError("webhook_endpoint_disabled");
   const { count } = await db.webhookDelivery.updateMany({
     where: { id: deliveryId, endpointId: endpoint.id, workspaceId: scope.workspaceId },
-    data: { status: "pending", failures: 0, nextAttemptAt: new Date() },
+    data: redelivery(new Date()),
   });
   if (count === 0) throw new AppError("webhook_delivery_not_found");
   nudgeWebhookWorkers();

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
 import { logger } from "../observability/log";
 import { UnsealError, unseal } from "../secrets/seal";
+import { type AfterAttempt, afterAttempt, claimRoom, goneReason, judge, RETRY_SCHEDULE_MS } from "./delivery-state";
 import { onWebhookNudge } from "./nudge";
 import { pruneExpired } from "./retention";
 import { postWebhook, type SendOutcome } from "./send";
@@ -10,28 +11,19 @@ import { liveSecrets, signedHeaders } from "./signing";
 import { checkDestination, type Resolver, WebhookUrlError } from "./ssrf";
 
 /**
- * The delivery worker (SPEC §4). Any number of them may run against one PostgreSQL
- * database, one per app instance:
+ * The delivery worker (see docs/webhooks.md). Any number of them may run against one
+ * PostgreSQL database, one per app instance:
  *
  * 1. claim: one statement picks due deliveries with FOR UPDATE SKIP LOCKED and stamps a
  *    lease and a claim token on them, so no two workers hold the same delivery;
  * 2. send: outside any transaction, signed, with a deadline;
  * 3. record: the attempt row, and the delivery's new state if this claim still holds it.
+ *    What that state is, and when the next attempt is due, is decided by the pure functions
+ *    of delivery-state.ts; the statements below only write their answers.
  *
  * A worker that dies mid-send leaves its lease behind; once it expires the delivery is due
  * again and another worker sends it with the same webhook-id (at-least-once).
  */
-
-/** Delays after the 1st, 2nd, … failed attempt (SPEC §4); after the last one, give up. */
-export const RETRY_SCHEDULE_MS: readonly number[] = [
-  5_000,
-  5 * 60_000,
-  30 * 60_000,
-  2 * 3_600_000,
-  5 * 3_600_000,
-  10 * 3_600_000,
-  10 * 3_600_000,
-];
 
 export interface WorkerOptions {
   schedule?: readonly number[];
@@ -64,8 +56,6 @@ interface Claimed {
 
 /** How far down the due queue one claim looks when it spreads its picks over endpoints. */
 const CLAIM_WINDOW = 500;
-
-const NOW = `(now() AT TIME ZONE 'UTC')`;
 
 export class WebhookWorker {
   private readonly schedule: readonly number[];
@@ -182,52 +172,15 @@ export class WebhookWorker {
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
-    const token = randomUUID();
-    const busy = [...this.busy];
-    const full = busy.filter(([, n]) => n >= this.perEndpoint).map(([id]) => id);
-    // One statement, so the row locks last only as long as the claim itself. The inner
-    // query spreads the picks: oldest due first, and per endpoint no more than the room
-    // perEndpoint leaves beside this worker's sends in flight. The outer conditions are
-    // checked again on the locked row, in case another worker claimed it meanwhile.
-    return this.db.$queryRawUnsafe<Claimed[]>(
-      `UPDATE webhook_delivery AS d
-          SET lease_until = ${NOW} + $1::float8 * interval '1 millisecond',
-              claim_token = $2::uuid,
-              attempts = d.attempts + 1
-         FROM (SELECT c.id FROM webhook_delivery c
-                WHERE c.id IN (SELECT ranked.id
-                                 FROM (SELECT x.id, x.endpoint_id,
-                                              row_number() OVER (PARTITION BY x.endpoint_id
-                                                                 ORDER BY x.next_attempt_at, x.id) AS rank
-                                         FROM (SELECT q.id, q.endpoint_id, q.next_attempt_at
-                                                 FROM webhook_delivery q
-                                                 JOIN webhook_endpoint e ON e.id = q.endpoint_id
-                                                WHERE q.status IN ('pending', 'failed')
-                                                  AND q.next_attempt_at <= ${NOW}
-                                                  AND (q.lease_until IS NULL OR q.lease_until <= ${NOW})
-                                                  AND e.enabled
-                                                  AND NOT (q.endpoint_id = ANY($5::uuid[]))
-                                                ORDER BY q.next_attempt_at
-                                                LIMIT ${CLAIM_WINDOW}) AS x) AS ranked
-                                WHERE ranked.rank <= coalesce(
-                                        (SELECT b.room FROM unnest($6::uuid[], $7::int[]) AS b(id, room)
-                                          WHERE b.id = ranked.endpoint_id), $4::int))
-                  AND c.status IN ('pending', 'failed')
-                  AND c.next_attempt_at <= ${NOW}
-                  AND (c.lease_until IS NULL OR c.lease_until <= ${NOW})
-                ORDER BY c.next_attempt_at
-                LIMIT $3::int
-                  FOR UPDATE OF c SKIP LOCKED) AS due
-        WHERE d.id = due.id
-    RETURNING d.id::text AS id, d.endpoint_id::text AS "endpointId", d.attempts, d.claim_token::text AS token`,
-      this.leaseMs,
-      token,
+    const { full, room } = claimRoom(this.busy, this.perEndpoint);
+    return claimDue(this.db, {
+      token: randomUUID(),
+      leaseMs: this.leaseMs,
       limit,
-      this.perEndpoint,
+      perEndpoint: this.perEndpoint,
       full,
-      busy.map(([id]) => id),
-      busy.map(([, n]) => Math.max(0, this.perEndpoint - n)),
-    );
+      room,
+    });
   }
 
   /** What the claimed deliveries need to be sent, in one query for the batch. */
@@ -293,18 +246,7 @@ export class WebhookWorker {
     startedAt: Date,
     outcome: SendOutcome,
   ): Promise<void> {
-    const code = outcome.statusCode;
-    const ok = code !== null && code >= 200 && code < 300;
-    const gone = code === 410;
-    const error =
-      outcome.error ??
-      (ok
-        ? null
-        : code !== null && code >= 300 && code < 400
-          ? `Answered ${code}; redirects are not followed.`
-          : gone
-            ? "Answered 410 Gone; the endpoint was disabled."
-            : `Answered ${code}.`);
+    const { verdict, error } = judge(outcome);
     try {
       await this.db.$transaction(async (tx) => {
         await tx.webhookAttempt.create({
@@ -315,68 +257,144 @@ export class WebhookWorker {
             url: endpoint.url,
             startedAt,
             durationMs: outcome.durationMs,
-            statusCode: code,
+            statusCode: outcome.statusCode,
             responseBody: outcome.responseBody,
             error,
           },
         });
-        // $1 id, $2 token, $3 status code, $4 error, $5 start (ISO, so no driver guesses a time zone)
-        const common = `lease_until = NULL, claim_token = NULL, last_attempt_at = $5::timestamptz AT TIME ZONE 'UTC',
-                        last_status_code = $3::int, last_error = $4::text`;
-        const where = `WHERE id = $1::uuid AND claim_token = $2::uuid`;
-        if (ok) {
-          await tx.$executeRawUnsafe(
-            `UPDATE webhook_delivery SET status = 'succeeded', next_attempt_at = NULL, ${common} ${where}`,
-            deliveryId,
-            token,
-            code,
+        // Another worker holds the delivery when this claim's lease ran out meanwhile: the
+        // attempt is logged, the delivery's state is that worker's to write.
+        const held = await lockClaimed(tx, deliveryId, token);
+        if (held) {
+          await writeAfterAttempt(tx, deliveryId, afterAttempt(verdict, held.failures, this.schedule), {
+            at: startedAt,
+            statusCode: outcome.statusCode,
             error,
-            startedAt.toISOString(),
-          );
-          return;
+          });
         }
-        if (gone) {
-          await tx.$executeRawUnsafe(
-            `UPDATE webhook_delivery SET status = 'dead', failures = failures + 1, next_attempt_at = NULL, ${common} ${where}`,
-            deliveryId,
-            token,
-            code,
-            error,
-            startedAt.toISOString(),
-          );
+        // The answer is the endpoint's, whoever holds the delivery now.
+        if (verdict === "gone") {
           await tx.webhookEndpoint.update({
             where: { id: endpoint.id },
-            data: {
-              enabled: false,
-              disabledReason: `The endpoint answered 410 Gone on ${startedAt.toISOString()}.`,
-            },
+            data: { enabled: false, disabledReason: goneReason(startedAt) },
           });
-          return;
         }
-        // failures + 1 is this failure's number; the schedule holds the delay after each.
-        await tx.$executeRawUnsafe(
-          `UPDATE webhook_delivery
-              SET failures = failures + 1,
-                  status = CASE WHEN failures < $6::int THEN 'failed'::"WebhookDeliveryStatus"
-                                ELSE 'dead'::"WebhookDeliveryStatus" END,
-                  next_attempt_at = CASE WHEN failures < $6::int
-                                         THEN ${NOW} + ($7::float8[])[failures + 1] * interval '1 millisecond'
-                                    END,
-                  ${common} ${where}`,
-          deliveryId,
-          token,
-          code,
-          error,
-          startedAt.toISOString(),
-          this.schedule.length,
-          [...this.schedule],
-        );
       });
     } catch (failure) {
       // The endpoint was deleted while its delivery was in flight: nothing is left to record.
       if (!isKnownRequestError(failure, "P2003", "P2025")) throw failure;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// The statements. Each is one named query; every value is a bind parameter (Prisma's tagged
+// templates send `${…}` as $1, $2, …, never as text). Timestamps are stored as UTC without a
+// time zone, hence `now() AT TIME ZONE 'UTC'`; the database's clock is the one that decides
+// what is due.
+
+type Sql = Pick<Db, "$queryRaw" | "$executeRaw">;
+
+/**
+ * Claims up to `limit` due deliveries for this worker, in one statement so the row locks
+ * last only as long as the claim itself:
+ * - `due`: the oldest due deliveries (pending or failed, due, no live lease) of enabled
+ *   endpoints that are not `full` for this worker, at most CLAIM_WINDOW of them;
+ * - `spread`: of those, per endpoint no more than the room its cap leaves beside this
+ *   worker's sends in flight (`room`; an endpoint not named there gets `perEndpoint`);
+ * - `locked`: the oldest `limit` of them, locked with SKIP LOCKED and checked again on the
+ *   locked row, in case another worker claimed it meanwhile;
+ * then stamps the lease and the token on them and counts the attempt: claims count attempts,
+ * so two claims of one delivery never share an attempt number.
+ */
+function claimDue(
+  db: Sql,
+  claim: {
+    token: string;
+    leaseMs: number;
+    limit: number;
+    perEndpoint: number;
+    full: string[];
+    room: { endpointIds: string[]; room: number[] };
+  },
+): Promise<Claimed[]> {
+  return db.$queryRaw<Claimed[]>`
+    WITH due AS (
+           SELECT q.id, q.endpoint_id, q.next_attempt_at
+             FROM webhook_delivery q
+             JOIN webhook_endpoint e ON e.id = q.endpoint_id
+            WHERE q.status IN ('pending', 'failed')
+              AND q.next_attempt_at <= (now() AT TIME ZONE 'UTC')
+              AND (q.lease_until IS NULL OR q.lease_until <= (now() AT TIME ZONE 'UTC'))
+              AND e.enabled
+              AND NOT (q.endpoint_id = ANY(${claim.full}::uuid[]))
+            ORDER BY q.next_attempt_at
+            LIMIT ${CLAIM_WINDOW}::int),
+         spread AS (
+           SELECT ranked.id
+             FROM (SELECT due.id, due.endpoint_id,
+                          row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rank
+                     FROM due) AS ranked
+            WHERE ranked.rank <= coalesce(
+                    (SELECT busy.room
+                       FROM unnest(${claim.room.endpointIds}::uuid[], ${claim.room.room}::int[]) AS busy(endpoint_id, room)
+                      WHERE busy.endpoint_id = ranked.endpoint_id),
+                    ${claim.perEndpoint}::int)),
+         locked AS (
+           SELECT c.id
+             FROM webhook_delivery c
+            WHERE c.id IN (SELECT spread.id FROM spread)
+              AND c.status IN ('pending', 'failed')
+              AND c.next_attempt_at <= (now() AT TIME ZONE 'UTC')
+              AND (c.lease_until IS NULL OR c.lease_until <= (now() AT TIME ZONE 'UTC'))
+            ORDER BY c.next_attempt_at
+            LIMIT ${claim.limit}::int
+              FOR UPDATE OF c SKIP LOCKED)
+    UPDATE webhook_delivery AS d
+       SET lease_until = (now() AT TIME ZONE 'UTC') + ${claim.leaseMs}::float8 * interval '1 millisecond',
+           claim_token = ${claim.token}::uuid,
+           attempts = d.attempts + 1
+      FROM locked
+     WHERE d.id = locked.id
+    RETURNING d.id::text AS id, d.endpoint_id::text AS "endpointId", d.attempts, d.claim_token::text AS token`;
+}
+
+/**
+ * Locks the delivery while this claim (`token`) still holds it and reads what the next state
+ * depends on; null when the claim is lost. FOR NO KEY UPDATE is the lock the update takes
+ * anyway, so it waits for no attempt insert of another worker (those hold KEY SHARE).
+ */
+async function lockClaimed(db: Sql, deliveryId: string, token: string): Promise<{ failures: number } | null> {
+  const rows = await db.$queryRaw<{ failures: number }[]>`
+    SELECT failures
+      FROM webhook_delivery
+     WHERE id = ${deliveryId}::uuid AND claim_token = ${token}::uuid
+       FOR NO KEY UPDATE`;
+  return rows[0] ?? null;
+}
+
+/**
+ * Writes a delivery's state after an attempt (see `afterAttempt`) and releases the claim.
+ * `retryInMs` null leaves next_attempt_at NULL (a null interval). The attempt's start goes
+ * as ISO text, so no driver guesses a time zone.
+ */
+async function writeAfterAttempt(
+  db: Sql,
+  deliveryId: string,
+  next: AfterAttempt,
+  attempt: { at: Date; statusCode: number | null; error: string | null },
+): Promise<void> {
+  await db.$executeRaw`
+    UPDATE webhook_delivery
+       SET status = ${next.status}::"WebhookDeliveryStatus",
+           failures = ${next.failures}::int,
+           next_attempt_at = (now() AT TIME ZONE 'UTC') + ${next.retryInMs}::float8 * interval '1 millisecond',
+           lease_until = NULL,
+           claim_token = NULL,
+           last_attempt_at = ${attempt.at.toISOString()}::timestamptz AT TIME ZONE 'UTC',
+           last_status_code = ${attempt.statusCode}::int,
+           last_error = ${attempt.error}::text
+     WHERE id = ${deliveryId}::uuid`;
 }
 
 /** Prisma's "foreign key violated" (P2003) and "record to update not found" (P2025), and the like. */
