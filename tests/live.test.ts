@@ -4,7 +4,7 @@ import { GET as threadPoll } from "@/app/api/ui/conversations/[id]/route";
 import { GET as inboxPoll } from "@/app/api/ui/inbox/route";
 import type { SignedInOperator } from "@/lib/auth/session";
 import { touchConversation } from "@/lib/conversations/version";
-import { type Database, openDatabase, type Tx, useDatabase } from "@/lib/db/client";
+import { type Database, openDatabase, useDatabase } from "@/lib/db/client";
 import { endAllWaits } from "@/lib/live/hub";
 import { receiveMessage } from "@/lib/messages/service";
 import { humanReact } from "@/lib/sandbox";
@@ -147,7 +147,7 @@ describe.each(BACKENDS)("live updates on %s", (backend) => {
 
     await expect(
       world.t.prisma.$transaction(async (tx) => {
-        await touchConversation(tx as Tx, mine.conversationId, new Date());
+        await touchConversation(tx, mine.conversationId, new Date());
         throw new Error("the change fails after its version was bumped");
       }),
     ).rejects.toThrow("the change fails");

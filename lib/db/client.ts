@@ -2,14 +2,14 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "../generated/prisma/client";
+import { type Prisma, PrismaClient } from "../generated/prisma/client";
 import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../live/hub";
 import { logger } from "../observability/log";
 import { migrate, type SqlRunner } from "./migrate";
 
 export type Db = PrismaClient;
-/** The client a transaction callback receives. */
-export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+/** The client a transaction callback receives: Prisma's own type for it. */
+export type Tx = Prisma.TransactionClient;
 
 export interface Database {
   kind: "pglite" | "postgres";

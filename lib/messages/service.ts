@@ -159,7 +159,7 @@ export async function receiveMessage(
   const conversation = await findConversation(db, scope, conversationId);
   const id = await db.$transaction((tx) =>
     insertMessage(
-      tx as Tx,
+      tx,
       conversation,
       { direction: "inbound", sender: conversation.remoteNumber, status: "received" },
       parts,
@@ -225,7 +225,7 @@ export async function releaseQueued(db: Db, workspaceId: string): Promise<number
     await tx.message.updateMany({ where: { id: { in: queued.map((m) => m.id) } }, data: { status: "delivered" } });
     const now = new Date();
     for (const conversationId of new Set(queued.map((m) => m.conversationId))) {
-      await touchConversation(tx as Tx, conversationId, now);
+      await touchConversation(tx, conversationId, now);
     }
     return queued.length;
   });

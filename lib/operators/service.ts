@@ -88,8 +88,7 @@ function isUniqueViolation(error: unknown): boolean {
  * no owner, so two owners demoting each other at the same time cannot both succeed.
  */
 async function withOwnersLocked<T>(db: Db, scope: Scope, id: string, change: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(async (t) => {
-    const tx = t as Tx;
+  return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM workspace WHERE id = ${scope.workspaceId}::uuid FOR UPDATE`;
     const target = await tx.operator.findFirst({ where: { id, workspaceId: scope.workspaceId, removedAt: null } });
     if (!target) throw new AppError("operator_not_found");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { touchConversation, touchWorkspace } from "../conversations/version";
-import type { Db, Tx } from "../db/client";
+import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { PartInput } from "../messages/schemas";
 import { receiveMessage, releaseQueued } from "../messages/service";
@@ -143,7 +143,7 @@ export async function setAssignmentStatus(
   if (!assignment) throw new AppError("not_found", "No such assignment.");
   return db.$transaction(async (tx) => {
     const updated = await tx.assignment.update({ where: { id: assignment.id }, data: { status } });
-    if (assignment.conversation) await touchConversation(tx as Tx, assignment.conversation.id, new Date());
+    if (assignment.conversation) await touchConversation(tx, assignment.conversation.id, new Date());
     return { id: updated.id, status: updated.status, remote_number: updated.remoteNumber };
   });
 }
@@ -159,7 +159,7 @@ export async function setUpstreamMode(db: Db, scope: Scope, input: z.infer<typeo
       select: { upstreamMode: true, upstreamLatencyMs: true },
     });
     // Every thread shows the mode and latency (and they are part of their ETag).
-    await touchWorkspace(tx as Tx, scope.workspaceId);
+    await touchWorkspace(tx, scope.workspaceId);
     return updated;
   });
   const released = input.mode === "ok" ? await releaseQueued(db, scope.workspaceId) : 0;
