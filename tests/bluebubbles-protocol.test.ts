@@ -2,14 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BlueBubblesClient, BlueBubblesError } from "@/lib/bridges/bluebubbles/client";
-import {
-  chatIdentity,
-  emojiFromText,
-  type Interpreted,
-  interpret,
-  parseTarget,
-  parseWebhook,
-} from "@/lib/bridges/bluebubbles/inbound";
+import { chatIdentity, type Interpreted, interpret, parseWebhook } from "@/lib/bridges/bluebubbles/inbound";
+import { emojiFromText, tapbackTarget } from "@/lib/tapbacks/rules";
 import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
 
 /** A loopback endpoint that collects the fake's webhook POSTs. */
@@ -655,11 +649,11 @@ describe("chat guids, targets and emoji text", () => {
   });
 
   it("parses p:N/, bp: and bare targets", () => {
-    expect(parseTarget("p:3/G")).toEqual({ guid: "G", partIndex: 3 });
-    expect(parseTarget("bp:G")).toEqual({ guid: "G", partIndex: 0 });
-    expect(parseTarget("G-1")).toEqual({ guid: "G-1", partIndex: 0 });
-    expect(parseTarget("p:/G")).toBeNull();
-    expect(parseTarget("")).toBeNull();
+    expect(tapbackTarget("p:3/G")).toEqual({ guid: "G", partIndex: 3 });
+    expect(tapbackTarget("bp:G")).toEqual({ guid: "G", partIndex: 0 });
+    expect(tapbackTarget("G-1")).toEqual({ guid: "G-1", partIndex: 0 });
+    expect(tapbackTarget("p:/G")).toBeNull();
+    expect(tapbackTarget("")).toBeNull();
   });
 
   it("reads the emoji of an emoji tapback's text", () => {

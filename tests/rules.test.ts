@@ -1,7 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CLASSIC, isSingleEmoji, type TapbackKind } from "@/lib/tapbacks/kinds";
-import { type Decision, decide, type ReactionRequest, sameTapback, type Tapback, toggle } from "@/lib/tapbacks/rules";
+import { CLASSIC, type TapbackKind } from "@/lib/tapbacks/kinds";
+import {
+  appleTapbackName,
+  appleTapbackType,
+  type Decision,
+  decide,
+  emojiFromText,
+  isSingleEmoji,
+  type ReactionRequest,
+  sameTapback,
+  type Tapback,
+  tapbackTarget,
+  toggle,
+} from "@/lib/tapbacks/rules";
 
 const love: Tapback = { kind: "love", customEmoji: null };
 const like: Tapback = { kind: "like", customEmoji: null };
@@ -299,5 +311,62 @@ describe("isSingleEmoji", () => {
 
   it("rejects values that are not strings", () => {
     for (const value of [null, undefined, 1, ["😀"], { emoji: "😀" }]) expect(isSingleEmoji(value)).toBe(false);
+  });
+});
+
+describe("Apple's encoding (rule 9)", () => {
+  it("reads associated message types 2000–2007 as additions and 3000–3007 as removals, in Apple's order", () => {
+    const order = [...CLASSIC, "custom", "sticker"] as const;
+    order.forEach((kind, i) => {
+      expect(appleTapbackType(2000 + i)).toEqual({ operation: "add", kind });
+      expect(appleTapbackType(String(3000 + i))).toEqual({ operation: "remove", kind });
+    });
+    expect(appleTapbackType(1000)).toEqual({ operation: "add", kind: "sticker" });
+    expect(appleTapbackType(" 2006 ")).toEqual({ operation: "add", kind: "custom" });
+  });
+
+  it("reads the classic six by name, `-kind` taking one away, and `sticker`", () => {
+    for (const kind of CLASSIC) {
+      expect(appleTapbackType(kind)).toEqual({ operation: "add", kind });
+      expect(appleTapbackType(`-${kind}`)).toEqual({ operation: "remove", kind });
+      expect(appleTapbackType(appleTapbackName("remove", kind))).toEqual({ operation: "remove", kind });
+      expect(appleTapbackName("add", kind)).toBe(kind);
+    }
+    expect(appleTapbackType("sticker")).toEqual({ operation: "add", kind: "sticker" });
+  });
+
+  it("is no tapback for anything else", () => {
+    for (const value of [
+      0,
+      "0",
+      1999,
+      2008,
+      3008,
+      4000,
+      "-custom",
+      "-sticker",
+      "constructor",
+      "",
+      null,
+      undefined,
+      {},
+    ]) {
+      expect(appleTapbackType(value)).toBeNull();
+    }
+  });
+
+  it("finds the target and its part in the associated message guid", () => {
+    expect(tapbackTarget("p:0/ABC-1")).toEqual({ guid: "ABC-1", partIndex: 0 });
+    expect(tapbackTarget("p:12/ABC")).toEqual({ guid: "ABC", partIndex: 12 });
+    expect(tapbackTarget("bp:ABC")).toEqual({ guid: "ABC", partIndex: 0 });
+    expect(tapbackTarget("ABC")).toEqual({ guid: "ABC", partIndex: 0 });
+    for (const value of ["p:12345/ABC", "p:x/ABC", "p:1/", "a b", "a/b", ""]) expect(tapbackTarget(value)).toBeNull();
+  });
+
+  it("reads an emoji tapback's emoji from its text", () => {
+    expect(emojiFromText("Reacted 🎉 to “Hello”")).toBe("🎉");
+    expect(emojiFromText("Removed 👍🏽 from an image")).toBe("👍🏽");
+    expect(emojiFromText("Reacted x to “Hello”")).toBeNull();
+    expect(emojiFromText(undefined)).toBeNull();
   });
 });

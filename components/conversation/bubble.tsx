@@ -2,7 +2,8 @@
 
 import { useId, useRef, useState } from "react";
 import type { MessageView, PartView } from "@/lib/conversations/view";
-import { type Classic, isClassic } from "@/lib/tapbacks/kinds";
+import type { Classic } from "@/lib/tapbacks/kinds";
+import { isClassic } from "@/lib/tapbacks/rules";
 import { Stickers, TapbackBadges } from "./reaction-badges";
 import { TapbackPicker } from "./tapback-picker";
 

@@ -2,7 +2,8 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { ReactionView } from "@/lib/conversations/view";
-import { CLASSIC_LABEL, type Classic, isClassic } from "@/lib/tapbacks/kinds";
+import { CLASSIC_LABEL, type Classic } from "@/lib/tapbacks/kinds";
+import { isClassic } from "@/lib/tapbacks/rules";
 import { useLocalFormat } from "../ui/local-time";
 import { TapbackGlyph } from "./tapback-glyph";
 

@@ -1,7 +1,7 @@
 import type { ApiCaller } from "../auth/api-keys";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { isSingleEmoji } from "../tapbacks/kinds";
+import { isSingleEmoji } from "../tapbacks/rules";
 import { type ReactionRequest, type ReactResult, react } from "../tapbacks/service";
 import type * as z from "../zod";
 import { fieldErrors, json } from "./http";

@@ -1,10 +1,12 @@
 import type { EventType } from "../webhooks/event-types";
-import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
+import { CLASSIC, type Classic, type Kind, type StickerInfo, type TapbackKind } from "./kinds";
 
 /**
  * Apple's tapback rules, all of them, as pure functions. Nothing here touches a database or
  * the network: the service (service.ts) applies what these decide, the API and the dashboard
- * validate with them, and the dashboard's optimistic update calls `decide` too.
+ * validate with them, the dashboard's optimistic update calls `decide` too, and the bridges
+ * read and write tapbacks in Apple's encoding with the functions at the end of this file.
+ * The reasons are in docs/tapback-rules.md; the vocabulary (the kinds, their labels) is kinds.ts.
  *
  * The rules:
  * 1. One live tapback per sender per message part: classic and custom reactions share that
@@ -18,7 +20,28 @@ import { isSingleEmoji, type Kind, type StickerInfo, type TapbackKind } from "./
  *    custom_emoji_sends on and its upstream can deliver them; stickers never. The human may
  *    send anything.
  * 7. Every change of a slot takes the slot's next sequence number (1, 2, 3 …).
+ * 8. A custom emoji tapback carries exactly one emoji (see `isSingleEmoji`).
+ * 9. Apple's encoding: how iMessage stores a tapback, its kind, its target and its part
+ *    (see `appleTapbackType`, `appleTapbackName`, `tapbackTarget`, `emojiFromText`).
  */
+
+/** One of the classic six (love, like, dislike, laugh, emphasize, question). */
+export function isClassic(value: unknown): value is Classic {
+  return typeof value === "string" && (CLASSIC as readonly string[]).includes(value);
+}
+
+const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
+const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+// Every code point must belong to emoji sequences (digits, ZWJ, selectors, skin tones and
+// tags are Emoji_Component): a letter or an accent inside the cluster ("a" + U+20E3, "😀" + U+0301) is text.
+const EMOJI_CODE_POINTS = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\uFE0E)+$/u;
+
+/** Rule 8: exactly one grapheme cluster, and that one an emoji (flags, ZWJ sequences, keycaps…). */
+export function isSingleEmoji(value: unknown): value is string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 64) return false;
+  const graphemes = [...segmenter.segment(value)];
+  return graphemes.length === 1 && PICTOGRAPHIC.test(value) && EMOJI_CODE_POINTS.test(value);
+}
 
 /** One request vocabulary for every caller: the API, the dashboard, the sandbox, the bridge. */
 export type ReactionRequest =
@@ -173,4 +196,78 @@ export function outcomeOf(decision: Decision | StickerDecision): Outcome {
     default:
       return "noop";
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule 9: Apple's encoding. In iMessage a tapback is a message of its own that points at its
+// target; whatever bridge reads or writes it, these are Apple's conventions:
+// - its associated message type says what it does: 2000–2005 add the classic six in
+//   CLASSIC's order (love, like, dislike, laugh, emphasize, question), 2006 a custom emoji,
+//   2007 a sticker; 3000–3007 remove the same. 1000 is a sticker placed on a message.
+//   The classic six also go by name: `love` adds, `-love` removes; `sticker` is 1000.
+// - its associated message guid names the target and the part: `p:N/GUID` is part N,
+//   `bp:GUID` (a balloon) and a bare GUID are part 0.
+// - an emoji tapback's text reads `Reacted 🎉 to “…”` (`Removed 🎉 from …`), for devices
+//   that cannot draw it.
+
+/** What an associated message type does. */
+export interface AppleTapbackType {
+  operation: "add" | "remove";
+  kind: Kind;
+}
+
+const ADDS = 2000;
+const REMOVES = 3000;
+const STICKER_PLACED = 1000;
+/** Apple's order after 2000 and 3000: the classic six, then custom emoji, then sticker. */
+const APPLE_ORDER: readonly Kind[] = [...CLASSIC, "custom", "sticker"];
+
+const APPLE_TYPES = new Map<string, AppleTapbackType>([
+  [String(STICKER_PLACED), { operation: "add", kind: "sticker" }],
+  ["sticker", { operation: "add", kind: "sticker" }],
+]);
+APPLE_ORDER.forEach((kind, i) => {
+  APPLE_TYPES.set(String(ADDS + i), { operation: "add", kind });
+  APPLE_TYPES.set(String(REMOVES + i), { operation: "remove", kind });
+});
+for (const kind of CLASSIC) {
+  APPLE_TYPES.set(appleTapbackName("add", kind), { operation: "add", kind });
+  APPLE_TYPES.set(appleTapbackName("remove", kind), { operation: "remove", kind });
+}
+
+/**
+ * An associated message type, as a number or as text ("2006", 2006, "love", "-love"); null
+ * when it is not a tapback (0, a reply, anything unknown).
+ */
+export function appleTapbackType(value: unknown): AppleTapbackType | null {
+  if (typeof value !== "string" && typeof value !== "number") return null;
+  return APPLE_TYPES.get(String(value).trim()) ?? null;
+}
+
+/** A classic tapback by name: `love` places it, `-love` takes it away. */
+export type AppleTapbackName = Classic | `-${Classic}`;
+
+export function appleTapbackName(operation: "add" | "remove", kind: Classic): AppleTapbackName {
+  return operation === "remove" ? `-${kind}` : kind;
+}
+
+/** The target of a tapback from its associated message guid: `p:N/GUID`, `bp:GUID`, or a bare GUID. */
+export function tapbackTarget(associatedMessageGuid: string): { guid: string; partIndex: number } | null {
+  const part = /^p:(\d{1,4})\/(.+)$/.exec(associatedMessageGuid);
+  if (part) return { guid: part[2]!, partIndex: Number(part[1]) };
+  const balloon = /^bp:(.+)$/.exec(associatedMessageGuid);
+  if (balloon) return { guid: balloon[1]!, partIndex: 0 };
+  if (/^[^\s/:]+$/.test(associatedMessageGuid)) return { guid: associatedMessageGuid, partIndex: 0 };
+  return null;
+}
+
+/**
+ * The emoji of an emoji tapback from its text, e.g. `Reacted 🎉 to “Hello”` (also
+ * `Removed 🎉 from …`), where the emoji itself is not given.
+ */
+export function emojiFromText(text: string | null | undefined): string | null {
+  const m = /^(?:Reacted|Removed)\s+(?:an?\s+)?(\S+)\s+(?:to|from)\b/u.exec(text?.trim() ?? "");
+  if (!m) return null;
+  const first = [...segmenter.segment(m[1]!)][0]?.segment ?? "";
+  return isSingleEmoji(first) ? first : null;
 }

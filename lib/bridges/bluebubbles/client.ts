@@ -1,4 +1,4 @@
-import type { Classic } from "../../tapbacks/kinds";
+import type { AppleTapbackName } from "../../tapbacks/rules";
 import * as z from "../../zod";
 import { isSafeText } from "../../zod";
 import {
@@ -57,8 +57,6 @@ export class BlueBubblesError extends Error {
     return this.message;
   }
 }
-
-export type BlueBubblesReaction = Classic | `-${Classic}`;
 
 export interface ServerInfo {
   privateApi: boolean;
@@ -172,7 +170,7 @@ export class BlueBubblesClient {
   async react(input: {
     chatGuid: string;
     selectedMessageGuid: string;
-    reaction: BlueBubblesReaction;
+    reaction: AppleTapbackName;
     partIndex: number;
   }): Promise<SendResult> {
     const env = await this.request("POST", "/message/react", {

@@ -1,10 +1,13 @@
-import { CLASSIC, type Classic, isSingleEmoji } from "../../tapbacks/kinds";
+import type { Kind } from "../../tapbacks/kinds";
+import { appleTapbackType, emojiFromText, isSingleEmoji, tapbackTarget } from "../../tapbacks/rules";
 import { isSafeText } from "../../zod";
 import { type BbAttachment, type BbMessage, bbMessage, bbWebhookBody } from "./schemas";
 
 /**
  * What BlueBubbles tells Tapdesk, turned into Tapdesk's vocabulary. Pure functions: no I/O,
  * no throwing on bad input (a webhook body is untrusted; junk is a validation result).
+ * How a tapback is encoded (its associated message type and guid, its text) is Apple's, and
+ * read with the rules (lib/tapbacks/rules.ts); what is here is how BlueBubbles carries it.
  */
 
 // ---------------------------------------------------------------------------------------
@@ -111,57 +114,11 @@ export type Interpreted =
       targetGuid: string;
       partIndex: number;
       operation: "add" | "remove";
-      reaction: Classic | "custom" | "sticker";
+      reaction: Kind;
       customEmoji?: string;
       sticker?: StickerRef;
     })
   | { kind: "ignore"; guid?: string; reason: string };
-
-type ReactionType = { operation: "add" | "remove"; reaction: Classic | "custom" | "sticker" };
-
-const BY_CODE = new Map<string, ReactionType>([
-  ["1000", { operation: "add", reaction: "sticker" }],
-  ["sticker", { operation: "add", reaction: "sticker" }],
-  ["2006", { operation: "add", reaction: "custom" }],
-  ["3006", { operation: "remove", reaction: "custom" }],
-  ["2007", { operation: "add", reaction: "sticker" }],
-  ["3007", { operation: "remove", reaction: "sticker" }],
-]);
-CLASSIC.forEach((kind, i) => {
-  BY_CODE.set(kind, { operation: "add", reaction: kind });
-  BY_CODE.set(`-${kind}`, { operation: "remove", reaction: kind });
-  BY_CODE.set(String(2000 + i), { operation: "add", reaction: kind });
-  BY_CODE.set(String(3000 + i), { operation: "remove", reaction: kind });
-});
-
-/** Parses `associatedMessageType` as the server serializes it ("love", "-love", "2006", 2006). */
-export function reactionType(value: unknown): ReactionType | null {
-  if (typeof value !== "string" && typeof value !== "number") return null;
-  return BY_CODE.get(String(value).trim()) ?? null;
-}
-
-/** `p:N/GUID` (part N), `bp:GUID` (a balloon: part 0), or a bare GUID (part 0). */
-export function parseTarget(value: string): { guid: string; partIndex: number } | null {
-  const part = /^p:(\d{1,4})\/(.+)$/.exec(value);
-  if (part) return { guid: part[2]!, partIndex: Number(part[1]) };
-  const balloon = /^bp:(.+)$/.exec(value);
-  if (balloon) return { guid: balloon[1]!, partIndex: 0 };
-  if (/^[^\s/:]+$/.test(value)) return { guid: value, partIndex: 0 };
-  return null;
-}
-
-const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
-
-/**
- * The emoji of an emoji tapback from its text, e.g. `Reacted 🎉 to “Hello”` (also
- * `Removed 🎉 from …`), for servers that do not send `associatedMessageEmoji`.
- */
-export function emojiFromText(text: string | null | undefined): string | null {
-  const m = /^(?:Reacted|Removed)\s+(?:an?\s+)?(\S+)\s+(?:to|from)\b/u.exec(text?.trim() ?? "");
-  if (!m) return null;
-  const first = [...segmenter.segment(m[1]!)][0]?.segment ?? "";
-  return isSingleEmoji(first) ? first : null;
-}
 
 /**
  * One message as BlueBubbles serializes it (read with chats and attachments) → a plain
@@ -201,23 +158,30 @@ export function interpret(input: unknown): Interpreted {
 
 function reaction(msg: BbMessage, common: Common, type: string | number): Interpreted {
   const guid = msg.guid;
-  const kind = reactionType(type);
-  if (!kind) return { kind: "ignore", guid, reason: `Associated message type ${String(type)} is not a tapback.` };
-  const target = msg.associatedMessageGuid ? parseTarget(msg.associatedMessageGuid) : null;
+  const tapback = appleTapbackType(type);
+  if (!tapback) return { kind: "ignore", guid, reason: `Associated message type ${String(type)} is not a tapback.` };
+  const target = msg.associatedMessageGuid ? tapbackTarget(msg.associatedMessageGuid) : null;
   if (!target) return { kind: "ignore", guid, reason: "The tapback names no target message." };
-  const base = { kind: "reaction" as const, ...common, targetGuid: target.guid, partIndex: target.partIndex, ...kind };
+  const base = {
+    kind: "reaction" as const,
+    ...common,
+    targetGuid: target.guid,
+    partIndex: target.partIndex,
+    operation: tapback.operation,
+    reaction: tapback.kind,
+  };
 
-  if (kind.reaction === "custom") {
+  if (base.reaction === "custom") {
     const field = msg.associatedMessageEmoji?.trim();
     const emoji = field && isSingleEmoji(field) ? field : emojiFromText(msg.text);
     if (emoji) return { ...base, customEmoji: emoji };
-    if (kind.operation === "remove") return base;
+    if (base.operation === "remove") return base;
     return { kind: "ignore", guid, reason: "An emoji tapback without a readable emoji." };
   }
-  if (kind.reaction === "sticker") {
+  if (base.reaction === "sticker") {
     const attachment = msg.attachments?.[0];
     if (attachment) return { ...base, sticker: stickerOf(attachment) };
-    if (kind.operation === "remove") return base;
+    if (base.operation === "remove") return base;
     return { kind: "ignore", guid, reason: "A sticker without its image (read it with attachments)." };
   }
   return base;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
+import { appleTapbackName } from "../../tapbacks/rules";
 import { type Upstream, UpstreamError } from "../../upstream/types";
 import { type OpenBridge, openBridge, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
@@ -51,7 +52,7 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
         bridge.client.react({
           chatGuid: delivery.chatGuid ?? defaultChatGuid(delivery.to),
           selectedMessageGuid: delivery.targetGuid as string,
-          reaction: delivery.operation === "remove" ? `-${name}` : name,
+          reaction: appleTapbackName(delivery.operation, name),
           partIndex: delivery.partIndex,
         }),
       );
