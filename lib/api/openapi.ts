@@ -1,40 +1,13 @@
-import { agentListSchema, agentSchema, createAgentBody, updateAgentBody } from "../agents/schemas";
-import { reactionChangePageSchema, reactionChangeSchema } from "../audit/schemas";
-import { apiKeyListSchema, apiKeySchema, createApiKeyBody, createdApiKeySchema } from "../auth/api-key-schemas";
-import { contactRuleBody, contactRuleListSchema, contactRuleSchema } from "../contact-rules/schemas";
-import { conversationPageSchema, conversationSchema } from "../conversations/schemas";
+import * as agents from "../agents/schemas";
+import * as audit from "../audit/schemas";
+import * as apiKeys from "../auth/api-key-schemas";
+import * as contactRules from "../contact-rules/schemas";
+import * as conversations from "../conversations/schemas";
 import { ERRORS, type ErrorCode } from "../errors";
-import { messagePageSchema, messageSchema, partSchema, sendMessageBody } from "../messages/schemas";
-import {
-  assignmentStatusSchema,
-  createConversationBody,
-  humanReactionBody,
-  sandboxConversationSchema,
-  upstreamModeBody,
-  upstreamModeResultSchema,
-  upstreamModeSchema,
-} from "../sandbox";
-import {
-  compactReactionSchema,
-  reactionOperationBody,
-  reactionSchema,
-  removedSchema,
-  sendReactionBody,
-  stickerSchema,
-} from "../tapbacks/schemas";
-import {
-  createdEndpointObject,
-  createEndpointBody,
-  deliveryDetailObject,
-  deliveryListObject,
-  deliveryObject,
-  endpointListObject,
-  endpointObject,
-  rotatedSecretObject,
-  rotateSecretBody,
-  updateEndpointBody,
-  webhookEventObject,
-} from "../webhooks/schemas";
+import * as messages from "../messages/schemas";
+import * as sandbox from "../sandbox";
+import * as tapbacks from "../tapbacks/schemas";
+import * as webhooks from "../webhooks/schemas";
 import * as z from "../zod";
 import { MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
@@ -51,53 +24,53 @@ import { problemSchema } from "./schemas";
 
 /** Components: named schemas referenced by `$ref` wherever they appear. */
 const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
-  Reaction: reactionSchema,
-  CompactReaction: compactReactionSchema,
-  Sticker: stickerSchema,
-  Removed: removedSchema,
-  Message: messageSchema,
-  MessagePart: partSchema,
-  MessagePage: messagePageSchema,
-  Conversation: conversationSchema,
-  ConversationPage: conversationPageSchema,
-  Agent: agentSchema,
-  AgentList: agentListSchema,
-  ContactRule: contactRuleSchema,
-  ContactRuleList: contactRuleListSchema,
-  ApiKey: apiKeySchema,
-  CreatedApiKey: createdApiKeySchema,
-  ApiKeyList: apiKeyListSchema,
-  SandboxConversation: sandboxConversationSchema,
-  AssignmentStatus: assignmentStatusSchema,
-  UpstreamMode: upstreamModeSchema,
-  UpstreamModeResult: upstreamModeResultSchema,
-  WebhookEndpoint: endpointObject,
-  CreatedWebhookEndpoint: createdEndpointObject,
-  WebhookEndpointList: endpointListObject,
-  RotatedSecret: rotatedSecretObject,
-  WebhookDelivery: deliveryObject,
-  WebhookDeliveryDetail: deliveryDetailObject,
-  WebhookDeliveryList: deliveryListObject,
-  WebhookEvent: webhookEventObject,
-  ReactionChange: reactionChangeSchema,
-  ReactionChangePage: reactionChangePageSchema,
+  Reaction: tapbacks.reactionSchema,
+  CompactReaction: tapbacks.compactReactionSchema,
+  Sticker: tapbacks.stickerSchema,
+  Removed: tapbacks.removedSchema,
+  Message: messages.messageSchema,
+  MessagePart: messages.partSchema,
+  MessagePage: messages.messagePageSchema,
+  Conversation: conversations.conversationSchema,
+  ConversationPage: conversations.conversationPageSchema,
+  Agent: agents.agentSchema,
+  AgentList: agents.agentListSchema,
+  ContactRule: contactRules.contactRuleSchema,
+  ContactRuleList: contactRules.contactRuleListSchema,
+  ApiKey: apiKeys.apiKeySchema,
+  CreatedApiKey: apiKeys.createdApiKeySchema,
+  ApiKeyList: apiKeys.apiKeyListSchema,
+  SandboxConversation: sandbox.sandboxConversationSchema,
+  AssignmentStatus: sandbox.assignmentStatusSchema,
+  UpstreamMode: sandbox.upstreamModeSchema,
+  UpstreamModeResult: sandbox.upstreamModeResultSchema,
+  WebhookEndpoint: webhooks.endpointObject,
+  CreatedWebhookEndpoint: webhooks.createdEndpointObject,
+  WebhookEndpointList: webhooks.endpointListObject,
+  RotatedSecret: webhooks.rotatedSecretObject,
+  WebhookDelivery: webhooks.deliveryObject,
+  WebhookDeliveryDetail: webhooks.deliveryDetailObject,
+  WebhookDeliveryList: webhooks.deliveryListObject,
+  WebhookEvent: webhooks.webhookEventObject,
+  ReactionChange: audit.reactionChangeSchema,
+  ReactionChangePage: audit.reactionChangePageSchema,
   Problem: problemSchema,
 };
 
 const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
-  SendReactionRequest: sendReactionBody,
-  ReactionOperationRequest: reactionOperationBody,
-  SendMessageRequest: sendMessageBody,
-  CreateAgentRequest: createAgentBody,
-  UpdateAgentRequest: updateAgentBody,
-  CreateContactRuleRequest: contactRuleBody,
-  CreateApiKeyRequest: createApiKeyBody,
-  SandboxConversationRequest: createConversationBody,
-  HumanReactionRequest: humanReactionBody,
-  UpstreamModeRequest: upstreamModeBody,
-  CreateWebhookEndpointRequest: createEndpointBody,
-  UpdateWebhookEndpointRequest: updateEndpointBody,
-  RotateSecretRequest: rotateSecretBody,
+  SendReactionRequest: tapbacks.sendReactionBody,
+  ReactionOperationRequest: tapbacks.reactionOperationBody,
+  SendMessageRequest: messages.sendMessageBody,
+  CreateAgentRequest: agents.createAgentBody,
+  UpdateAgentRequest: agents.updateAgentBody,
+  CreateContactRuleRequest: contactRules.contactRuleBody,
+  CreateApiKeyRequest: apiKeys.createApiKeyBody,
+  SandboxConversationRequest: sandbox.createConversationBody,
+  HumanReactionRequest: sandbox.humanReactionBody,
+  UpstreamModeRequest: sandbox.upstreamModeBody,
+  CreateWebhookEndpointRequest: webhooks.createEndpointBody,
+  UpdateWebhookEndpointRequest: webhooks.updateEndpointBody,
+  RotateSecretRequest: webhooks.rotateSecretBody,
 };
 
 const IDEMPOTENCY_ERRORS: ErrorCode[] = ["invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use"];

@@ -95,7 +95,6 @@ export function defineOperation<
   Q extends z.ZodObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
 >(definition: Definition<P, Q, B>): Operation {
-  const { bodyParser, errors, ...meta } = definition;
   let handler: RouteHandler;
   if ("serve" in definition) {
     handler = async (request, context) => {
@@ -106,7 +105,7 @@ export function defineOperation<
       }
     };
   } else {
-    const parse: BodyParser = bodyParser ?? parseBody;
+    const parse: BodyParser = definition.bodyParser ?? parseBody;
     handler = api<Record<string, string>>(
       (ctx, params) =>
         definition.handle(
@@ -121,8 +120,9 @@ export function defineOperation<
       { workspaceKey: definition.workspaceKey },
     );
   }
-  const { handle: _h, serve: _s, ...rest } = meta as typeof meta & { handle?: unknown; serve?: unknown };
-  return { ...rest, errors: [...commonErrors(definition), ...errors], handler };
+  const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies } = definition;
+  const errors = [...commonErrors(definition), ...definition.errors];
+  return { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies, errors, handler };
 }
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

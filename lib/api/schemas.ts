@@ -22,3 +22,25 @@ export const problemSchema = z
   })
   .strict();
 export type Problem = z.infer<typeof problemSchema>;
+
+/** `?limit=` of a paginated list. */
+export const pageLimit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(200)
+  .optional()
+  .meta({ description: "1 to 200; default 50." });
+
+/** One page of `item`s in the order `order` describes, and the cursor of the next page. */
+export function pageOf<T extends z.ZodType>(item: T, order: string) {
+  return z
+    .object({
+      data: z.array(item).meta({ description: order }),
+      next_cursor: z
+        .string()
+        .nullable()
+        .meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
+    })
+    .strict();
+}

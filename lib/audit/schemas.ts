@@ -1,3 +1,4 @@
+import { pageLimit, pageOf } from "../api/schemas";
 import { KINDS } from "../tapbacks/kinds";
 import { stickerSchema } from "../tapbacks/schemas";
 import * as z from "../zod";
@@ -5,7 +6,7 @@ import * as z from "../zod";
 /** GET /messages/{id}/reaction-changes: one message's audit trail, oldest first. */
 export const reactionChangesQuery = z.object({
   cursor: z.string().max(500).optional().meta({ description: "The `next_cursor` of the previous page." }),
-  limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
+  limit: pageLimit,
 });
 
 export const actorSchema = z
@@ -51,15 +52,7 @@ export const reactionChangeSchema = z
   })
   .strict();
 
-export const reactionChangePageSchema = z
-  .object({
-    data: z.array(reactionChangeSchema).meta({ description: "Oldest first (created_at, then sequence)." }),
-    next_cursor: z
-      .string()
-      .nullable()
-      .meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .strict();
+export const reactionChangePageSchema = pageOf(reactionChangeSchema, "Oldest first (created_at, then sequence).");
 
 export type ReactionChangeObject = z.infer<typeof reactionChangeSchema>;
 export type ReactionChangePage = z.infer<typeof reactionChangePageSchema>;

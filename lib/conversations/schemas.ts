@@ -1,3 +1,4 @@
+import { pageLimit, pageOf } from "../api/schemas";
 import * as z from "../zod";
 
 export const conversationSchema = z
@@ -15,18 +16,10 @@ export const conversationSchema = z
   .strict();
 export type ConversationObject = z.infer<typeof conversationSchema>;
 
-export const conversationPageSchema = z
-  .object({
-    data: z.array(conversationSchema).meta({ description: "Newest activity first." }),
-    next_cursor: z
-      .string()
-      .nullable()
-      .meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .strict();
+export const conversationPageSchema = pageOf(conversationSchema, "Newest activity first.");
 export type ConversationPage = z.infer<typeof conversationPageSchema>;
 
 export const listConversationsQuery = z.object({
   cursor: z.string().max(200).optional().meta({ description: "The `next_cursor` of the previous page." }),
-  limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
+  limit: pageLimit,
 });

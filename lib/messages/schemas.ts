@@ -1,3 +1,4 @@
+import { pageLimit } from "../api/schemas";
 import { compactReactionSchema } from "../tapbacks/schemas";
 import * as z from "../zod";
 
@@ -58,7 +59,7 @@ export const messagePageSchema = z
 
 export const listMessagesQuery = z.object({
   before: z.string().optional().meta({ description: "A message id: return the messages older than it." }),
-  limit: z.coerce.number().int().min(1).max(200).optional().meta({ description: "1 to 200; default 50." }),
+  limit: pageLimit,
 });
 
 /** The dashboard's reply: one text part; the lines of the composer stay one message. */

@@ -12,9 +12,9 @@ export const tapbackActionInput = z
   .strict();
 export type TapbackActionInput = z.infer<typeof tapbackActionInput>;
 
-// The API's reaction requests and objects (SPEC §3). These zod schemas are the one
-// definition: route handlers parse with them, serializers are typed by them, and the
-// OpenAPI document is generated from them.
+// The API's reaction requests and objects (see docs/api.md). These zod schemas are the one
+// definition: the API's operations (lib/api/operations) parse with them, serializers are
+// typed by them, and the OpenAPI document is generated from them.
 
 const partIndex = z
   .number()
@@ -22,10 +22,14 @@ const partIndex = z
   .min(0)
   .meta({ description: "Part of a multi-part message (0-based). Defaults to 0." });
 
-const customEmoji = z
-  .string()
-  .nullish()
-  .meta({ description: "Exactly one emoji, when the reaction is `custom`; omit or null otherwise." });
+/** The fields both reaction requests end with. */
+const emojiAndPart = {
+  custom_emoji: z
+    .string()
+    .nullish()
+    .meta({ description: "Exactly one emoji, when the reaction is `custom`; omit or null otherwise." }),
+  part_index: partIndex.optional(),
+};
 
 /** POST /reactions: the seed contract. */
 export const sendReactionBody = z
@@ -39,8 +43,7 @@ export const sendReactionBody = z
       description:
         "One of the classic six; `custom` (with `custom_emoji`) when the agent has custom_emoji_sends on. `sticker` is never sendable.",
     }),
-    custom_emoji: customEmoji,
-    part_index: partIndex.optional(),
+    ...emojiAndPart,
   })
   .strict();
 export type SendReactionBody = z.infer<typeof sendReactionBody>;
@@ -53,8 +56,7 @@ export const reactionOperationBody = z
       description:
         "The reaction to add, or the one to remove: a removal takes the agent's live tapback off the part only when it is this type (otherwise it is a no-op).",
     }),
-    custom_emoji: customEmoji,
-    part_index: partIndex.optional(),
+    ...emojiAndPart,
   })
   .strict();
 export type ReactionOperationBody = z.infer<typeof reactionOperationBody>;

@@ -105,7 +105,7 @@ export const attemptObject = z.object({
 });
 export type AttemptObject = z.infer<typeof attemptObject>;
 
-/** The body every webhook carries (SPEC §4). */
+/** The body every webhook carries (see docs/webhooks.md). */
 export const webhookEventObject = z.object({
   id: z.uuid(),
   type: eventType,
