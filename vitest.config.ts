@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["tests/**/*.test.ts"],
+    // Fails a test whose API answers disagree with the served OpenAPI document.
+    setupFiles: ["tests/helpers/openapi-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file opens its own databases; two workers fit these 2-core machines.

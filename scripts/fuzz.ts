@@ -1,8 +1,9 @@
 // `npm run fuzz [-- --requests N --seed S --backend pglite|postgres]`: the schema-driven fuzz of
 // tests/api-fuzz.test.ts at scale. Every operation of the served OpenAPI document gets hostile
 // requests in turn, through the app's route handlers, on a fresh database with the demo
-// workspace; it prints how many answers each status got, and exits non-zero on any 5xx or on a
-// refused request that changed stored data (checked on every 50th request, run alone).
+// workspace; it prints how many answers each status got, and exits non-zero on any 5xx, on a
+// refused request that changed stored data (checked on every 50th request, run alone), or on an
+// answer that disagrees with the served OpenAPI document.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 
@@ -25,6 +26,7 @@ const { GET: openapi } = await import("../app/api/v1/openapi.json/route");
 const { apiWorld, extraKey } = await import("../tests/helpers/api");
 const { dataFingerprint } = await import("../tests/helpers/db-state");
 const { fuzzRequest, inProcessTarget, operations, random } = await import("../tests/helpers/openapi-fuzz");
+const { checkSummary, takeViolations } = await import("../tests/helpers/openapi-check");
 const { createEndpoint } = await import("../lib/webhooks/endpoints");
 const { logger } = await import("../lib/observability/log");
 // Unhandled errors are logged by the app; the fuzz reports them as the 5xx they answer.
@@ -57,7 +59,7 @@ const ids = async () => {
 };
 
 const ops = operations(await (await openapi()).json());
-const send = await inProcessTarget(w.key);
+const send = inProcessTarget(w.key);
 const r = random(seed);
 const statuses = new Map<number, number>();
 const failures: string[] = [];
@@ -111,6 +113,9 @@ console.log(`\n${total} requests in ${seconds.toFixed(0)} s (${Math.round(total 
 for (const [status, count] of [...statuses].sort((a, b) => a[0] - b[0])) {
   console.log(`  ${status}  ${String(count).padStart(7)}`);
 }
+// Every answer was also checked against the served OpenAPI document.
+console.log(checkSummary());
+for (const v of takeViolations()) failures.push(`not as documented: ${v.message}`);
 const fivexx = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
 console.log(`5xx answers: ${fivexx}`);
 for (const f of failures.slice(0, 20)) console.log(`  ${f}`);

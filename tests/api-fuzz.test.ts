@@ -149,7 +149,7 @@ describe.each(BACKENDS)("schema-driven fuzz of every documented operation on %s"
   const RUNS_PER_OPERATION = Number(process.env.TAPDESK_FUZZ_RUNS ?? 12);
   let w: ApiWorld;
   let ids: IdPool;
-  let send: Awaited<ReturnType<typeof inProcessTarget>>;
+  let send: ReturnType<typeof inProcessTarget>;
   let ops: Operation[];
 
   beforeAll(async () => {
@@ -157,7 +157,7 @@ describe.each(BACKENDS)("schema-driven fuzz of every documented operation on %s"
     ids = await idPool(w);
     const served = await openapi.GET();
     ops = operations(await served.json());
-    send = await inProcessTarget(w.key);
+    send = inProcessTarget(w.key);
   });
   afterAll(() => w?.dispose());
 

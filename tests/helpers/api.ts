@@ -1,9 +1,67 @@
+import { createTapdeskClient, type TapdeskClient } from "@/lib/api/client";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { useDatabase as installDatabase } from "@/lib/db/client";
 import { createConversation } from "@/lib/sandbox";
 import type { Scope } from "@/lib/scope";
 import { seedIfEmpty } from "@/lib/seed";
 import { type Backend, freshDatabase, type TestDatabase } from "./db";
+import { bodyOf, inProcessFetch, TEST_ORIGIN } from "./in-process";
+
+/**
+ * The typed client (lib/api/client), its fetch serving the app's route handlers in-process
+ * (./in-process.ts): every answer is checked against the served OpenAPI document. null sends
+ * no Authorization header.
+ */
+export function testClient(key: string | null): TapdeskClient {
+  return createTapdeskClient({ baseUrl: TEST_ORIGIN, key, fetch: inProcessFetch });
+}
+
+export interface RawOptions {
+  /** Bearer key; null sends no Authorization header. Defaults to the world's key. */
+  key?: string | null;
+  /** Serialized with JSON.stringify. */
+  body?: unknown;
+  /** Sent as is, instead of `body`. */
+  raw?: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+}
+
+/** An answer as the typed client gives it (`data` when 2xx, else `error`), with its bytes. */
+export interface RawAnswer {
+  response: Response;
+  // biome-ignore lint/suspicious/noExplicitAny: malformed requests get whatever JSON comes back.
+  data?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  error?: any;
+  text: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The escape hatch for requests the typed client cannot express (raw bytes, wrong types, odd
+ * headers, no key): untyped, through the same in-process fetch, so their answers are checked
+ * against the document too. `path` is under /api/v1 unless it starts with /api/.
+ */
+export function rawCaller(defaultKey: () => string | null) {
+  return async (method: string, path: string, options: RawOptions = {}): Promise<RawAnswer> => {
+    const key = options.key === undefined ? defaultKey() : options.key;
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.raw;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers["content-type"] ??= "application/json";
+    const url = `${TEST_ORIGIN}${path.startsWith("/api/") ? "" : "/api/v1"}${path}`;
+    const response = await inProcessFetch(new Request(url, { method, headers, body }));
+    const { bytes, text } = bodyOf(response);
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { response, ...(response.ok ? { data: json } : { error: json }), text, bytes };
+  };
+}
 
 /**
  * Calls the app's route handlers in-process, the way Next.js does: a Request in, a
@@ -71,6 +129,12 @@ export interface ApiWorld {
   /** A fresh conversation of Ava's with its own number, for tests that need one of their own. */
   newConversation(agent?: "ava" | "rex"): Promise<{ conversationId: string; assignmentId: string; remote: string }>;
   call: ReturnType<typeof apiCaller>;
+  /** The typed client with the seeded workspace-wide key. */
+  api: TapdeskClient;
+  /** The typed client with another key; null sends none. */
+  as(key: string | null): TapdeskClient;
+  /** Untyped requests for what the typed client cannot send, through the same fetch. */
+  raw: ReturnType<typeof rawCaller>;
   dispose(): Promise<void>;
 }
 
@@ -102,6 +166,9 @@ export async function apiWorld(backend: Backend): Promise<ApiWorld> {
       return { conversationId: created.conversation_id, assignmentId: created.assignment_id, remote };
     },
     call: apiCaller(() => seeded.apiKey),
+    api: testClient(seeded.apiKey),
+    as: testClient,
+    raw: rawCaller(() => seeded.apiKey),
     dispose: () => t.dispose(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The server process of the kill -9 test (tests/kill-9.test.ts), run with `node --import tsx`:
- * the app's /api/v1 route handlers behind a plain HTTP server, with the webhook delivery
+ * the app's API route handlers behind a plain HTTP server (./in-process.ts), with the webhook delivery
  * worker running, on the test's database (LOAD_DATA_DIR for PGlite, or DATABASE_URL). It
  * prints `LISTENING <port>`. The parent kills it with SIGKILL (no shutdown code runs) or
  * stops it with SIGTERM (the database is closed cleanly).
@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { useDatabase as installDatabase, openDatabase } from "../../lib/db/client";
 import { startWebhookWorker } from "../../lib/webhooks/worker";
-import { routeTable } from "./openapi-fuzz";
+import { serveInProcess, TEST_ORIGIN } from "./in-process";
 
 const env = process.env;
 const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.LOAD_DATA_DIR });
@@ -21,26 +21,19 @@ const worker = startWebhookWorker(database.prisma, {
   leaseMs: 3_000,
   timeoutMs: 2_000,
 });
-const match = await routeTable();
 
 const server = http.createServer(async (req, res) => {
   try {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const found = match(url.pathname.replace(/^\/api\/v1/, ""));
-    const handler = found?.mod[req.method ?? "GET"] as
-      | ((r: Request, c: { params: Promise<unknown> }) => Promise<Response>)
-      | undefined;
-    if (!found || !handler) {
-      res.writeHead(404).end();
-      return;
-    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const response = await handler(
-      new Request(url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }),
-      { params: Promise.resolve(found.params) },
+    const response = await serveInProcess(
+      new Request(new URL(req.url ?? "/", TEST_ORIGIN), {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      }),
     );
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));

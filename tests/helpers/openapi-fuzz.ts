@@ -1,6 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { bodyOf, inProcessFetch, TEST_ORIGIN } from "./in-process";
 
 /**
  * A schema-driven fuzzer for the HTTP API: it walks the served OpenAPI document and, for every
@@ -253,15 +251,6 @@ function encodeSegment(value: string): string {
   }
 }
 
-/** Decodes like a router that keeps a segment it cannot decode as it came. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 const hostileString = (r: Random) => {
   const v = r.pick(HOSTILE);
   return typeof v === "string" ? v : JSON.stringify(v);
@@ -330,79 +319,17 @@ export function fuzzRequest(op: Operation, r: Random, ids: IdPool): FuzzRequest 
   return { method: op.method, path: qs ? `${p}?${qs}` : p, body, headers };
 }
 
-type RouteModule = Record<string, unknown>;
-// biome-ignore lint/suspicious/noExplicitAny: route handlers are typed by their own params.
-type RouteHandler = (request: Request, context: { params: Promise<any> }) => Promise<Response>;
-
-/**
- * The app's /api/v1 route handlers, matched the way the Next.js router matches them (static
- * segments before dynamic ones, the catch-all last), to call in-process without a server.
- */
-export async function routeTable(appDir = path.resolve("app/api/v1")) {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const file = path.join(dir, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else if (name === "route.ts") files.push(file);
-    }
-  };
-  walk(appDir);
-  const routes = await Promise.all(
-    files.map(async (file) => {
-      const segments = path.relative(appDir, path.dirname(file)).split(path.sep).filter(Boolean);
-      const mod = (await import(pathToFileURL(file).href)) as RouteModule;
-      const rank = segments.reduce((n, s) => n + (s.startsWith("[...") ? 100 : s.startsWith("[") ? 1 : 0), 0);
-      return { segments, mod, rank };
-    }),
-  );
-  routes.sort((a, b) => a.rank - b.rank);
-  return function match(pathname: string): { mod: RouteModule; params: Record<string, unknown> } | null {
-    const parts = pathname.split("/").filter(Boolean);
-    for (const route of routes) {
-      const params: Record<string, unknown> = {};
-      let ok = true;
-      for (let i = 0; i < route.segments.length; i++) {
-        const s = route.segments[i]!;
-        if (s.startsWith("[...")) {
-          params[s.slice(4, -1)] = parts.slice(i).map(decodeSegment);
-          i = route.segments.length;
-          break;
-        }
-        if (i >= parts.length) {
-          ok = false;
-          break;
-        }
-        if (s.startsWith("[")) params[s.slice(1, -1)] = decodeSegment(parts[i]!);
-        else if (s !== parts[i]) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
-      if (!route.segments.some((s) => s.startsWith("[...")) && route.segments.length !== parts.length) continue;
-      return { mod: route.mod, params };
-    }
-    return null;
-  };
-}
-
-/** Sends requests to the route handlers in-process. */
-export async function inProcessTarget(key: string) {
-  const match = await routeTable();
+/** Sends requests to the route handlers in-process; their answers are checked against the document. */
+export function inProcessTarget(key: string) {
   return async (req: FuzzRequest): Promise<FuzzResponse> => {
-    const url = new URL(`http://tapdesk.test/api/v1${req.path}`);
-    const found = match(url.pathname.slice("/api/v1".length));
-    if (!found) throw new Error(`no route for ${url.pathname}`);
-    const handler = found.mod[req.method] as RouteHandler | undefined;
-    if (!handler) return { status: 405, contentType: null, text: "" };
-    const request = new Request(url, {
-      method: req.method,
-      headers: { ...req.headers, authorization: `Bearer ${key}` },
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : req.body,
-    });
-    const response = await handler(request, { params: Promise.resolve(found.params) });
-    return { status: response.status, contentType: response.headers.get("content-type"), text: await response.text() };
+    const response = await inProcessFetch(
+      new Request(`${TEST_ORIGIN}/api/v1${req.path}`, {
+        method: req.method,
+        headers: { ...req.headers, authorization: `Bearer ${key}` },
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : req.body,
+      }),
+    );
+    return { status: response.status, contentType: response.headers.get("content-type"), text: bodyOf(response).text };
   };
 }
 
