@@ -1,6 +1,7 @@
 import * as agents from "../agents/schemas";
 import * as audit from "../audit/schemas";
 import * as apiKeys from "../auth/api-key-schemas";
+import { RULES } from "../auth/throttle";
 import * as contactRules from "../contact-rules/schemas";
 import * as conversations from "../conversations/schemas";
 import { ERRORS, type ErrorCode } from "../errors";
@@ -73,13 +74,24 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   RotateSecretRequest: webhooks.rotateSecretBody,
 };
 
-const IDEMPOTENCY_ERRORS: ErrorCode[] = ["invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use"];
+/**
+ * What every POST checks once its key is accepted (lib/api/http.ts): the Idempotency-Key's
+ * form; with one, the body's size, as it is read to fingerprint the request (413 even where
+ * the operation takes no body); then the key's claim.
+ */
+const IDEMPOTENCY_ERRORS: ErrorCode[] = [
+  "invalid_idempotency_key",
+  "payload_too_large",
+  "idempotency_key_reused",
+  "idempotency_key_in_use",
+];
 
-/** The problems of an operation, in the order they are checked (idempotency right after auth). */
+/** The problems of an operation, in the order they are checked (a POST's idempotency right after the key). */
 export function operationErrors(op: Operation): ErrorCode[] {
   if (op.method !== "post") return op.errors;
-  const [first, ...rest] = op.errors;
-  return first === "unauthorized" ? [first, ...IDEMPOTENCY_ERRORS, ...rest] : [...IDEMPOTENCY_ERRORS, ...op.errors];
+  const key = Math.max(op.errors.indexOf("unauthorized"), op.errors.indexOf("workspace_key_required")) + 1;
+  const rest = op.errors.slice(key).filter((code) => !IDEMPOTENCY_ERRORS.includes(code));
+  return [...op.errors.slice(0, key), ...IDEMPOTENCY_ERRORS, ...rest];
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -156,14 +168,14 @@ function pathParameters(path: string): JsonSchema[] {
 
 const DESCRIPTION = `The Tapdesk agent API: iMessage tapbacks for AI agents, with both vendors' reaction contracts on one engine.
 
-Authenticate every request with \`Authorization: Bearer <API key>\`. A key is workspace-wide or restricted to one agent; an agent key sees only that agent's conversations, and anything it may not see answers exactly like something that does not exist (404). Workspace settings (agents, contact rules, API keys, webhook endpoints) take workspace-wide keys only.
+Authenticate every request with \`Authorization: Bearer <API key>\`. A key is workspace-wide or restricted to one agent; an agent key sees only that agent's conversations, and anything it may not see answers exactly like something that does not exist (404). Workspace settings (agents, contact rules, API keys, webhook endpoints) take workspace-wide keys only. An address that sends ${RULES.apiKeyAddress.points} wrong keys within ${RULES.apiKeyAddress.windowS} seconds gets 429 too_many_requests with \`Retry-After\` for every request until its lock ends (${RULES.apiKeyAddress.firstLockS} seconds, doubling on each further lock up to ${RULES.apiKeyAddress.maxLockS / 3600} hour).
 
 Request bodies are JSON of at most ${MAX_BODY_BYTES / 1024} KiB (413 above). Unknown fields, wrong types and strings where numbers belong are 422 validation_failed, with \`errors[]\` naming each bad field. Ids that are not UUIDs name nothing: 404, in the path and in \`message_id\` alike.
 
 Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} characters, kept 24 hours, per API key): the same key with the same method, path and body replays the first response byte for byte (with \`Idempotent-Replayed: true\`); with a different request it is 422 idempotency_key_reused; while the first is still running, 409 idempotency_key_in_use. 5xx answers (502 upstream_delivery_failed among them) are not stored, so a retry really runs again.
 
 Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. A tapback send checks, in this order: ${sendReaction.errors
-  .filter((c) => c !== "payload_too_large")
+  .filter((c) => c !== "payload_too_large" && c !== "too_many_requests")
   .map((c) => `${ERRORS[c].status} ${c}`)
   .join("; ")}. A 502 changed nothing and is safe to retry.`;
 
@@ -178,7 +190,9 @@ export function openApiDocument() {
         description: reply.description,
         ...(reply.schema
           ? { content: { "application/json": { schema: refTo(reply.schema, RESPONSE_COMPONENTS, "output") } } }
-          : {}),
+          : reply.file
+            ? { content: { "*/*": {} } }
+            : {}),
       };
     }
     const errors = operationErrors(op);

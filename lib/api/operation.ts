@@ -14,7 +14,10 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 export interface Reply {
   description: string;
+  /** The JSON body's schema. */
   schema?: z.ZodType;
+  /** A file instead of JSON: its bytes, in its own media type. */
+  file?: true;
 }
 
 /** `{id: string; deliveryId: string}` for `/webhook-endpoints/{id}/deliveries/{deliveryId}`. */
@@ -53,8 +56,9 @@ interface Meta<P extends string, Q, B> {
   replies: Partial<Record<200 | 201 | 202 | 204, Reply>>;
   /**
    * The operation's own problems, in the order they are checked. The common ones come first
-   * and are not listed: unauthorized; workspace_key_required with `workspaceKey`;
-   * payload_too_large and invalid_json with a body; validation_failed with a body or a query.
+   * and are not listed: too_many_requests (with `handle`) and unauthorized; workspace_key_required
+   * with `workspaceKey`; payload_too_large and invalid_json with a body; validation_failed with
+   * a body or a query.
    */
   errors: ErrorCode[];
 }
@@ -81,8 +85,13 @@ export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "e
 }
 
 /** The problems every operation of its kind checks first, in the order they are checked. */
-function commonErrors(meta: { workspaceKey?: boolean; body?: unknown; query?: unknown }): ErrorCode[] {
+function commonErrors(
+  meta: { workspaceKey?: boolean; body?: unknown; query?: unknown },
+  throttled: boolean,
+): ErrorCode[] {
   return [
+    // `api()` refuses an address that sent too many wrong keys before it reads the key.
+    ...(throttled ? (["too_many_requests"] as const) : []),
     "unauthorized",
     ...(meta.workspaceKey ? (["workspace_key_required"] as const) : []),
     ...(meta.body ? (["payload_too_large", "invalid_json"] as const) : []),
@@ -121,7 +130,7 @@ export function defineOperation<
     );
   }
   const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies } = definition;
-  const errors = [...commonErrors(definition), ...definition.errors];
+  const errors = [...commonErrors(definition, "handle" in definition), ...definition.errors];
   return { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies, errors, handler };
 }
 

@@ -65,7 +65,7 @@ export const getBridgeAttachment = defineOperation({
   summary: "A bridge attachment",
   description:
     "The image of a sticker, or a file the human sent, fetched from the agent's BlueBubbles bridge. The `url` of such stickers and attachment parts points here; it carries no bridge password. Also answers signed-in operators (the dashboard).",
-  replies: { 200: { description: "The file, with its content type." } },
+  replies: { 200: { description: "The file, with its content type.", file: true } },
   errors: ["not_found", "upstream_delivery_failed"],
   // An API key, or a signed-in operator (the dashboard's <img>).
   serve: async (request, { id, guid }) => {
