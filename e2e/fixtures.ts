@@ -4,7 +4,7 @@ import { ConversationPage } from "./pages/conversation-page";
 import { LoginPage } from "./pages/login-page";
 import { API_KEY, OPERATOR } from "./settings";
 
-/** The parts of SPEC §3's message object the tests read. */
+/** The parts of the API's reaction object (docs/concepts.md) the tests read. */
 export interface ApiReaction {
   id: string;
   direction: "inbound" | "outbound";
@@ -58,7 +58,7 @@ function freshRemoteNumber(workerIndex: number): string {
 }
 
 /**
- * The HTTP API and the sandbox controls (SPEC §3 and §5), as the bootstrap key sees them: the
+ * The HTTP API and the sandbox controls (docs/api.md, docs/bridges.md), as the bootstrap key sees them: the
  * tests create their data and check what was stored through these, never through the app's
  * internals.
  */

@@ -8,7 +8,7 @@ export interface Scope {
   agentId?: string | null;
 }
 
-/** Who made a change, for the audit trail (docs/tapback-rules.md, rule 8). */
+/** Who made a change, for the audit trail (docs/tapback-rules.md, "What every change records"). */
 export interface Actor {
   type: "api_key" | "operator" | "human" | "bridge";
   id: string;

@@ -8,7 +8,8 @@ import { diffShapes, introspect } from "./helpers/db-schema";
 import { type DatabaseShape, expectedDatabase, parsePrismaSchema } from "./helpers/prisma-schema";
 
 /**
- * ENGINEERING.md: "A test must fail when schema.prisma and the migrations disagree". The
+ * Without Prisma's schema engine nothing else notices when schema.prisma and the migrations
+ * disagree, so this test fails when they do (docs/decisions.md, the project's own migrator). The
  * schema is read from disk on every run, so models and migrations added later are covered
  * without touching this file.
  */

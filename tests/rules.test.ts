@@ -20,7 +20,7 @@ const like: Tapback = { kind: "like", customEmoji: null };
 const laugh: Tapback = { kind: "laugh", customEmoji: null };
 const custom = (emoji: string): Tapback => ({ kind: "custom", customEmoji: emoji });
 
-describe("decide (SPEC §2 rules 1–3)", () => {
+describe("decide (rules 1–3)", () => {
   it("adds when nothing is live", () => {
     expect(decide(null, { operation: "add", ...love })).toEqual({ action: "add", next: love });
   });

@@ -13,7 +13,7 @@ import { BACKENDS, type Backend, freshDatabase } from "./helpers/db";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 /**
- * A crash loses nothing (SPEC §4): a process killed with SIGKILL right after committing a
+ * A crash loses nothing (the outbox, docs/webhooks.md): a process killed with SIGKILL right after committing a
  * tapback, or while sending its webhook, leaves the event in the database, and the next
  * process delivers it, with the same webhook-id.
  */

@@ -7,7 +7,10 @@ import { isClassic } from "@/lib/tapbacks/rules";
 import { useLocalFormat } from "../ui/local-time";
 import { TapbackGlyph } from "./tapback-glyph";
 
-/** What a reaction is, in words: the tapback's name, the emoji, or "Sticker" (SPEC §6). */
+/**
+ * What a reaction is, in words: the tapback's name, the emoji, or "Sticker". Part of its accessible
+ * name (docs/dashboard.md).
+ */
 export function reactionWhat(r: Pick<ReactionView, "kind" | "customEmoji">): string {
   if (isClassic(r.kind)) return CLASSIC_LABEL[r.kind];
   if (r.kind === "custom") return r.customEmoji ?? "Emoji";

@@ -6,7 +6,8 @@ import path from "node:path";
  * Applies prisma/migrations in Prisma Migrate's layout and records them in
  * `_prisma_migrations` exactly as `prisma migrate deploy` does (sha256 checksum of the
  * file, one row per migration), so Prisma's CLI can take over wherever its schema
- * engine can be downloaded. The CLI cannot run on these machines (see ENGINEERING.md).
+ * engine can be downloaded. The CLI downloads that engine before `migrate`, and where the
+ * download cannot be made it cannot run at all (docs/decisions.md, the project's own migrator).
  */
 export interface SqlRunner {
   /** Runs a script that may hold several statements. */

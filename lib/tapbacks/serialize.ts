@@ -3,7 +3,7 @@ import type * as z from "../zod";
 import type { StickerInfo } from "./kinds";
 import type { compactReactionSchema, reactionSchema } from "./schemas";
 
-/** The full reaction object of SPEC §3 (its zod schema is the definition). */
+/** The full reaction object (docs/concepts.md); its zod schema is the definition. */
 export type ReactionObject = z.infer<typeof reactionSchema>;
 
 /** The entry embedded in a message's `reactions` array: no ids implied by the message, no updated_at. */
@@ -51,7 +51,7 @@ export function fullReaction(row: ReactionRow, remoteNumber: string): ReactionOb
   };
 }
 
-/** Oldest first: created_at, then id (SPEC §3). */
+/** Oldest first: created_at, then id, so reactions placed in the same millisecond keep one order. */
 export function byAge(a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -1,3 +1,3 @@
-/** The webhook event types of SPEC §4; a module of its own so browser code can import it. */
+/** The webhook event types (docs/webhooks.md); a module of its own so browser code can import it. */
 export const EVENT_TYPES = ["imessage.reaction_received", "reaction.added", "reaction.removed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

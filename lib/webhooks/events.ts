@@ -7,7 +7,7 @@ import type { EventType } from "./event-types";
 import { nudgeWebhookWorkers } from "./nudge";
 
 /**
- * The outbox (SPEC §4): the events a reaction change causes are written by the tapback
+ * The outbox (docs/webhooks.md): the events a reaction change causes are written by the tapback
  * service inside the transaction of the change itself, one delivery row per subscribed
  * endpoint. If the transaction commits, the events exist; if it rolls back, they never did.
  */

@@ -2,7 +2,7 @@ import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
 
 /**
- * The SSRF guard (SPEC §4): a webhook URL may only reach the public internet. Checked when
+ * The SSRF guard (docs/webhooks.md): a webhook URL may only reach the public internet. Checked when
  * an endpoint is created or changed, and again right before every delivery, because what a
  * hostname resolves to can change in between. The delivery then connects to the address
  * that was checked, so a second lookup cannot slip a private address in.

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { type Database, openDatabase } from "@/lib/db/client";
 
-/** The PostgreSQL server of these machines (SPEC §7, ENGINEERING.md); CI must have it. */
+/** The PostgreSQL server the suites also run on (docs/operations.md, Testing); CI must have it. */
 export const PG_URL = process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export type Backend = "pglite" | "postgres";

@@ -1,7 +1,7 @@
 /**
  * A small reader for prisma/schema.prisma, enough to say what database Prisma Migrate
  * would build from it (PostgreSQL). Prisma's own parser lives in its schema engine,
- * which cannot be downloaded on these machines (ENGINEERING.md), so the migration
+ * which cannot be downloaded on these machines (docs/decisions.md), so the migration
  * conformance test reads the schema itself.
  *
  * It reads formatted schemas (one field or attribute per line, `}` on a line of its own,
