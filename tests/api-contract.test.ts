@@ -1,85 +1,67 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as agentById from "@/app/api/v1/agents/[id]/route";
-import * as agents from "@/app/api/v1/agents/route";
-import * as apiKeyById from "@/app/api/v1/api-keys/[id]/route";
-import * as apiKeys from "@/app/api/v1/api-keys/route";
-import * as contactRuleById from "@/app/api/v1/contact-rules/[id]/route";
-import * as contactRules from "@/app/api/v1/contact-rules/route";
-import * as conversationMessages from "@/app/api/v1/conversations/[id]/messages/route";
-import * as conversationById from "@/app/api/v1/conversations/[id]/route";
-import * as conversations from "@/app/api/v1/conversations/route";
-import * as messageReactions from "@/app/api/v1/messages/[id]/reactions/route";
-import * as messageById from "@/app/api/v1/messages/[id]/route";
-import * as reactionById from "@/app/api/v1/reactions/[id]/route";
-import * as reactions from "@/app/api/v1/reactions/route";
-import * as disconnect from "@/app/api/v1/sandbox/assignments/[id]/[action]/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
-import * as upstream from "@/app/api/v1/sandbox/upstream/route";
 import { agentListSchema, agentSchema } from "@/lib/agents/schemas";
-import { problemSchema } from "@/lib/api/schemas";
 import { apiKeyListSchema, createdApiKeySchema } from "@/lib/auth/api-key-schemas";
 import { contactRuleSchema } from "@/lib/contact-rules/schemas";
 import { conversationPageSchema, conversationSchema } from "@/lib/conversations/schemas";
 import { messagePageSchema, messageSchema } from "@/lib/messages/schemas";
 import { compactReactionSchema, reactionSchema } from "@/lib/tapbacks/schemas";
-import { type ApiResponse, type ApiWorld, apiWorld, extraKey } from "./helpers/api";
+import { expectProblem, type Schemas, textOf } from "./helpers/answers";
+import { type ApiWorld, apiWorld, extraKey } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 
 const STICKER = { file_name: "s.png", mime_type: "image/png", url: "https://x.test/s.png", width: 64, height: 64 };
 const NOWHERE = "7b0f1a52-3c1e-4a8e-9d55-0c9b7e1d2f30";
 
-/** A problem+json answer with this status and code, valid against the Problem schema. */
-function expectProblem(res: ApiResponse, status: number, code: string) {
-  expect({ status: res.status, code: res.json?.code }).toEqual({ status, code });
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const problem = problemSchema.parse(res.json);
-  expect(problem.status).toBe(status);
-  expect(problem.detail.length).toBeGreaterThan(0);
-  return problem;
-}
-
 const sansInstance = (text: string) => text.replace(/,"instance":"[0-9a-f-]{36}"/, "");
 
 describe.each(BACKENDS)("the agent API on %s", (backend) => {
   let w: ApiWorld;
-  const call: ApiWorld["call"] = (...args) => w.call(...args);
 
   beforeAll(async () => {
     w = await apiWorld(backend);
   });
   afterAll(() => w?.dispose());
 
+  /** The typed client with the seeded key, or with `key`. */
+  const by = (key?: string) => (key === undefined ? w.api : w.as(key));
+
   /** A fresh conversation of Ava's with an agent message of `parts` parts and a human one. */
   async function thread(agent: "ava" | "rex" = "ava", parts = 2) {
     const c = await w.newConversation(agent);
-    const out = await call(conversationMessages.POST, "POST", `/conversations/${c.conversationId}/messages`, {
-      params: { id: c.conversationId },
+    const out = await w.api.POST("/conversations/{id}/messages", {
+      params: { path: { id: c.conversationId } },
       body: { parts: Array.from({ length: parts }, (_, i) => ({ text: `part ${i}` })) },
     });
-    expect(out.status).toBe(201);
-    const human = await call(inbound.POST, "POST", `/sandbox/conversations/${c.conversationId}/inbound`, {
-      params: { id: c.conversationId },
+    expect(out.response.status).toBe(201);
+    const human = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: c.conversationId } },
       body: { parts: [{ text: "hi" }] },
     });
-    expect(human.status).toBe(201);
-    return { ...c, agentMessage: out.json.id as string, humanMessage: human.json.id as string };
+    expect(human.response.status).toBe(201);
+    return { ...c, agentMessage: out.data!.id, humanMessage: human.data!.id };
   }
 
-  const send = (body: unknown, key?: string) => call(reactions.POST, "POST", "/reactions", { body, key });
-  const operate = (messageId: string, body: unknown, key?: string) =>
-    call(messageReactions.POST, "POST", `/messages/${messageId}/reactions`, { params: { id: messageId }, body, key });
-  const getMessage = (id: string, key?: string) =>
-    call(messageById.GET, "GET", `/messages/${id}`, { params: { id }, key });
+  const send = (body: Schemas["SendReactionRequest"], key?: string) => by(key).POST("/reactions", { body });
+  /** A body the typed client would not send: wrong types, unknown fields, unknown reactions. */
+  const sendRaw = (body: unknown) => w.raw("POST", "/reactions", { body });
+  const operate = (messageId: string, body: Schemas["ReactionOperationRequest"], key?: string) =>
+    by(key).POST("/messages/{id}/reactions", { params: { path: { id: messageId } }, body });
+  const operateRaw = (messageId: string, body: unknown) => w.raw("POST", `/messages/${messageId}/reactions`, { body });
+  const getMessage = (id: string, key?: string) => by(key).GET("/messages/{id}", { params: { path: { id } } });
+  const getReaction = (id: string, key?: string) => by(key).GET("/reactions/{id}", { params: { path: { id } } });
+  const deleteReaction = (id: string, key?: string) => by(key).DELETE("/reactions/{id}", { params: { path: { id } } });
+  const humanReacts = (messageId: string, body: Schemas["HumanReactionRequest"]) =>
+    w.api.POST("/sandbox/messages/{id}/reactions", { params: { path: { id: messageId } }, body });
+  const upstreamMode = (mode: "ok" | "fail" | "hold") => w.api.PUT("/sandbox/upstream", { body: { mode } });
   const changeCount = () => w.t.prisma.reactionChange.count({ where: { workspaceId: w.scope.workspaceId } });
 
   describe("POST /reactions", () => {
     it("adds (201), replaces in place (201, same id and created_at, next sequence), and no-ops (200)", async () => {
       const { humanMessage } = await thread();
       const added = await send({ message_id: humanMessage, reaction: "love" });
-      expect(added.status).toBe(201);
-      expect(added.headers.get("content-type")).toBe("application/json");
-      const first = reactionSchema.parse(added.json);
+      expect(added.response.status).toBe(201);
+      expect(added.response.headers.get("content-type")).toBe("application/json");
+      const first = reactionSchema.parse(added.data);
       expect(first).toMatchObject({
         target_message_id: humanMessage,
         direction: "outbound",
@@ -91,33 +73,33 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
       });
 
       const replaced = await send({ message_id: humanMessage, reaction: "laugh" });
-      expect(replaced.status).toBe(201);
-      const second = reactionSchema.parse(replaced.json);
+      expect(replaced.response.status).toBe(201);
+      const second = reactionSchema.parse(replaced.data);
       expect(second).toMatchObject({ id: first.id, created_at: first.created_at, reaction: "laugh", sequence: 2 });
       expect(Date.parse(second.updated_at)).toBeGreaterThanOrEqual(Date.parse(first.updated_at));
 
       const before = await changeCount();
       const same = await send({ message_id: humanMessage, reaction: "laugh" });
-      expect(same.status).toBe(200);
-      expect(same.json).toEqual(second);
+      expect(same.response.status).toBe(200);
+      expect(same.data).toEqual(second);
       expect(await changeCount()).toBe(before);
     });
 
     it("targets a part of a multi-part message, and the agent's own messages", async () => {
       const { agentMessage } = await thread("ava", 3);
       const res = await send({ message_id: agentMessage, reaction: "emphasize", part_index: 2 });
-      expect(res.status).toBe(201);
-      expect(res.json).toMatchObject({ part_index: 2, target_message_id: agentMessage });
+      expect(res.response.status).toBe(201);
+      expect(res.data).toMatchObject({ part_index: 2, target_message_id: agentMessage });
       const other = await send({ message_id: agentMessage, reaction: "like", part_index: 0 });
-      expect(other.status).toBe(201);
-      expect(other.json.id).not.toBe(res.json.id);
+      expect(other.response.status).toBe(201);
+      expect(other.data!.id).not.toBe(res.data!.id);
     });
 
     it("sends a custom emoji for an agent with custom_emoji_sends on", async () => {
       const { humanMessage } = await thread("ava");
       const res = await send({ message_id: humanMessage, reaction: "custom", custom_emoji: "🫶🏽" });
-      expect(res.status).toBe(201);
-      expect(res.json).toMatchObject({ reaction: "custom", custom_emoji: "🫶🏽" });
+      expect(res.response.status).toBe(201);
+      expect(res.data).toMatchObject({ reaction: "custom", custom_emoji: "🫶🏽" });
     });
   });
 
@@ -125,26 +107,25 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     it("adds, no-ops, removes only the matching type, and reports removed true|false", async () => {
       const { humanMessage } = await thread();
       const added = await operate(humanMessage, { operation: "add", type: "like" });
-      expect(added.status).toBe(201);
-      reactionSchema.parse(added.json);
-      expect((await operate(humanMessage, { operation: "add", type: "like" })).status).toBe(200);
+      expect(added.response.status).toBe(201);
+      const like = reactionSchema.parse(added.data);
+      expect((await operate(humanMessage, { operation: "add", type: "like" })).response.status).toBe(200);
 
       const wrong = await operate(humanMessage, { operation: "remove", type: "love" });
-      expect(wrong).toMatchObject({ status: 200, json: { removed: false } });
-      expect((await getMessage(humanMessage)).json.reactions).toHaveLength(1);
+      expect({ status: wrong.response.status, data: wrong.data }).toEqual({ status: 200, data: { removed: false } });
+      expect((await getMessage(humanMessage)).data!.reactions).toHaveLength(1);
 
       const removed = await operate(humanMessage, { operation: "remove", type: "like" });
-      expect(removed).toMatchObject({ status: 200, json: { removed: true } });
-      expect((await getMessage(humanMessage)).json.reactions).toEqual([]);
-      expect(await operate(humanMessage, { operation: "remove", type: "like" })).toMatchObject({
-        status: 200,
-        json: { removed: false },
-      });
+      expect({ status: removed.response.status, data: removed.data }).toEqual({ status: 200, data: { removed: true } });
+      expect((await getMessage(humanMessage)).data!.reactions).toEqual([]);
+      const again = await operate(humanMessage, { operation: "remove", type: "like" });
+      expect({ status: again.response.status, data: again.data }).toEqual({ status: 200, data: { removed: false } });
 
-      const again = await operate(humanMessage, { operation: "add", type: "question" });
-      expect(again.status).toBe(201);
-      expect(again.json.id).not.toBe(added.json.id);
-      expect(again.json.sequence).toBe(3);
+      const question = await operate(humanMessage, { operation: "add", type: "question" });
+      expect(question.response.status).toBe(201);
+      const replacement = reactionSchema.parse(question.data);
+      expect(replacement.id).not.toBe(like.id);
+      expect(replacement.sequence).toBe(3);
     });
 
     it("adds and removes a custom emoji on a part", async () => {
@@ -155,17 +136,17 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
         custom_emoji: "🎉",
         part_index: 1,
       });
-      expect(added.status).toBe(201);
-      expect(added.json).toMatchObject({ reaction: "custom", custom_emoji: "🎉", part_index: 1 });
+      expect(added.response.status).toBe(201);
+      expect(added.data).toMatchObject({ reaction: "custom", custom_emoji: "🎉", part_index: 1 });
       const otherEmoji = await operate(agentMessage, {
         operation: "remove",
         type: "custom",
         custom_emoji: "😂",
         part_index: 1,
       });
-      expect(otherEmoji.json).toEqual({ removed: false });
+      expect(otherEmoji.data).toEqual({ removed: false });
       const removed = await operate(agentMessage, { operation: "remove", type: "custom", part_index: 1 });
-      expect(removed.json).toEqual({ removed: true });
+      expect(removed.data).toEqual({ removed: true });
     });
   });
 
@@ -173,24 +154,16 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     it("reads a live reaction, removes the agent's own (204), and then it is gone (404)", async () => {
       const { humanMessage } = await thread();
       const added = await send({ message_id: humanMessage, reaction: "dislike" });
-      const id = added.json.id as string;
-      const got = await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id } });
-      expect(got.status).toBe(200);
-      expect(reactionSchema.parse(got.json)).toEqual(added.json);
+      const id = added.data!.id;
+      const got = await getReaction(id);
+      expect(got.response.status).toBe(200);
+      expect(reactionSchema.parse(got.data)).toEqual(added.data);
 
-      const deleted = await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } });
-      expect(deleted.status).toBe(204);
-      expect(deleted.text).toBe("");
-      expectProblem(
-        await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id } }),
-        404,
-        "reaction_not_found",
-      );
-      expectProblem(
-        await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } }),
-        404,
-        "reaction_not_found",
-      );
+      const deleted = await deleteReaction(id);
+      expect(deleted.response.status).toBe(204);
+      expect(textOf(deleted)).toBe("");
+      expectProblem(await getReaction(id), 404, "reaction_not_found");
+      expectProblem(await deleteReaction(id), 404, "reaction_not_found");
       const audit = await w.t.prisma.reactionChange.findMany({
         where: { reactionId: id },
         orderBy: { sequence: "asc" },
@@ -203,34 +176,19 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
 
     it("refuses to remove the human's reaction (403) and changes nothing", async () => {
       const { agentMessage } = await thread();
-      const human = await call(humanReactions.POST, "POST", `/sandbox/messages/${agentMessage}/reactions`, {
-        params: { id: agentMessage },
-        body: { operation: "add", type: "love" },
-      });
-      expect(human.status).toBe(201);
-      const id = human.json.id as string;
+      const human = await humanReacts(agentMessage, { operation: "add", type: "love" });
+      expect(human.response.status).toBe(201);
+      const id = reactionSchema.parse(human.data).id;
       const before = await changeCount();
-      expectProblem(
-        await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } }),
-        403,
-        "reaction_not_owned",
-      );
+      expectProblem(await deleteReaction(id), 403, "reaction_not_owned");
       expect(await changeCount()).toBe(before);
-      expect((await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id } })).status).toBe(200);
+      expect((await getReaction(id)).response.status).toBe(200);
     });
 
     it("answers 404 for unknown ids and ids that are not UUIDs", async () => {
       for (const id of [NOWHERE, "nope", "1"]) {
-        expectProblem(
-          await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id } }),
-          404,
-          "reaction_not_found",
-        );
-        expectProblem(
-          await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } }),
-          404,
-          "reaction_not_found",
-        );
+        expectProblem(await getReaction(id), 404, "reaction_not_found");
+        expectProblem(await deleteReaction(id), 404, "reaction_not_found");
       }
     });
   });
@@ -238,20 +196,14 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
   describe("reads", () => {
     it("embeds compact reactions, oldest first, without the omitted fields", async () => {
       const { agentMessage } = await thread("ava", 2);
-      await call(humanReactions.POST, "POST", `/sandbox/messages/${agentMessage}/reactions`, {
-        params: { id: agentMessage },
-        body: { operation: "add", type: "sticker", sticker: STICKER, part_index: 1 },
-      });
+      await humanReacts(agentMessage, { operation: "add", type: "sticker", sticker: STICKER, part_index: 1 });
       await send({ message_id: agentMessage, reaction: "like", part_index: 0 });
-      await call(humanReactions.POST, "POST", `/sandbox/messages/${agentMessage}/reactions`, {
-        params: { id: agentMessage },
-        body: { operation: "add", type: "custom", custom_emoji: "😂" },
-      });
+      await humanReacts(agentMessage, { operation: "add", type: "custom", custom_emoji: "😂" });
       const res = await getMessage(agentMessage);
-      expect(res.status).toBe(200);
-      const message = messageSchema.parse(res.json);
+      expect(res.response.status).toBe(200);
+      const message = messageSchema.parse(res.data);
       expect(message.reactions.map((r) => r.reaction)).toEqual(["sticker", "like", "custom"]);
-      for (const r of res.json.reactions) {
+      for (const r of res.data!.reactions) {
         compactReactionSchema.parse(r);
         for (const omitted of ["conversation_id", "assignment_id", "target_message_id", "updated_at"]) {
           expect(r).not.toHaveProperty(omitted);
@@ -262,44 +214,32 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
 
     it("lists a conversation's messages oldest first and validates limit", async () => {
       const { conversationId, agentMessage, humanMessage } = await thread();
-      const page = await call(conversationMessages.GET, "GET", `/conversations/${conversationId}/messages?limit=1`, {
-        params: { id: conversationId },
-      });
-      expect(page.status).toBe(200);
-      expect(messagePageSchema.parse(page.json).data.map((m) => m.id)).toEqual([humanMessage]);
-      const older = await call(
-        conversationMessages.GET,
-        "GET",
-        `/conversations/${conversationId}/messages?limit=1&before=${page.json.next_before}`,
-        { params: { id: conversationId } },
-      );
-      expect(older.json.data.map((m: { id: string }) => m.id)).toEqual([agentMessage]);
+      const list = (query: { limit?: number; before?: string }) =>
+        w.api.GET("/conversations/{id}/messages", { params: { path: { id: conversationId }, query } });
+      const page = await list({ limit: 1 });
+      expect(page.response.status).toBe(200);
+      expect(messagePageSchema.parse(page.data).data.map((m) => m.id)).toEqual([humanMessage]);
+      const older = await list({ limit: 1, before: page.data!.next_before! });
+      expect(older.data!.data.map((m) => m.id)).toEqual([agentMessage]);
       for (const bad of ["0", "201", "ten", "1.5"]) {
-        const res = await call(
-          conversationMessages.GET,
-          "GET",
-          `/conversations/${conversationId}/messages?limit=${bad}`,
-          {
-            params: { id: conversationId },
-          },
-        );
+        const res = await w.raw("GET", `/conversations/${conversationId}/messages?limit=${bad}`);
         expect(expectProblem(res, 422, "validation_failed").errors?.[0]?.field).toBe("limit");
       }
     });
 
     it("lists conversations newest activity first, through every page without repeats", async () => {
       const fresh = await thread();
-      const first = await call(conversations.GET, "GET", "/conversations?limit=2");
-      expect(first.status).toBe(200);
-      const page = conversationPageSchema.parse(first.json);
+      const first = await w.api.GET("/conversations", { params: { query: { limit: 2 } } });
+      expect(first.response.status).toBe(200);
+      const page = conversationPageSchema.parse(first.data);
       expect(page.data[0]?.id).toBe(fresh.conversationId);
       const seen = [...page.data];
       let cursor = page.next_cursor;
       while (cursor) {
-        const next = await call(conversations.GET, "GET", `/conversations?limit=2&cursor=${cursor}`);
-        expect(next.status).toBe(200);
-        seen.push(...next.json.data);
-        cursor = next.json.next_cursor;
+        const next = await w.api.GET("/conversations", { params: { query: { limit: 2, cursor } } });
+        expect(next.response.status).toBe(200);
+        seen.push(...conversationPageSchema.parse(next.data).data);
+        cursor = next.data!.next_cursor;
       }
       const total = await w.t.prisma.conversation.count({ where: { workspaceId: w.scope.workspaceId } });
       expect(new Set(seen.map((c) => c.id)).size).toBe(total);
@@ -307,11 +247,13 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
       const times = seen.map((c) => Date.parse(c.last_activity_at));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
 
-      expectProblem(await call(conversations.GET, "GET", "/conversations?cursor=garbage"), 422, "validation_failed");
-      const one = await call(conversationById.GET, "GET", `/conversations/${fresh.conversationId}`, {
-        params: { id: fresh.conversationId },
-      });
-      expect(conversationSchema.parse(one.json)).toMatchObject({ id: fresh.conversationId, status: "active" });
+      expectProblem(
+        await w.api.GET("/conversations", { params: { query: { cursor: "garbage" } } }),
+        422,
+        "validation_failed",
+      );
+      const one = await w.api.GET("/conversations/{id}", { params: { path: { id: fresh.conversationId } } });
+      expect(conversationSchema.parse(one.data)).toMatchObject({ id: fresh.conversationId, status: "active" });
     });
   });
 
@@ -322,61 +264,46 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
       const rexs = await thread("rex");
       const avaReaction = await send({ message_id: avas.humanMessage, reaction: "love" });
 
-      const listed = await call(conversations.GET, "GET", "/conversations?limit=200", { key: rexKey });
-      expect(listed.json.data.length).toBeGreaterThan(0);
-      expect(listed.json.data.every((c: { agent_id: string }) => c.agent_id === w.rex.id)).toBe(true);
+      const listed = await w.as(rexKey).GET("/conversations", { params: { query: { limit: 200 } } });
+      expect(listed.data!.data.length).toBeGreaterThan(0);
+      expect(listed.data!.data.every((c) => c.agent_id === w.rex.id)).toBe(true);
 
       const hidden = await getMessage(avas.humanMessage, rexKey);
       const missing = await getMessage(NOWHERE, rexKey);
       expectProblem(hidden, 404, "message_not_found");
       // Byte for byte, but for the request id every problem carries.
-      expect(sansInstance(hidden.text)).toBe(sansInstance(missing.text));
+      expect(sansInstance(textOf(hidden))).toBe(sansInstance(textOf(missing)));
 
       const before = await changeCount();
       const hiddenSend = await send({ message_id: avas.humanMessage, reaction: "like" }, rexKey);
       const missingSend = await send({ message_id: NOWHERE, reaction: "like" }, rexKey);
       expectProblem(hiddenSend, 404, "message_not_found");
-      expect(sansInstance(hiddenSend.text)).toBe(sansInstance(missingSend.text));
+      expect(sansInstance(textOf(hiddenSend))).toBe(sansInstance(textOf(missingSend)));
       expectProblem(
         await operate(avas.humanMessage, { operation: "add", type: "like" }, rexKey),
         404,
         "message_not_found",
       );
-      const id = avaReaction.json.id as string;
+      const id = avaReaction.data!.id;
+      expectProblem(await getReaction(id, rexKey), 404, "reaction_not_found");
+      expectProblem(await deleteReaction(id, rexKey), 404, "reaction_not_found");
       expectProblem(
-        await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id }, key: rexKey }),
-        404,
-        "reaction_not_found",
-      );
-      expectProblem(
-        await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id }, key: rexKey }),
-        404,
-        "reaction_not_found",
-      );
-      expectProblem(
-        await call(conversationById.GET, "GET", `/conversations/${avas.conversationId}`, {
-          params: { id: avas.conversationId },
-          key: rexKey,
-        }),
+        await w.as(rexKey).GET("/conversations/{id}", { params: { path: { id: avas.conversationId } } }),
         404,
         "conversation_not_found",
       );
       expect(await changeCount()).toBe(before);
 
-      expect((await send({ message_id: rexs.humanMessage, reaction: "like" }, rexKey)).status).toBe(201);
+      expect((await send({ message_id: rexs.humanMessage, reaction: "like" }, rexKey)).response.status).toBe(201);
     });
 
     it("settings take workspace-wide keys only", async () => {
       const avaKey = await extraKey(w, w.ava.id, "ava only");
-      for (const [handler, method, path] of [
-        [agents.GET, "GET", "/agents"],
-        [contactRules.GET, "GET", "/contact-rules"],
-        [apiKeys.GET, "GET", "/api-keys"],
-      ] as const) {
-        expectProblem(await call(handler, method, path, { key: avaKey }), 403, "workspace_key_required");
+      for (const path of ["/agents", "/contact-rules", "/api-keys"] as const) {
+        expectProblem(await w.as(avaKey).GET(path), 403, "workspace_key_required");
       }
       expectProblem(
-        await call(apiKeys.POST, "POST", "/api-keys", { key: avaKey, body: { name: "escalate" } }),
+        await w.as(avaKey).POST("/api-keys", { body: { name: "escalate" } }),
         403,
         "workspace_key_required",
       );
@@ -385,52 +312,42 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
 
   describe("agents", () => {
     it("lists, creates, reads and updates agents", async () => {
-      const list = await call(agents.GET, "GET", "/agents");
-      expect(agentListSchema.parse(list.json).data.map((a) => a.name)).toEqual(expect.arrayContaining(["Ava", "Rex"]));
-      const created = await call(agents.POST, "POST", "/agents", {
+      const list = await w.api.GET("/agents");
+      expect(agentListSchema.parse(list.data).data.map((a) => a.name)).toEqual(expect.arrayContaining(["Ava", "Rex"]));
+      const created = await w.api.POST("/agents", {
         body: { name: "Nia", handle: `nia-${backend}@agents.example.com` },
       });
-      expect(created.status).toBe(201);
-      const nia = agentSchema.parse(created.json);
+      expect(created.response.status).toBe(201);
+      const nia = agentSchema.parse(created.data);
       expect(nia).toMatchObject({ imessage_enabled: true, custom_emoji_sends: false });
-      const got = await call(agentById.GET, "GET", `/agents/${nia.id}`, { params: { id: nia.id } });
-      expect(got.json).toEqual(created.json);
-      const patched = await call(agentById.PATCH, "PATCH", `/agents/${nia.id}`, {
-        params: { id: nia.id },
+      const agent = (id: string) => ({ params: { path: { id } } });
+      const got = await w.api.GET("/agents/{id}", agent(nia.id));
+      expect(got.data).toEqual(created.data);
+      const patched = await w.api.PATCH("/agents/{id}", {
+        ...agent(nia.id),
         body: { custom_emoji_sends: true, name: "Nia 2" },
       });
-      expect(patched.json).toMatchObject({ id: nia.id, custom_emoji_sends: true, name: "Nia 2", handle: nia.handle });
+      expect(patched.data).toMatchObject({ id: nia.id, custom_emoji_sends: true, name: "Nia 2", handle: nia.handle });
 
       expectProblem(
-        await call(agents.POST, "POST", "/agents", { body: { name: "Dup", handle: nia.handle } }),
+        await w.api.POST("/agents", { body: { name: "Dup", handle: nia.handle } }),
         409,
         "agent_handle_taken",
       );
       const bad = expectProblem(
-        await call(agents.POST, "POST", "/agents", { body: { name: "", handle: "not a handle", extra: 1 } }),
+        await w.raw("POST", "/agents", { body: { name: "", handle: "not a handle", extra: 1 } }),
         422,
         "validation_failed",
       );
       expect(bad.errors?.map((e) => e.field).sort()).toEqual(["extra", "handle", "name"]);
       const handleChange = expectProblem(
-        await call(agentById.PATCH, "PATCH", `/agents/${nia.id}`, {
-          params: { id: nia.id },
-          body: { handle: "+15550000000" },
-        }),
+        await w.raw("PATCH", `/agents/${nia.id}`, { body: { handle: "+15550000000" } }),
         422,
         "validation_failed",
       );
       expect(handleChange.errors).toEqual([{ field: "handle", message: "Unknown field." }]);
-      expectProblem(
-        await call(agentById.GET, "GET", `/agents/${NOWHERE}`, { params: { id: NOWHERE } }),
-        404,
-        "agent_not_found",
-      );
-      expectProblem(
-        await call(agentById.PATCH, "PATCH", `/agents/${NOWHERE}`, { params: { id: NOWHERE }, body: {} }),
-        404,
-        "agent_not_found",
-      );
+      expectProblem(await w.api.GET("/agents/{id}", agent(NOWHERE)), 404, "agent_not_found");
+      expectProblem(await w.api.PATCH("/agents/{id}", { ...agent(NOWHERE), body: {} }), 404, "agent_not_found");
     });
   });
 
@@ -438,21 +355,17 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     it("creates, lists and removes rules; a rule blocks sends and messages to matching numbers", async () => {
       const { humanMessage, remote, conversationId } = await thread();
       const prefix = `${remote.slice(0, 8)}*`;
-      const created = await call(contactRules.POST, "POST", "/contact-rules", { body: { pattern: prefix } });
-      expect(created.status).toBe(201);
-      const rule = contactRuleSchema.parse(created.json);
-      expect((await call(contactRules.GET, "GET", "/contact-rules")).json.data).toContainEqual(rule);
-      expectProblem(
-        await call(contactRules.POST, "POST", "/contact-rules", { body: { pattern: prefix } }),
-        409,
-        "contact_rule_exists",
-      );
+      const created = await w.api.POST("/contact-rules", { body: { pattern: prefix } });
+      expect(created.response.status).toBe(201);
+      const rule = contactRuleSchema.parse(created.data);
+      expect((await w.api.GET("/contact-rules")).data!.data).toContainEqual(rule);
+      expectProblem(await w.api.POST("/contact-rules", { body: { pattern: prefix } }), 409, "contact_rule_exists");
 
       const before = await changeCount();
       expectProblem(await send({ message_id: humanMessage, reaction: "love" }), 403, "contact_blocked");
       expectProblem(
-        await call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-          params: { id: conversationId },
+        await w.api.POST("/conversations/{id}/messages", {
+          params: { path: { id: conversationId } },
           body: { parts: [{ text: "hello?" }] },
         }),
         403,
@@ -460,88 +373,64 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
       );
       expect(await changeCount()).toBe(before);
 
-      const removed = await call(contactRuleById.DELETE, "DELETE", `/contact-rules/${rule.id}`, {
-        params: { id: rule.id },
-      });
-      expect(removed.status).toBe(204);
-      expectProblem(
-        await call(contactRuleById.DELETE, "DELETE", `/contact-rules/${rule.id}`, { params: { id: rule.id } }),
-        404,
-        "contact_rule_not_found",
-      );
-      expect((await send({ message_id: humanMessage, reaction: "love" })).status).toBe(201);
+      const removeRule = () => w.api.DELETE("/contact-rules/{id}", { params: { path: { id: rule.id } } });
+      expect((await removeRule()).response.status).toBe(204);
+      expectProblem(await removeRule(), 404, "contact_rule_not_found");
+      expect((await send({ message_id: humanMessage, reaction: "love" })).response.status).toBe(201);
 
       for (const pattern of ["+1415", "1415555*", "+1*5", "*", "+0123456789", 14155550123]) {
-        expectProblem(
-          await call(contactRules.POST, "POST", "/contact-rules", { body: { pattern } }),
-          422,
-          "validation_failed",
-        );
+        expectProblem(await w.raw("POST", "/contact-rules", { body: { pattern } }), 422, "validation_failed");
       }
     });
   });
 
   describe("API keys", () => {
     it("creates keys shown once, lists them without secrets, restricts agent keys, and revokes", async () => {
-      const created = await call(apiKeys.POST, "POST", "/api-keys", { body: { name: "CI", agent_id: w.rex.id } });
-      expect(created.status).toBe(201);
-      const key = createdApiKeySchema.parse(created.json);
+      const created = await w.api.POST("/api-keys", { body: { name: "CI", agent_id: w.rex.id } });
+      expect(created.response.status).toBe(201);
+      const key = createdApiKeySchema.parse(created.data);
       expect(key.agent_id).toBe(w.rex.id);
       const stored = await w.t.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
       expect(stored.hash).not.toContain(key.key);
       expect(JSON.stringify(stored)).not.toContain(key.key);
 
-      const list = await call(apiKeys.GET, "GET", "/api-keys");
-      const listed = apiKeyListSchema.parse(list.json).data;
+      const list = await w.api.GET("/api-keys");
+      const listed = apiKeyListSchema.parse(list.data).data;
       expect(listed.map((k) => k.id)).toContain(key.id);
-      expect(list.text).not.toContain(key.key);
+      expect(textOf(list)).not.toContain(key.key);
 
-      const asRex = await call(conversations.GET, "GET", "/conversations", { key: key.key });
-      expect(asRex.status).toBe(200);
-      expect(asRex.json.data.every((c: { agent_id: string }) => c.agent_id === w.rex.id)).toBe(true);
+      const asRex = await w.as(key.key).GET("/conversations");
+      expect(asRex.response.status).toBe(200);
+      expect(asRex.data!.data.every((c) => c.agent_id === w.rex.id)).toBe(true);
 
-      const revoked = await call(apiKeyById.DELETE, "DELETE", `/api-keys/${key.id}`, { params: { id: key.id } });
-      expect(revoked.status).toBe(204);
-      expectProblem(await call(conversations.GET, "GET", "/conversations", { key: key.key }), 401, "unauthorized");
-      expect((await call(apiKeys.GET, "GET", "/api-keys")).json.data.map((k: { id: string }) => k.id)).not.toContain(
-        key.id,
-      );
-      expectProblem(
-        await call(apiKeyById.DELETE, "DELETE", `/api-keys/${key.id}`, { params: { id: key.id } }),
-        404,
-        "api_key_not_found",
-      );
-      expectProblem(
-        await call(apiKeys.POST, "POST", "/api-keys", { body: { name: "x", agent_id: NOWHERE } }),
-        404,
-        "agent_not_found",
-      );
-      const wide = await call(apiKeys.POST, "POST", "/api-keys", { body: { name: "wide" } });
-      expect(wide.json.agent_id).toBeNull();
-      expect((await call(agents.GET, "GET", "/agents", { key: wide.json.key })).status).toBe(200);
+      const revoke = () => w.api.DELETE("/api-keys/{id}", { params: { path: { id: key.id } } });
+      expect((await revoke()).response.status).toBe(204);
+      expectProblem(await w.as(key.key).GET("/conversations"), 401, "unauthorized");
+      expect((await w.api.GET("/api-keys")).data!.data.map((k) => k.id)).not.toContain(key.id);
+      expectProblem(await revoke(), 404, "api_key_not_found");
+      expectProblem(await w.api.POST("/api-keys", { body: { name: "x", agent_id: NOWHERE } }), 404, "agent_not_found");
+      const wide = await w.api.POST("/api-keys", { body: { name: "wide" } });
+      expect(wide.data!.agent_id).toBeNull();
+      expect((await w.as(wide.data!.key).GET("/agents")).response.status).toBe(200);
     });
   });
 
   describe("the error table, row by row and in order", () => {
     it("401 unauthorized: missing, unknown or malformed key (before anything else)", async () => {
       for (const key of [null, "td_unknown", ""]) {
-        expectProblem(await call(reactions.POST, "POST", "/reactions", { key, raw: "{not json" }), 401, "unauthorized");
+        expectProblem(await w.raw("POST", "/reactions", { key, raw: "{not json" }), 401, "unauthorized");
       }
       expectProblem(
-        await call(reactions.POST, "POST", "/reactions", {
-          key: null,
-          headers: { authorization: "Basic abc" },
-          body: {},
-        }),
+        await w.raw("POST", "/reactions", { key: null, headers: { authorization: "Basic abc" }, body: {} }),
         401,
         "unauthorized",
       );
-      expectProblem(await call(conversations.GET, "GET", "/conversations", { key: null }), 401, "unauthorized");
+      expectProblem(await w.as(null).GET("/conversations"), 401, "unauthorized");
     });
 
     it("400 invalid_json: the body is not JSON (before validation)", async () => {
       for (const raw of ["{not json", "", "{'a':1}", "\u0000", "[1,]"]) {
-        expectProblem(await call(reactions.POST, "POST", "/reactions", { raw }), 400, "invalid_json");
+        expectProblem(await w.raw("POST", "/reactions", { raw }), 400, "invalid_json");
       }
     });
 
@@ -561,11 +450,11 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
       ];
       const before = await changeCount();
       for (const [body, fields] of cases) {
-        const problem = expectProblem(await send(body), 422, "validation_failed");
+        const problem = expectProblem(await sendRaw(body), 422, "validation_failed");
         expect(problem.errors?.map((e) => e.field).sort(), JSON.stringify(body)).toEqual(fields);
       }
       const op = expectProblem(
-        await operate(humanMessage, { operation: "toggle", type: "love" }),
+        await operateRaw(humanMessage, { operation: "toggle", type: "love" }),
         422,
         "validation_failed",
       );
@@ -584,9 +473,9 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
         { message_id: humanMessage, reaction: "custom" },
         { message_id: humanMessage, reaction: "heart", part_index: -1 },
       ]) {
-        expectProblem(await send(body), 422, "invalid_reaction");
+        expectProblem(await sendRaw(body), 422, "invalid_reaction");
       }
-      expectProblem(await operate(humanMessage, { operation: "add", type: "haha" }), 422, "invalid_reaction");
+      expectProblem(await operateRaw(humanMessage, { operation: "add", type: "haha" }), 422, "invalid_reaction");
       expectProblem(
         await operate(humanMessage, { operation: "remove", type: "custom", custom_emoji: "👍👍" }),
         422,
@@ -645,71 +534,59 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     });
 
     it("400 identity_not_imessage, 403 contact_blocked, 409 recipient_disconnected: each wins over the next", async () => {
-      const agent = await call(agents.POST, "POST", "/agents", {
+      const agent = await w.api.POST("/agents", {
         body: { name: "Order", handle: `order-${backend}@agents.example.com`, custom_emoji_sends: false },
       });
-      const agentId = agent.json.id as string;
-      const c = await call(
-        (await import("@/app/api/v1/sandbox/conversations/route")).POST,
-        "POST",
-        "/sandbox/conversations",
-        {
-          body: { remote_number: "+14445556666", agent_id: agentId },
-        },
-      );
-      expect(c.status).toBe(201);
-      const conversationId = c.json.conversation_id as string;
-      const assignmentId = c.json.assignment_id as string;
-      const msg = await call(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-        params: { id: conversationId },
+      const agentId = agent.data!.id;
+      const c = await w.api.POST("/sandbox/conversations", {
+        body: { remote_number: "+14445556666", agent_id: agentId },
+      });
+      expect(c.response.status).toBe(201);
+      const { conversation_id: conversationId, assignment_id: assignmentId } = c.data!;
+      const msg = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+        params: { path: { id: conversationId } },
         body: { parts: [{ text: "hey" }] },
       });
-      const messageId = msg.json.id as string;
-      const body = { message_id: messageId, reaction: "love" };
+      const messageId = msg.data!.id;
+      const body = { message_id: messageId, reaction: "love" } as const;
+      const setIdentity = (imessage_enabled: boolean) =>
+        w.api.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body: { imessage_enabled } });
+      const assignment = { params: { path: { id: assignmentId } } };
 
       // All three conditions hold: identity off, blocked, disconnected.
-      await call(agentById.PATCH, "PATCH", `/agents/${agentId}`, {
-        params: { id: agentId },
-        body: { imessage_enabled: false },
-      });
-      const rule = await call(contactRules.POST, "POST", "/contact-rules", { body: { pattern: "+1444555*" } });
-      await call(disconnect.POST, "POST", `/sandbox/assignments/${assignmentId}/disconnect`, {
-        params: { id: assignmentId, action: "disconnect" },
-      });
+      await setIdentity(false);
+      const rule = await w.api.POST("/contact-rules", { body: { pattern: "+1444555*" } });
+      await w.api.POST("/sandbox/assignments/{id}/disconnect", assignment);
       const before = await changeCount();
       expectProblem(await send({ ...body, reaction: "sticker" }), 422, "reaction_not_sendable");
       expectProblem(await send(body), 400, "identity_not_imessage");
-      await call(agentById.PATCH, "PATCH", `/agents/${agentId}`, {
-        params: { id: agentId },
-        body: { imessage_enabled: true },
-      });
+      await setIdentity(true);
       expectProblem(await send(body), 403, "contact_blocked");
-      await call(contactRuleById.DELETE, "DELETE", `/contact-rules/${rule.json.id}`, { params: { id: rule.json.id } });
+      await w.api.DELETE("/contact-rules/{id}", { params: { path: { id: rule.data!.id } } });
       expectProblem(await send(body), 409, "recipient_disconnected");
       expectProblem(await operate(messageId, { operation: "remove", type: "love" }), 409, "recipient_disconnected");
       expect(await changeCount()).toBe(before);
-      await call(disconnect.POST, "POST", `/sandbox/assignments/${assignmentId}/reconnect`, {
-        params: { id: assignmentId, action: "reconnect" },
-      });
-      expect((await send(body)).status).toBe(201);
+      await w.api.POST("/sandbox/assignments/{id}/reconnect", assignment);
+      expect((await send(body)).response.status).toBe(201);
     });
 
     it("400 message_not_reactable: an outbound message still queued, or failed", async () => {
       const { conversationId, humanMessage } = await thread();
-      await call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode: "hold" } });
-      const held = await call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-        params: { id: conversationId },
+      await upstreamMode("hold");
+      const held = await w.api.POST("/conversations/{id}/messages", {
+        params: { path: { id: conversationId } },
         body: { parts: [{ text: "held" }] },
       });
-      expect(held.json.status).toBe("queued");
+      expect(held.data!.status).toBe("queued");
+      const heldId = held.data!.id;
       try {
-        expectProblem(await send({ message_id: held.json.id, reaction: "love" }), 400, "message_not_reactable");
+        expectProblem(await send({ message_id: heldId, reaction: "love" }), 400, "message_not_reactable");
         // Human messages are never queued: they stay reactable.
-        expect((await send({ message_id: humanMessage, reaction: "love" })).status).toBe(201);
+        expect((await send({ message_id: humanMessage, reaction: "love" })).response.status).toBe(201);
       } finally {
-        await call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode: "ok" } });
+        await upstreamMode("ok");
       }
-      expect((await send({ message_id: held.json.id, reaction: "love" })).status).toBe(201);
+      expect((await send({ message_id: heldId, reaction: "love" })).response.status).toBe(201);
 
       const { agentMessage } = await thread();
       await w.t.prisma.message.update({ where: { id: agentMessage }, data: { status: "failed" } });
@@ -719,8 +596,9 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
     it("502 upstream_delivery_failed: nothing changed, and the retry succeeds", async () => {
       const { humanMessage } = await thread();
       const live = await send({ message_id: humanMessage, reaction: "love" });
+      const id = live.data!.id;
       const before = await changeCount();
-      await call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode: "fail" } });
+      await upstreamMode("fail");
       try {
         expectProblem(await send({ message_id: humanMessage, reaction: "laugh" }), 502, "upstream_delivery_failed");
         expectProblem(
@@ -728,34 +606,29 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
           502,
           "upstream_delivery_failed",
         );
-        const id = live.json.id as string;
-        expectProblem(
-          await call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } }),
-          502,
-          "upstream_delivery_failed",
-        );
+        expectProblem(await deleteReaction(id), 502, "upstream_delivery_failed");
       } finally {
-        await call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode: "ok" } });
+        await upstreamMode("ok");
       }
       expect(await changeCount()).toBe(before);
-      expect((await getMessage(humanMessage)).json.reactions).toMatchObject([{ reaction: "love", sequence: 1 }]);
+      expect((await getMessage(humanMessage)).data!.reactions).toMatchObject([{ reaction: "love", sequence: 1 }]);
       const retried = await send({ message_id: humanMessage, reaction: "laugh" });
-      expect(retried.json).toMatchObject({ id: live.json.id, reaction: "laugh", sequence: 2 });
+      expect(retried.data).toMatchObject({ id, reaction: "laugh", sequence: 2 });
     });
 
     it("413 above the documented body limit, without reading it", async () => {
       const { humanMessage } = await thread();
       const big = JSON.stringify({ message_id: humanMessage, reaction: "love", pad: "x".repeat(70 * 1024) });
-      const response = await call(reactions.POST, "POST", "/reactions", { raw: big });
-      expectProblem(response, 413, "payload_too_large");
+      const answer = await w.raw("POST", "/reactions", { raw: big });
+      expectProblem(answer, 413, "payload_too_large");
       // The unread rest of the body must not be taken for the next request on the connection.
-      expect(response.headers.get("connection")).toBe("close");
+      expect(answer.response.headers.get("connection")).toBe("close");
     });
 
     it("405 problem+json with an Allow header for a method a route does not have", async () => {
-      const response = await call(reactions.PUT, "PUT", "/reactions", { body: {} });
-      expectProblem(response, 405, "method_not_allowed");
-      expect(response.headers.get("allow")).toBe("POST");
+      const answer = await w.raw("PUT", "/reactions", { body: {} });
+      expectProblem(answer, 405, "method_not_allowed");
+      expect(answer.response.headers.get("allow")).toBe("POST");
     });
   });
 });
