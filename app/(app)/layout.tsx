@@ -19,9 +19,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/settings" className="hover:text-neutral-900 dark:hover:text-white">
             Settings
           </Link>
-          <Link href="/api-reference" className="hidden hover:text-neutral-900 sm:inline dark:hover:text-white">
+          {/* A plain link: the reference is a whole HTML document of its own, not a page of this app's router. */}
+          <a href="/api-reference" className="hidden hover:text-neutral-900 sm:inline dark:hover:text-white">
             API reference
-          </Link>
+          </a>
         </nav>
         <div className="ml-auto flex items-center gap-3 text-neutral-600 dark:text-neutral-400">
           <span className="hidden md:inline">{operator.email}</span>

@@ -32,6 +32,11 @@ export function contentSecurityPolicy({ nonce, secure }: HeaderOptions): string 
   ].join("; ");
 }
 
+/** The nonce of a page request, from the CSP proxy.ts forwards with it (where Next.js reads it too). */
+export function requestNonce(headers: Headers): string | undefined {
+  return headers.get("content-security-policy")?.match(/'nonce-([A-Za-z0-9+/=]+)'/)?.[1];
+}
+
 export function securityHeaders(options: HeaderOptions): Record<string, string> {
   return {
     "Content-Security-Policy": contentSecurityPolicy(options),
