@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "./db/client";
 import type { Scope } from "./scope";
-import type { StickerInfo } from "./tapbacks/kinds";
+import demoConversations from "./seed-demo.json";
+import { CLASSIC, type StickerInfo } from "./tapbacks/kinds";
 import { type ReactionRequest, react } from "./tapbacks/service";
 import { createWorkspace } from "./workspaces/service";
+import * as z from "./zod";
 
 /**
  * The demo workspace of a first start (docs/operations.md): an owner, two agents, conversations with
@@ -23,6 +25,7 @@ export interface SeedOptions {
   apiKey?: string;
 }
 
+/** A demo sticker: one of the SVGs in public/stickers, drawn `size` points square. */
 const sticker = (name: string, size: number): StickerInfo => ({
   file_name: `${name}.svg`,
   mime_type: "image/svg+xml",
@@ -31,100 +34,48 @@ const sticker = (name: string, size: number): StickerInfo => ({
   height: size,
 });
 
-type Part = { text: string } | { attachment: { url: string; mime_type: string; file_name: string } };
-type Line = { from: "agent" | "human"; parts: Part[]; minutesAgo: number; status?: "delivered" | "failed" };
-type Reaction = { on: number; part?: number; by: "agent" | "human"; request: ReactionRequest };
+const side = z.enum(["agent", "human"]);
 
-interface DemoConversation {
-  agent: 0 | 1;
-  remote: string;
-  disconnected?: boolean;
-  lines: Line[];
-  reactions: Reaction[];
+/**
+ * The demo's conversations (seed-demo.json): each line is a message `minutesAgo`; each
+ * reaction is placed `by` one side on line `on` (part `part`, else 0): a classic `tapback`, a
+ * custom `emoji`, or a `sticker` of `size` points.
+ */
+const demoSchema = z.array(
+  z.object({
+    agent: z.union([z.literal(0), z.literal(1)]),
+    remote: z.string(),
+    disconnected: z.boolean().optional(),
+    lines: z.array(
+      z.object({
+        from: side,
+        parts: z.array(
+          z.union([
+            z.object({ text: z.string() }),
+            z.object({ attachment: z.object({ url: z.string(), mime_type: z.string(), file_name: z.string() }) }),
+          ]),
+        ),
+        minutesAgo: z.number(),
+        status: z.enum(["delivered", "failed"]).optional(),
+      }),
+    ),
+    reactions: z.array(
+      z.union([
+        z.object({ on: z.number(), part: z.number().optional(), by: side, tapback: z.enum(CLASSIC) }),
+        z.object({ on: z.number(), part: z.number().optional(), by: side, emoji: z.string() }),
+        z.object({ on: z.number(), part: z.number().optional(), by: side, sticker: z.string(), size: z.number() }),
+      ]),
+    ),
+  }),
+);
+
+type DemoReaction = z.infer<typeof demoSchema>[number]["reactions"][number];
+
+function demoRequest(r: DemoReaction): ReactionRequest {
+  if ("emoji" in r) return { operation: "add", kind: "custom", customEmoji: r.emoji };
+  if ("sticker" in r) return { operation: "add", kind: "sticker", sticker: sticker(r.sticker, r.size) };
+  return { operation: "add", kind: r.tapback };
 }
-
-const add = (kind: ReactionRequest & { operation: "add" }) => kind;
-
-const DEMO: DemoConversation[] = [
-  {
-    agent: 0,
-    remote: "+14155550123",
-    lines: [
-      { from: "human", parts: [{ text: "Hi! Is my order shipping today?" }], minutesAgo: 95 },
-      {
-        from: "agent",
-        parts: [{ text: "Good news: it shipped this morning." }, { text: "Tracking number: 1Z 999 AA1 01 2345 6784" }],
-        minutesAgo: 93,
-      },
-      { from: "human", parts: [{ text: "Amazing, thank you!!" }], minutesAgo: 90 },
-      { from: "agent", parts: [{ text: "Anything else I can help with?" }], minutesAgo: 88 },
-      { from: "human", parts: [{ text: "Could it arrive before Friday? It's a birthday present" }], minutesAgo: 12 },
-    ],
-    reactions: [
-      { on: 1, part: 0, by: "human", request: add({ operation: "add", kind: "love" }) },
-      { on: 1, part: 1, by: "human", request: add({ operation: "add", kind: "custom", customEmoji: "🎉" }) },
-      { on: 2, by: "agent", request: add({ operation: "add", kind: "like" }) },
-      { on: 2, by: "agent", request: add({ operation: "add", kind: "love" }) },
-      { on: 3, by: "human", request: add({ operation: "add", kind: "sticker", sticker: sticker("party-parrot", 96) }) },
-      { on: 4, by: "agent", request: add({ operation: "add", kind: "custom", customEmoji: "🎂" }) },
-    ],
-  },
-  {
-    agent: 0,
-    remote: "+14155550177",
-    lines: [
-      {
-        from: "human",
-        parts: [
-          { text: "The lamp arrived like this" },
-          { attachment: { url: "/demo/lamp.svg", mime_type: "image/svg+xml", file_name: "lamp.svg" } },
-        ],
-        minutesAgo: 240,
-      },
-      { from: "agent", parts: [{ text: "Oh no, I'm sorry! I've started a replacement for you." }], minutesAgo: 238 },
-      { from: "human", parts: [{ text: "Seriously? That fast?" }], minutesAgo: 236 },
-      { from: "agent", parts: [{ text: "It ships tomorrow. No need to send the broken one back." }], minutesAgo: 235 },
-    ],
-    reactions: [
-      { on: 0, part: 1, by: "agent", request: add({ operation: "add", kind: "emphasize" }) },
-      { on: 1, by: "human", request: add({ operation: "add", kind: "question" }) },
-      { on: 2, by: "agent", request: add({ operation: "add", kind: "laugh" }) },
-      { on: 3, by: "human", request: add({ operation: "add", kind: "laugh" }) },
-      { on: 3, by: "human", request: add({ operation: "add", kind: "love" }) },
-      { on: 3, by: "human", request: add({ operation: "add", kind: "sticker", sticker: sticker("thumbs-star", 72) }) },
-    ],
-  },
-  {
-    agent: 1,
-    remote: "+447700900123",
-    lines: [
-      { from: "agent", parts: [{ text: "Your subscription renews on the 1st." }], minutesAgo: 600 },
-      {
-        from: "human",
-        parts: [{ text: "Can I switch to the yearly plan?" }, { text: "And keep my discount?" }],
-        minutesAgo: 590,
-      },
-      { from: "agent", parts: [{ text: "Yes to both. Done!" }], minutesAgo: 585 },
-    ],
-    reactions: [
-      { on: 0, by: "human", request: add({ operation: "add", kind: "dislike" }) },
-      { on: 1, part: 1, by: "agent", request: add({ operation: "add", kind: "question" }) },
-      { on: 2, by: "human", request: add({ operation: "add", kind: "custom", customEmoji: "👍🏽" }) },
-      { on: 2, by: "human", request: add({ operation: "add", kind: "sticker", sticker: sticker("heart-eyes", 120) }) },
-    ],
-  },
-  {
-    agent: 1,
-    remote: "+14155550999",
-    disconnected: true,
-    lines: [
-      { from: "human", parts: [{ text: "Please stop texting me." }], minutesAgo: 2000 },
-      { from: "agent", parts: [{ text: "Understood. You won't hear from us again." }], minutesAgo: 1999 },
-      { from: "agent", parts: [{ text: "(This one never went out.)" }], minutesAgo: 1998, status: "failed" },
-    ],
-    reactions: [{ on: 1, by: "human", request: add({ operation: "add", kind: "like" }) }],
-  },
-];
 
 /** Seeds the demo workspace when the database has none; returns what to print, or null. */
 export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<SeedResult | null> {
@@ -169,7 +120,7 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
   const keyId = (await db.apiKey.findFirstOrThrow({ where: { workspaceId }, select: { id: true } })).id;
 
   const now = Date.now();
-  for (const demo of DEMO) {
+  for (const demo of demoSchema.parse(demoConversations)) {
     const agent = agents[demo.agent]!;
     const assignmentId = randomUUID();
     const conversationId = randomUUID();
@@ -228,7 +179,7 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
         side: r.by,
         messageId: messageIds[r.on]!,
         partIndex: r.part ?? 0,
-        request: r.request,
+        request: demoRequest(r),
       });
     }
     if (demo.disconnected) {

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { getMessage } from "../messages/service";
 import type { Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
+import type { CompactReaction } from "../tapbacks/serialize";
 import { listReactionChanges, MAX_CHANGES_PAGE } from "./reaction-changes";
 import type { ReactionChangeObject } from "./schemas";
 
@@ -106,18 +107,23 @@ export async function messageDetails(db: Db, scope: Scope, messageId: string): P
         summary: p.type === "text" ? (p.text ?? "") : `Attachment: ${p.attachment?.file_name ?? ""}`,
         reactions: message.reactions
           .filter((r) => r.part_index === p.index)
-          .map((r) => ({
-            id: r.id,
-            kind: r.reaction,
-            customEmoji: r.custom_emoji,
-            sticker: r.sticker,
-            direction: r.direction,
-            createdAt: r.created_at,
-            sequence: r.sequence,
-            placedBy: latestOf.get(r.id)?.actor ?? null,
-          })),
+          .map((r) => detailsReaction(r, latestOf.get(r.id)?.actor ?? null)),
         slots: [...slots.values()],
       };
     }),
+  };
+}
+
+/** One live reaction of the panel; `placedBy` is the actor of its slot's latest change. */
+function detailsReaction(r: CompactReaction, placedBy: DetailsActor | null): DetailsReaction {
+  return {
+    id: r.id,
+    kind: r.reaction,
+    customEmoji: r.custom_emoji,
+    sticker: r.sticker,
+    direction: r.direction,
+    createdAt: r.created_at,
+    sequence: r.sequence,
+    placedBy,
   };
 }

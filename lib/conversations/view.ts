@@ -3,6 +3,7 @@ import { publicUrl } from "../bridges/bluebubbles/bridge";
 import { isContactBlocked } from "../contact-rules/service";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
+import type { Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
@@ -141,23 +142,26 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
                   fileName: p.attachmentFileName ?? "",
                 }
               : null,
-          reactions: reactions
-            .filter((r) => r.partIndex === p.index)
-            .map((r) => ({
-              id: r.id,
-              partIndex: r.partIndex,
-              direction: r.direction,
-              kind: r.kind,
-              customEmoji: r.customEmoji,
-              sticker: forThisOrigin((r.sticker as StickerInfo | null) ?? null),
-              by: by(r.direction),
-              createdAt: r.createdAt.toISOString(),
-              updatedAt: r.updatedAt.toISOString(),
-              sequence: r.sequence,
-            })),
+          reactions: reactions.filter((r) => r.partIndex === p.index).map((r) => reactionView(r, by(r.direction))),
         })),
       };
     }),
+  };
+}
+
+/** One live reaction as a badge shows it; `by` is who placed it. */
+function reactionView(r: Reaction, by: string): ReactionView {
+  return {
+    id: r.id,
+    partIndex: r.partIndex,
+    direction: r.direction,
+    kind: r.kind,
+    customEmoji: r.customEmoji,
+    sticker: forThisOrigin((r.sticker as StickerInfo | null) ?? null),
+    by,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    sequence: r.sequence,
   };
 }
 

@@ -102,12 +102,7 @@ export async function insertMessage(
  * upstream delivers it first, outside any transaction; only then is it recorded, so an
  * upstream refusal (502) leaves nothing behind.
  */
-export async function sendMessage(
-  db: Db,
-  scope: Scope,
-  conversationId: string,
-  parts: PartInput[],
-): Promise<MessageObject> {
+export async function sendMessage(db: Db, scope: Scope, conversationId: string, parts: PartInput[]) {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
@@ -150,12 +145,7 @@ export async function sendMessage(
 }
 
 /** The human sends a message (the sandbox phone). */
-export async function receiveMessage(
-  db: Db,
-  scope: Scope,
-  conversationId: string,
-  parts: PartInput[],
-): Promise<MessageObject> {
+export async function receiveMessage(db: Db, scope: Scope, conversationId: string, parts: PartInput[]) {
   const conversation = await findConversation(db, scope, conversationId);
   const id = await db.$transaction((tx) =>
     insertMessage(

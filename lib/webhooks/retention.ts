@@ -26,10 +26,38 @@ export function retentionDays(env: Record<string, string | undefined> = process.
   return Number.isFinite(days) && days > 0 ? days : 30;
 }
 
-async function inBatches(run: () => Promise<number>, batch: number): Promise<number> {
+// The statements: each deletes one batch ($2 rows at the most) of what is older than $1, the
+// rows picked with FOR UPDATE SKIP LOCKED.
+
+/**
+ * An old event goes with its deliveries and attempts (ON DELETE CASCADE), unless one of its
+ * deliveries is still due or was redelivered within the retention period.
+ */
+const DELETE_OLD_EVENTS = `
+  DELETE FROM webhook_event WHERE id IN (
+    SELECT e.id FROM webhook_event e
+     WHERE e.created_at < $1
+       AND NOT EXISTS (
+         SELECT 1 FROM webhook_delivery d
+          WHERE d.event_id = e.id
+            AND (d.status IN ('pending', 'failed') OR d.last_attempt_at >= $1))
+     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+/** Old attempts of deliveries that stay (redelivered later) go on their own. */
+const DELETE_OLD_ATTEMPTS = `
+  DELETE FROM webhook_attempt WHERE id IN (
+    SELECT id FROM webhook_attempt WHERE started_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+/** Idempotency records past their expiry. */
+const DELETE_EXPIRED_IDEMPOTENCY_KEYS = `
+  DELETE FROM idempotency_key WHERE id IN (
+    SELECT id FROM idempotency_key WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+/** Runs one of the statements above batch after batch until a batch comes back short; the rows deleted. */
+async function deleteInBatches(db: Db, statement: string, before: Date, batch: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await run();
+    const n = await db.$executeRawUnsafe(statement, before, batch);
     total += n;
     if (n < batch) return total;
   }
@@ -39,45 +67,9 @@ export async function pruneExpired(db: Db, options: RetentionOptions = {}): Prom
   const now = options.now ?? new Date();
   const batch = options.batch ?? 500;
   const cutoff = new Date(now.getTime() - (options.days ?? retentionDays()) * 86_400_000);
-
-  // An old event goes with its deliveries and attempts (ON DELETE CASCADE), unless one of its
-  // deliveries is still due or was redelivered within the retention period.
-  const events = await inBatches(
-    () =>
-      db.$executeRawUnsafe(
-        `DELETE FROM webhook_event WHERE id IN (
-           SELECT e.id FROM webhook_event e
-            WHERE e.created_at < $1
-              AND NOT EXISTS (
-                SELECT 1 FROM webhook_delivery d
-                 WHERE d.event_id = e.id
-                   AND (d.status IN ('pending', 'failed') OR d.last_attempt_at >= $1))
-            LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        cutoff,
-        batch,
-      ),
-    batch,
-  );
-  // Old attempts of deliveries that stay (redelivered later) go on their own.
-  const attempts = await inBatches(
-    () =>
-      db.$executeRawUnsafe(
-        `DELETE FROM webhook_attempt WHERE id IN (
-           SELECT id FROM webhook_attempt WHERE started_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        cutoff,
-        batch,
-      ),
-    batch,
-  );
-  const idempotencyKeys = await inBatches(
-    () =>
-      db.$executeRawUnsafe(
-        `DELETE FROM idempotency_key WHERE id IN (
-           SELECT id FROM idempotency_key WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        now,
-        batch,
-      ),
-    batch,
-  );
-  return { events, attempts, idempotencyKeys };
+  return {
+    events: await deleteInBatches(db, DELETE_OLD_EVENTS, cutoff, batch),
+    attempts: await deleteInBatches(db, DELETE_OLD_ATTEMPTS, cutoff, batch),
+    idempotencyKeys: await deleteInBatches(db, DELETE_EXPIRED_IDEMPOTENCY_KEYS, now, batch),
+  };
 }

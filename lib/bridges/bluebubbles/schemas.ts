@@ -33,8 +33,6 @@ export const bbAttachment = z.looseObject({
   guid: z.string().min(1),
   mimeType: z.string().nullish(),
   transferName: z.string().nullish(),
-  uti: z.string().nullish(),
-  totalBytes: z.number().nullish(),
   width: z.number().nullish(),
   height: z.number().nullish(),
   isSticker: z.boolean().nullish(),
@@ -86,7 +84,6 @@ export const bbServerInfo = z.looseObject({
   server_version: z.string().nullish(),
   os_version: z.string().nullish(),
   detected_imessage: z.string().nullish(),
-  computer_id: z.string().nullish(),
 });
 
 export const bbWebhook = z.looseObject({
