@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as agentById from "@/app/api/v1/agents/[id]/route";
-import * as contactRuleById from "@/app/api/v1/contact-rules/[id]/route";
-import * as contactRules from "@/app/api/v1/contact-rules/route";
-import * as conversationMessages from "@/app/api/v1/conversations/[id]/messages/route";
-import * as messageReactions from "@/app/api/v1/messages/[id]/reactions/route";
-import * as reactionById from "@/app/api/v1/reactions/[id]/route";
-import * as reactions from "@/app/api/v1/reactions/route";
-import * as assignmentAction from "@/app/api/v1/sandbox/assignments/[id]/[action]/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
-import * as upstream from "@/app/api/v1/sandbox/upstream/route";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
 import type { EventType } from "@/lib/webhooks/events";
-import { type ApiResponse, type ApiWorld, apiWorld } from "./helpers/api";
+import { expectProblem, type Schemas } from "./helpers/answers";
+import { type ApiWorld, apiWorld } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 import { rowCounts } from "./helpers/tenants";
 
@@ -22,34 +12,29 @@ import { rowCounts } from "./helpers/tenants";
  */
 const ALL: EventType[] = ["imessage.reaction_received", "reaction.added", "reaction.removed"];
 
-function expectProblem(res: ApiResponse, status: number, code: string) {
-  expect({ status: res.status, code: res.json?.code }).toEqual({ status, code });
-}
-
 describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
   let w: ApiWorld;
-  const call: ApiWorld["call"] = (...args) => w.call(...args);
-  const send = (body: unknown) => call(reactions.POST, "POST", "/reactions", { body });
-  const mode = (m: "ok" | "fail" | "hold") => call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode: m } });
+  const send = (body: Schemas["SendReactionRequest"]) => w.api.POST("/reactions", { body });
+  const mode = (m: "ok" | "fail" | "hold") => w.api.PUT("/sandbox/upstream", { body: { mode: m } });
   const assignment = (id: string, action: "disconnect" | "reconnect") =>
-    call(assignmentAction.POST, "POST", `/sandbox/assignments/${id}/${action}`, { params: { id, action } });
+    w.api.POST(`/sandbox/assignments/{id}/${action}`, { params: { path: { id } } });
   const agentMessage = async (conversationId: string, text = "from the agent") =>
     (
-      await call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-        params: { id: conversationId },
+      await w.api.POST("/conversations/{id}/messages", {
+        params: { path: { id: conversationId } },
         body: { parts: [{ text }] },
       })
-    ).json;
+    ).data!;
   const humanMessage = async (conversationId: string) =>
     (
-      await call(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-        params: { id: conversationId },
+      await w.api.POST("/sandbox/conversations/{id}/inbound", {
+        params: { path: { id: conversationId } },
         body: { parts: [{ text: "from the human" }] },
       })
-    ).json.id as string;
+    ).data!.id;
   const reactionLive = async (id: string) =>
-    (await call(reactionById.GET, "GET", `/reactions/${id}`, { params: { id } })).status === 200;
-  const remove = (id: string) => call(reactionById.DELETE, "DELETE", `/reactions/${id}`, { params: { id } });
+    (await w.api.GET("/reactions/{id}", { params: { path: { id } } })).response.status === 200;
+  const remove = (id: string) => w.api.DELETE("/reactions/{id}", { params: { path: { id } } });
 
   beforeAll(async () => {
     w = await apiWorld(backend);
@@ -62,7 +47,7 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
     const human = await humanMessage(c.conversationId);
     const fresh = await humanMessage(c.conversationId);
     const live = await send({ message_id: human, reaction: "love" });
-    expect(live.status).toBe(201);
+    expect(live.response.status).toBe(201);
     const counts = await rowCounts(w.t);
     const conversation = () => w.t.prisma.conversation.findUniqueOrThrow({ where: { id: c.conversationId } });
     const before = await conversation();
@@ -71,14 +56,14 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
       expectProblem(await send({ message_id: human, reaction: "laugh" }), 502, "upstream_delivery_failed");
       // A slot that never had a tapback: not even its slot row may stay behind.
       expectProblem(await send({ message_id: fresh, reaction: "like" }), 502, "upstream_delivery_failed");
-      const op = await call(messageReactions.POST, "POST", `/messages/${human}/reactions`, {
-        params: { id: human },
+      const op = await w.api.POST("/messages/{id}/reactions", {
+        params: { path: { id: human } },
         body: { operation: "remove", type: "love" },
       });
       expectProblem(op, 502, "upstream_delivery_failed");
-      expectProblem(await remove(live.json.id), 502, "upstream_delivery_failed");
-      const message = await call(conversationMessages.POST, "POST", `/conversations/${c.conversationId}/messages`, {
-        params: { id: c.conversationId },
+      expectProblem(await remove(live.data!.id), 502, "upstream_delivery_failed");
+      const message = await w.api.POST("/conversations/{id}/messages", {
+        params: { path: { id: c.conversationId } },
         body: { parts: [{ text: "never sent" }] },
       });
       expectProblem(message, 502, "upstream_delivery_failed");
@@ -91,7 +76,7 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
       version: before.version,
       lastActivityAt: before.lastActivityAt,
     });
-    expect(await reactionLive(live.json.id)).toBe(true);
+    expect(await reactionLive(live.data!.id)).toBe(true);
   });
 
   it("409 recipient_disconnected wins over 400 message_not_reactable", async () => {
@@ -129,7 +114,7 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
     for (const body of [
       { message_id: message, reaction: "custom", custom_emoji: "😀", part_index: 3 },
       { message_id: message, reaction: "sticker", part_index: 1 },
-    ]) {
+    ] as const) {
       expectProblem(await send(body), 422, "invalid_part_index");
     }
     expectProblem(
@@ -143,28 +128,29 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
     const agentId = w.ava.id;
     const c = await w.newConversation();
     const message = await humanMessage(c.conversationId);
-    const mine = (await send({ message_id: message, reaction: "like" })).json.id as string;
+    const mine = (await send({ message_id: message, reaction: "like" })).data!.id;
     const agentOwn = await agentMessage(c.conversationId);
-    const theirs = await call(humanReactions.POST, "POST", `/sandbox/messages/${agentOwn.id}/reactions`, {
-      params: { id: agentOwn.id },
+    const theirs = await w.api.POST("/sandbox/messages/{id}/reactions", {
+      params: { path: { id: agentOwn.id } },
       body: { operation: "add", type: "love" },
     });
     const changes = () => w.t.prisma.reactionChange.count({ where: { workspaceId: w.scope.workspaceId } });
     const before = await changes();
 
-    expectProblem(await remove(theirs.json.reaction?.id ?? theirs.json.id), 403, "reaction_not_owned");
+    expect(theirs.response.status).toBe(201);
+    expectProblem(await remove((theirs.data as Schemas["Reaction"]).id), 403, "reaction_not_owned");
     expectProblem(await remove("6f1d1d2e-4a57-4d6b-9b55-2f8c1f0e9a11"), 404, "reaction_not_found");
     expectProblem(await remove("not-a-uuid"), 404, "reaction_not_found");
 
-    const patch = (body: unknown) =>
-      call(agentById.PATCH, "PATCH", `/agents/${agentId}`, { params: { id: agentId }, body });
+    const patch = (body: Schemas["UpdateAgentRequest"]) =>
+      w.api.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body });
     await patch({ imessage_enabled: false });
     expectProblem(await remove(mine), 400, "identity_not_imessage");
     await patch({ imessage_enabled: true });
 
-    const rule = await call(contactRules.POST, "POST", "/contact-rules", { body: { pattern: c.remote } });
+    const rule = await w.api.POST("/contact-rules", { body: { pattern: c.remote } });
     expectProblem(await remove(mine), 403, "contact_blocked");
-    await call(contactRuleById.DELETE, "DELETE", `/contact-rules/${rule.json.id}`, { params: { id: rule.json.id } });
+    await w.api.DELETE("/contact-rules/{id}", { params: { path: { id: rule.data!.id } } });
 
     await assignment(c.assignmentId, "disconnect");
     expectProblem(await remove(mine), 409, "recipient_disconnected");
@@ -179,7 +165,7 @@ describe.each(BACKENDS)("error orderings and refusals on %s", (backend) => {
 
     expect(await reactionLive(mine)).toBe(true);
     expect(await changes()).toBe(before);
-    expect((await remove(mine)).status).toBe(204);
+    expect((await remove(mine)).response.status).toBe(204);
     expect(await reactionLive(mine)).toBe(false);
   });
 });

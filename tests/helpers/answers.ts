@@ -28,3 +28,8 @@ export function expectProblem(answer: Answer, status: number, code: string): Pro
 export function textOf(answer: { response: Response }): string {
   return bodyOf(answer.response).text;
 }
+
+/** The answer's bytes as they came. */
+export function bytesOf(answer: { response: Response }): Buffer {
+  return Buffer.from(bodyOf(answer.response).bytes);
+}
