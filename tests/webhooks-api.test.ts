@@ -1,11 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
-import * as redeliverRoute from "@/app/api/v1/webhook-endpoints/[id]/deliveries/[deliveryId]/redeliver/route";
-import * as deliveryById from "@/app/api/v1/webhook-endpoints/[id]/deliveries/[deliveryId]/route";
-import * as deliveries from "@/app/api/v1/webhook-endpoints/[id]/deliveries/route";
-import * as rotate from "@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route";
-import * as endpointById from "@/app/api/v1/webhook-endpoints/[id]/route";
-import * as endpoints from "@/app/api/v1/webhook-endpoints/route";
 import { sendMessage } from "@/lib/messages/service";
 import {
   createdEndpointObject,
@@ -16,17 +9,12 @@ import {
   rotatedSecretObject,
 } from "@/lib/webhooks/schemas";
 import { startWebhookWorker } from "@/lib/webhooks/worker";
-import { type ApiResponse, type ApiWorld, apiWorld, extraKey } from "./helpers/api";
+import { expectProblem, type Schemas, textOf } from "./helpers/answers";
+import { type ApiWorld, apiWorld, extraKey } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 const NOWHERE = "0b7e2f1c-7a51-4c55-9f1e-3f6f4f1f2a10";
-
-function expectProblem(res: ApiResponse, status: number, code: string) {
-  expect({ status: res.status, code: res.json?.code }).toEqual({ status, code });
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  return res.json as { detail: string; errors?: { field: string; message: string }[] };
-}
 
 function allowPrivate(on: boolean) {
   if (on) process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = "1";
@@ -36,8 +24,11 @@ function allowPrivate(on: boolean) {
 describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
   let w: ApiWorld;
   let receiver: Receiver;
-  const call: ApiWorld["call"] = (...args) => w.call(...args);
-  const create = (body: unknown, key?: string) => call(endpoints.POST, "POST", "/webhook-endpoints", { body, key });
+  const create = (body: Schemas["CreateWebhookEndpointRequest"], key?: string) =>
+    (key === undefined ? w.api : w.as(key)).POST("/webhook-endpoints", { body });
+  /** A body the typed client would not send: a field missing, an unknown event. */
+  const createRaw = (body: unknown) => w.raw("POST", "/webhook-endpoints", { body });
+  const endpointPath = (id: string) => ({ params: { path: { id } } });
 
   beforeAll(async () => {
     w = await apiWorld(backend);
@@ -56,51 +47,44 @@ describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
       events: ["reaction.added", "reaction.added"],
       description: "ci",
     });
-    expect(created.status).toBe(201);
-    const endpoint = createdEndpointObject.parse(created.json);
+    expect(created.response.status).toBe(201);
+    const endpoint = createdEndpointObject.parse(created.data);
     expect(endpoint).toMatchObject({ url: receiver.url, events: ["reaction.added"], enabled: true, description: "ci" });
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
-    const list = await call(endpoints.GET, "GET", "/webhook-endpoints");
-    expect(list.status).toBe(200);
-    expect(endpointListObject.parse(list.json).data.map((e) => e.id)).toContain(endpoint.id);
-    expect(list.text).not.toContain(endpoint.secret);
-    const one = await call(endpointById.GET, "GET", `/webhook-endpoints/${endpoint.id}`, {
-      params: { id: endpoint.id },
-    });
-    expect(one.text).not.toContain("whsec_");
-    expect(endpointObject.strict().parse(one.json).id).toBe(endpoint.id);
+    const list = await w.api.GET("/webhook-endpoints");
+    expect(list.response.status).toBe(200);
+    expect(endpointListObject.parse(list.data).data.map((e) => e.id)).toContain(endpoint.id);
+    expect(textOf(list)).not.toContain(endpoint.secret);
+    const one = await w.api.GET("/webhook-endpoints/{id}", endpointPath(endpoint.id));
+    expect(textOf(one)).not.toContain("whsec_");
+    expect(endpointObject.strict().parse(one.data).id).toBe(endpoint.id);
 
-    const patched = await call(endpointById.PATCH, "PATCH", `/webhook-endpoints/${endpoint.id}`, {
-      params: { id: endpoint.id },
+    const patched = await w.api.PATCH("/webhook-endpoints/{id}", {
+      ...endpointPath(endpoint.id),
       body: { enabled: false, events: ["reaction.removed", "imessage.reaction_received"] },
     });
-    expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({
+    expect(patched.response.status).toBe(200);
+    expect(patched.data).toMatchObject({
       enabled: false,
       disabled_reason: "Disabled by an API call.",
       events: ["reaction.removed", "imessage.reaction_received"],
     });
-    const reenabled = await call(endpointById.PATCH, "PATCH", `/webhook-endpoints/${endpoint.id}`, {
-      params: { id: endpoint.id },
+    const reenabled = await w.api.PATCH("/webhook-endpoints/{id}", {
+      ...endpointPath(endpoint.id),
       body: { enabled: true },
     });
-    expect(reenabled.json).toMatchObject({ enabled: true, disabled_reason: null });
+    expect(reenabled.data).toMatchObject({ enabled: true, disabled_reason: null });
     expectProblem(
-      await call(endpointById.PATCH, "PATCH", `/webhook-endpoints/${endpoint.id}`, {
-        params: { id: endpoint.id },
-        body: {},
-      }),
+      await w.api.PATCH("/webhook-endpoints/{id}", { ...endpointPath(endpoint.id), body: {} }),
       422,
       "validation_failed",
     );
 
-    const deleted = await call(endpointById.DELETE, "DELETE", `/webhook-endpoints/${endpoint.id}`, {
-      params: { id: endpoint.id },
-    });
-    expect(deleted.status).toBe(204);
+    const deleted = await w.api.DELETE("/webhook-endpoints/{id}", endpointPath(endpoint.id));
+    expect(deleted.response.status).toBe(204);
     expectProblem(
-      await call(endpointById.GET, "GET", `/webhook-endpoints/${endpoint.id}`, { params: { id: endpoint.id } }),
+      await w.api.GET("/webhook-endpoints/{id}", endpointPath(endpoint.id)),
       404,
       "webhook_endpoint_not_found",
     );
@@ -120,10 +104,10 @@ describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
   });
 
   it("validates the body: events required and known", async () => {
-    const missing = expectProblem(await create({ url: "https://example.com/h" }), 422, "validation_failed");
+    const missing = expectProblem(await createRaw({ url: "https://example.com/h" }), 422, "validation_failed");
     expect(missing.errors?.map((e) => e.field)).toEqual(["events"]);
     const unknown = expectProblem(
-      await create({ url: "https://example.com/h", events: ["reaction.exploded"] }),
+      await createRaw({ url: "https://example.com/h", events: ["reaction.exploded"] }),
       422,
       "validation_failed",
     );
@@ -138,108 +122,88 @@ describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
       403,
       "workspace_key_required",
     );
-    expectProblem(
-      await call(endpoints.GET, "GET", "/webhook-endpoints", { key: agentKey }),
-      403,
-      "workspace_key_required",
-    );
-    expectProblem(await call(endpoints.GET, "GET", "/webhook-endpoints", { key: null }), 401, "unauthorized");
+    expectProblem(await w.as(agentKey).GET("/webhook-endpoints"), 403, "workspace_key_required");
+    expectProblem(await w.as(null).GET("/webhook-endpoints"), 401, "unauthorized");
     for (const id of [NOWHERE, "not-a-uuid"]) {
-      expectProblem(
-        await call(endpointById.GET, "GET", `/webhook-endpoints/${id}`, { params: { id } }),
-        404,
-        "webhook_endpoint_not_found",
-      );
+      expectProblem(await w.api.GET("/webhook-endpoints/{id}", endpointPath(id)), 404, "webhook_endpoint_not_found");
     }
   });
 
   it("rotates the secret: 24 h overlap by default, none when asked", async () => {
     allowPrivate(true);
     const endpoint = createdEndpointObject.parse(
-      (await create({ url: receiver.url, events: ["reaction.added"] })).json,
+      (await create({ url: receiver.url, events: ["reaction.added"] })).data,
     );
-    const rotated = await call(rotate.POST, "POST", `/webhook-endpoints/${endpoint.id}/rotate-secret`, {
-      params: { id: endpoint.id },
-    });
-    expect(rotated.status).toBe(200);
-    const first = rotatedSecretObject.parse(rotated.json);
+    const rotate = (init: { body?: Schemas["RotateSecretRequest"]; idempotencyKey?: string } = {}) =>
+      w.api.POST("/webhook-endpoints/{id}/rotate-secret", {
+        params: {
+          path: { id: endpoint.id },
+          ...(init.idempotencyKey ? { header: { "Idempotency-Key": init.idempotencyKey } } : {}),
+        },
+        body: init.body,
+      });
+    const rotated = await rotate();
+    expect(rotated.response.status).toBe(200);
+    const first = rotatedSecretObject.parse(rotated.data);
     expect(first.secret).not.toBe(endpoint.secret);
     const overlap = new Date(first.previous_secret_expires_at!).getTime() - Date.now();
     expect(overlap).toBeGreaterThan(23 * 3600_000);
     expect(overlap).toBeLessThanOrEqual(24 * 3600_000);
-    const now = await call(rotate.POST, "POST", `/webhook-endpoints/${endpoint.id}/rotate-secret`, {
-      params: { id: endpoint.id },
-      body: { overlap_seconds: 0 },
-    });
-    expect(rotatedSecretObject.parse(now.json).previous_secret_expires_at).toBeNull();
+    const now = await rotate({ body: { overlap_seconds: 0 } });
+    expect(rotatedSecretObject.parse(now.data).previous_secret_expires_at).toBeNull();
     // A bare POST replayed under an Idempotency-Key gives the same secret back, not a third one.
-    const keyed = { params: { id: endpoint.id }, headers: { "idempotency-key": "rotate-once" } };
-    const once = await call(rotate.POST, "POST", `/webhook-endpoints/${endpoint.id}/rotate-secret`, keyed);
-    const twice = await call(rotate.POST, "POST", `/webhook-endpoints/${endpoint.id}/rotate-secret`, keyed);
-    expect(once.status).toBe(200);
-    expect(twice.text).toBe(once.text);
+    const once = await rotate({ idempotencyKey: "rotate-once" });
+    const twice = await rotate({ idempotencyKey: "rotate-once" });
+    expect(once.response.status).toBe(200);
+    expect(textOf(twice)).toBe(textOf(once));
     await w.t.prisma.webhookEndpoint.delete({ where: { id: endpoint.id } });
   });
 
   it("delivers a human tapback made through the sandbox API, and shows its log and redelivers it", async () => {
     allowPrivate(true);
     const endpoint = createdEndpointObject.parse(
-      (await create({ url: receiver.url, events: ["imessage.reaction_received", "reaction.added"] })).json,
+      (await create({ url: receiver.url, events: ["imessage.reaction_received", "reaction.added"] })).data,
     );
     receiver.secrets = [endpoint.secret];
     const { conversationId } = await w.newConversation();
     const message = await sendMessage(w.t.prisma, w.scope, conversationId, [{ text: "hello" }]);
     const worker = startWebhookWorker(w.t.prisma, { pollMs: 50 });
     try {
-      const reacted = await call(humanReactions.POST, "POST", `/sandbox/messages/${message.id}/reactions`, {
-        params: { id: message.id },
+      const reacted = await w.api.POST("/sandbox/messages/{id}/reactions", {
+        params: { path: { id: message.id } },
         body: { operation: "add", type: "custom", custom_emoji: "🎉" },
       });
-      expect(reacted.status).toBe(201);
+      expect(reacted.response.status).toBe(201);
       const got = await receiver.waitFor((r) => r.length >= 2);
       expect(got.map((r) => r.json.type).sort()).toEqual(["imessage.reaction_received", "reaction.added"]);
       expect(got.every((r) => r.verifiedWith.length === 1)).toBe(true);
-      expect(got.find((r) => r.json.type === "imessage.reaction_received")!.json.data).toEqual(reacted.json);
+      expect(got.find((r) => r.json.type === "imessage.reaction_received")!.json.data).toEqual(reacted.data);
 
-      let log = deliveryListObject.parse(
-        (
-          await call(deliveries.GET, "GET", `/webhook-endpoints/${endpoint.id}/deliveries`, {
-            params: { id: endpoint.id },
-          })
-        ).json,
-      );
+      const deliveryLog = async () =>
+        deliveryListObject.parse(
+          (await w.api.GET("/webhook-endpoints/{id}/deliveries", endpointPath(endpoint.id))).data,
+        );
+      let log = await deliveryLog();
       while (log.data.some((d) => d.status !== "succeeded")) {
         await new Promise((r) => setTimeout(r, 25));
-        log = deliveryListObject.parse(
-          (
-            await call(deliveries.GET, "GET", `/webhook-endpoints/${endpoint.id}/deliveries`, {
-              params: { id: endpoint.id },
-            })
-          ).json,
-        );
+        log = await deliveryLog();
       }
       expect(log.data).toHaveLength(2);
       expect(log.next_cursor).toBeNull();
       const first = log.data[0]!;
-      const detail = await call(deliveryById.GET, "GET", `/webhook-endpoints/${endpoint.id}/deliveries/${first.id}`, {
-        params: { id: endpoint.id, deliveryId: first.id },
-      });
-      const parsed = deliveryDetailObject.parse(detail.json);
+      const delivery = { params: { path: { id: endpoint.id, deliveryId: first.id } } };
+      const detail = await w.api.GET("/webhook-endpoints/{id}/deliveries/{deliveryId}", delivery);
+      const parsed = deliveryDetailObject.parse(detail.data);
       expect(parsed.payload.id).toBe(first.event_id);
       expect(parsed.attempt_log).toEqual([expect.objectContaining({ number: 1, status_code: 200, error: null })]);
 
-      const again = await call(
-        redeliverRoute.POST,
-        "POST",
-        `/webhook-endpoints/${endpoint.id}/deliveries/${first.id}/redeliver`,
-        { params: { id: endpoint.id, deliveryId: first.id } },
-      );
-      expect(again.status).toBe(202);
+      const again = await w.api.POST("/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver", delivery);
+      expect(again.response.status).toBe(202);
       const redelivered = await receiver.waitFor((r) => r.length >= 3);
       expect(redelivered[2]!.id).toBe(first.event_id);
       expectProblem(
-        await call(deliveries.GET, "GET", `/webhook-endpoints/${endpoint.id}/deliveries?limit=500`, {
-          params: { id: endpoint.id },
+        await w.api.GET("/webhook-endpoints/{id}/deliveries", {
+          params: { path: { id: endpoint.id }, query: { limit: 500 } },
         }),
         422,
         "validation_failed",
