@@ -1,15 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as attachment from "@/app/api/v1/agents/[id]/bridge/attachments/[guid]/route";
-import * as agentById from "@/app/api/v1/agents/[id]/route";
-import * as conversationMessages from "@/app/api/v1/conversations/[id]/messages/route";
-import * as conversations from "@/app/api/v1/conversations/route";
-import * as messageReactions from "@/app/api/v1/messages/[id]/reactions/route";
-import * as messageById from "@/app/api/v1/messages/[id]/route";
-import * as reactionById from "@/app/api/v1/reactions/[id]/route";
-import * as reactions from "@/app/api/v1/reactions/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
 import { reconcileBridge } from "@/lib/bridges/bluebubbles/reconcile";
+import { type Schemas, textOf } from "./helpers/answers";
 import { type ApiWorld, apiWorld } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
@@ -47,46 +38,48 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
   });
   afterEach(() => bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" }));
 
-  const link = (agentId: string, bridge: unknown) =>
-    w.call(agentById.PATCH, "PATCH", `/agents/${agentId}`, { params: { id: agentId }, body: { bridge } });
+  const link = (agentId: string, bridge: Schemas["UpdateAgentRequest"]["bridge"]) =>
+    w.api.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body: { bridge } });
+  const getMessage = (id: string) => w.api.GET("/messages/{id}", { params: { path: { id } } });
+  const sendReaction = (body: Schemas["SendReactionRequest"]) => w.api.POST("/reactions", { body });
+  const messagesOf = (conversationId: string) =>
+    w.api.GET("/conversations/{id}/messages", { params: { path: { id: conversationId } } });
 
   /** Ava on the fake bridge, and a human who has written to her. */
   async function conversationWithHuman(parts: Array<{ text: string }> = [{ text: "hi Ava" }]) {
     const remote = nextNumber();
     const sent = await bb.human.send({ from: remote, parts });
     await bb.settled();
-    const list = await w.call(conversations.GET, "GET", "/conversations?limit=200");
-    const conversation = list.json.data.find((c: { remote_number: string }) => c.remote_number === remote);
+    const list = await w.api.GET("/conversations", { params: { query: { limit: 200 } } });
+    const conversation = list.data!.data.find((c) => c.remote_number === remote);
     expect(conversation).toBeTruthy();
-    const page = await w.call(conversationMessages.GET, "GET", `/conversations/${conversation.id}/messages`, {
-      params: { id: conversation.id },
-    });
-    return { remote, conversationId: conversation.id as string, first: page.json.data[0], bridgeGuid: sent.guid };
+    const page = await messagesOf(conversation!.id);
+    return { remote, conversationId: conversation!.id, first: page.data!.data[0]!, bridgeGuid: sent.guid };
   }
 
   it("links an agent: server info checked, webhook registered, password never returned", async () => {
     const wrong = await link(w.ava.id, { kind: "bluebubbles", url: bb.url, password: "not-it" });
-    expect(wrong.status).toBe(422);
-    expect(wrong.json.code).toBe("bridge_unreachable");
-    expect(
-      (await w.call(agentById.GET, "GET", `/agents/${w.ava.id}`, { params: { id: w.ava.id } })).json.bridge,
-    ).toEqual({ kind: "sandbox" });
+    expect(wrong.response.status).toBe(422);
+    expect(wrong.error!.code).toBe("bridge_unreachable");
+    expect((await w.api.GET("/agents/{id}", { params: { path: { id: w.ava.id } } })).data!.bridge).toEqual({
+      kind: "sandbox",
+    });
     const closed = await link(w.ava.id, { kind: "bluebubbles", url: "http://127.0.0.1:9", password: PASSWORD });
-    expect(closed.json.code).toBe("bridge_unreachable");
+    expect(closed.error!.code).toBe("bridge_unreachable");
     const metadata = await link(w.ava.id, { kind: "bluebubbles", url: "http://169.254.169.254", password: "x" });
-    expect(metadata.status).toBe(422);
-    expect(metadata.json.code).toBe("bridge_url_not_allowed");
+    expect(metadata.response.status).toBe(422);
+    expect(metadata.error!.code).toBe("bridge_url_not_allowed");
 
     const linked = await link(w.ava.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
-    expect(linked.json).toMatchObject({ id: w.ava.id });
-    expect(linked.status).toBe(200);
-    expect(linked.json.bridge).toMatchObject({ kind: "bluebubbles", url: bb.url, status: "ok" });
-    expect(linked.json.bridge.inbound_url.startsWith(`${publicSide.url}/api/bridges/bluebubbles/${w.ava.id}/`)).toBe(
-      true,
-    );
-    expect(linked.text).not.toContain(PASSWORD);
+    expect(linked.data).toMatchObject({ id: w.ava.id });
+    expect(linked.response.status).toBe(200);
+    const bridge = linked.data!.bridge;
+    expect(bridge).toMatchObject({ kind: "bluebubbles", url: bb.url, status: "ok" });
+    const inboundUrl = bridge.kind === "bluebubbles" ? bridge.inbound_url : "";
+    expect(inboundUrl.startsWith(`${publicSide.url}/api/bridges/bluebubbles/${w.ava.id}/`)).toBe(true);
+    expect(textOf(linked)).not.toContain(PASSWORD);
     expect(bb.webhooks()).toEqual([
-      expect.objectContaining({ url: linked.json.bridge.inbound_url, events: ["new-message", "updated-message"] }),
+      expect.objectContaining({ url: inboundUrl, events: ["new-message", "updated-message"] }),
     ]);
     // Linking again registers nothing twice.
     await link(w.ava.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
@@ -100,64 +93,57 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const { conversationId, first, remote } = await conversationWithHuman([{ text: "hello" }, { text: "there" }]);
     bb.setMode({ chatGuidPrefix: "iMessage" });
     expect(first).toMatchObject({ direction: "inbound", sender: remote, status: "received" });
-    expect(first.parts.map((p: { text: string }) => p.text)).toEqual(["hello", "there"]);
+    expect(first.parts.map((p) => p.text)).toEqual(["hello", "there"]);
 
-    const reply = await w.call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-      params: { id: conversationId },
+    const reply = await w.api.POST("/conversations/{id}/messages", {
+      params: { path: { id: conversationId } },
       body: { parts: [{ text: "Hi! How can I help?" }] },
     });
-    expect(reply.status).toBe(201);
+    expect(reply.response.status).toBe(201);
     const textCall = bb.calls.findLast((c) => c.path === "/api/v1/message/text");
     expect(textCall?.body).toMatchObject({
       chatGuid: `any;-;${remote}`,
       message: "Hi! How can I help?",
       method: "private-api",
     });
-    const two = await w.call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-      params: { id: conversationId },
+    const two = await w.api.POST("/conversations/{id}/messages", {
+      params: { path: { id: conversationId } },
       body: { parts: [{ text: "one" }, { text: "two" }] },
     });
-    expect(two.status).toBe(201);
+    expect(two.response.status).toBe(201);
     expect(bb.calls.findLast((c) => c.path === "/api/v1/message/multipart")?.body).toMatchObject({
       chatGuid: `any;-;${remote}`,
     });
     await bb.settled();
     // The echoes of the agent's own messages add nothing.
-    const page = await w.call(conversationMessages.GET, "GET", `/conversations/${conversationId}/messages`, {
-      params: { id: conversationId },
-    });
-    expect(page.json.data.map((m: { direction: string }) => m.direction)).toEqual(["inbound", "outbound", "outbound"]);
+    const page = await messagesOf(conversationId);
+    expect(page.data!.data.map((m) => m.direction)).toEqual(["inbound", "outbound", "outbound"]);
   });
 
   it("the agent's tapbacks reach the bridge with message guid, part and -kind removal; echoes change nothing", async () => {
     const { first, bridgeGuid, conversationId } = await conversationWithHuman([{ text: "a" }, { text: "b" }]);
-    const sent = await w.call(reactions.POST, "POST", "/reactions", {
-      body: { message_id: first.id, reaction: "love", part_index: 1 },
-    });
-    expect(sent.status).toBe(201);
+    const sent = await sendReaction({ message_id: first.id, reaction: "love", part_index: 1 });
+    expect(sent.response.status).toBe(201);
+    const id = sent.data!.id;
     const react = () => bb.calls.filter((c) => c.path === "/api/v1/message/react").at(-1)?.body;
     expect(react()).toMatchObject({ selectedMessageGuid: bridgeGuid, reaction: "love", partIndex: 1 });
     expect((react() as { chatGuid: string }).chatGuid).toMatch(/;-;\+1415555/);
-    const replaced = await w.call(reactions.POST, "POST", "/reactions", {
-      body: { message_id: first.id, reaction: "laugh", part_index: 1 },
-    });
-    expect(replaced.json).toMatchObject({ id: sent.json.id, reaction: "laugh", sequence: 2 });
+    const replaced = await sendReaction({ message_id: first.id, reaction: "laugh", part_index: 1 });
+    expect(replaced.data).toMatchObject({ id, reaction: "laugh", sequence: 2 });
     expect(react()).toMatchObject({ reaction: "laugh", partIndex: 1 });
-    const removed = await w.call(reactionById.DELETE, "DELETE", `/reactions/${sent.json.id}`, {
-      params: { id: sent.json.id },
-    });
-    expect(removed.status).toBe(204);
+    const removed = await w.api.DELETE("/reactions/{id}", { params: { path: { id } } });
+    expect(removed.response.status).toBe(204);
     expect(react()).toMatchObject({ reaction: "-laugh", partIndex: 1 });
     await bb.settled();
     await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
-    const changes = await w.t.prisma.reactionChange.findMany({ where: { reactionId: sent.json.id } });
+    const changes = await w.t.prisma.reactionChange.findMany({ where: { reactionId: id } });
     expect(changes.map((c) => [c.action, c.sequence])).toEqual([
       ["add", 1],
       ["replace", 2],
       ["remove", 3],
     ]);
-    const message = await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } });
-    expect(message.json.reactions).toEqual([]);
+    const message = await getMessage(first.id);
+    expect(message.data!.reactions).toEqual([]);
     expect(conversationId).toBeTruthy();
   });
 
@@ -165,9 +151,9 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const { first } = await conversationWithHuman();
     bb.setMode({ echo: "before-response" });
     try {
-      for (const reaction of ["like", "question", "like"]) {
-        const sent = await w.call(reactions.POST, "POST", "/reactions", { body: { message_id: first.id, reaction } });
-        expect(sent.status).toBe(201);
+      for (const reaction of ["like", "question", "like"] as const) {
+        const sent = await sendReaction({ message_id: first.id, reaction });
+        expect(sent.response.status).toBe(201);
       }
       await bb.settled();
       await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
@@ -187,69 +173,49 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
 
   it("refuses custom emoji and stickers the bridge cannot send, and 502 with nothing changed when the helper is down", async () => {
     const { first } = await conversationWithHuman();
-    const custom = await w.call(messageReactions.POST, "POST", `/messages/${first.id}/reactions`, {
-      params: { id: first.id },
+    const custom = await w.api.POST("/messages/{id}/reactions", {
+      params: { path: { id: first.id } },
       body: { operation: "add", type: "custom", custom_emoji: "🎉" },
     });
-    expect(custom.status).toBe(422);
-    expect(custom.json.code).toBe("reaction_not_sendable");
-    expect(custom.json.detail).toMatch(/BlueBubbles/);
+    expect(custom.response.status).toBe(422);
+    expect(custom.error!.code).toBe("reaction_not_sendable");
+    expect(custom.error!.detail).toMatch(/BlueBubbles/);
 
     bb.setMode({ helperDown: true });
     const before = await w.t.prisma.reactionChange.count();
-    const failed = await w.call(reactions.POST, "POST", "/reactions", {
-      body: { message_id: first.id, reaction: "like" },
-    });
-    expect(failed.status).toBe(502);
-    expect(failed.json.code).toBe("upstream_delivery_failed");
+    const failed = await sendReaction({ message_id: first.id, reaction: "like" });
+    expect(failed.response.status).toBe(502);
+    expect(failed.error!.code).toBe("upstream_delivery_failed");
     expect(await w.t.prisma.reactionChange.count()).toBe(before);
     expect(await w.t.prisma.slotLease.count()).toBe(0);
-    const message = await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } });
-    expect(message.json.reactions).toEqual([]);
+    const message = await getMessage(first.id);
+    expect(message.data!.reactions).toEqual([]);
   });
 
   it("while a tapback waits on a slow bridge, reads and other conversations answer", async () => {
     const { first, conversationId } = await conversationWithHuman();
     const sandboxConversation = await w.newConversation("rex");
-    const theirs = await w.call(
-      inbound.POST,
-      "POST",
-      `/sandbox/conversations/${sandboxConversation.conversationId}/inbound`,
-      {
-        params: { id: sandboxConversation.conversationId },
-        body: { parts: [{ text: "on the sandbox" }] },
-      },
-    );
+    const theirs = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: sandboxConversation.conversationId } },
+      body: { parts: [{ text: "on the sandbox" }] },
+    });
     bb.setMode({ latencyMs: 3_000 });
     let slowDone = false;
-    const slow = w
-      .call(reactions.POST, "POST", "/reactions", { body: { message_id: first.id, reaction: "emphasize" } })
-      .finally(() => {
-        slowDone = true;
-      });
+    const slow = sendReaction({ message_id: first.id, reaction: "emphasize" }).finally(() => {
+      slowDone = true;
+    });
     await bb.waitForCall((c) => c.path === "/api/v1/message/react");
-    const read = await w.call(conversationMessages.GET, "GET", `/conversations/${conversationId}/messages`, {
-      params: { id: conversationId },
-    });
-    expect(read.status).toBe(200);
-    const other = await w.call(reactions.POST, "POST", "/reactions", {
-      body: { message_id: theirs.json.id, reaction: "like" },
-    });
-    expect(other.status).toBe(201);
+    const read = await messagesOf(conversationId);
+    expect(read.response.status).toBe(200);
+    const other = await sendReaction({ message_id: theirs.data!.id, reaction: "like" });
+    expect(other.response.status).toBe(201);
     expect(slowDone).toBe(false);
-    expect((await slow).status).toBe(201);
+    expect((await slow).response.status).toBe(201);
   });
 
   it("applies the human's tapbacks: p:1/ part, replacement, emoji tapbacks 2006/3006, stickers and their removal", async () => {
     const { first, bridgeGuid, remote } = await conversationWithHuman([{ text: "one" }, { text: "two" }]);
-    const reactionsOf = async () =>
-      (await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } })).json.reactions as {
-        reaction: string;
-        part_index: number;
-        custom_emoji: string | null;
-        sticker: { url: string } | null;
-        direction: string;
-      }[];
+    const reactionsOf = async () => (await getMessage(first.id)).data!.reactions;
 
     await bb.human.react({ target: bridgeGuid, partIndex: 1, type: "love" });
     await bb.settled();
@@ -279,12 +245,13 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     expect(sticker!.sticker!.url).not.toContain(PASSWORD);
     const url = new URL(sticker!.sticker!.url);
     const [, , , , agentId, , , guid] = url.pathname.split("/");
-    const image = await w.call(attachment.GET, "GET", url.pathname.replace("/api/v1", ""), {
-      params: { id: agentId!, guid: decodeURIComponent(guid!) },
+    const image = await w.api.GET("/agents/{id}/bridge/attachments/{guid}", {
+      params: { path: { id: agentId!, guid: decodeURIComponent(guid!) } },
+      parseAs: "arrayBuffer",
     });
-    expect(image.status).toBe(200);
-    expect(image.headers.get("content-type")).toMatch(/^image\//);
-    expect(image.bytes.byteLength).toBeGreaterThan(0);
+    expect(image.response.status).toBe(200);
+    expect(image.response.headers.get("content-type")).toMatch(/^image\//);
+    expect((image.data as ArrayBuffer).byteLength).toBeGreaterThan(0);
     await bb.human.react({ target: bridgeGuid, type: 3007 });
     await bb.settled();
     expect(await reactionsOf()).toEqual([]);
@@ -301,8 +268,8 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
 
   it("a wrong secret or a forged body changes nothing", async () => {
     const { first } = await conversationWithHuman();
-    const bridge = await w.call(agentById.GET, "GET", `/agents/${w.ava.id}`, { params: { id: w.ava.id } });
-    const inboundUrl: string = bridge.json.bridge.inbound_url;
+    const bridge = (await w.api.GET("/agents/{id}", { params: { path: { id: w.ava.id } } })).data!.bridge;
+    const inboundUrl = bridge.kind === "bluebubbles" ? bridge.inbound_url : "";
     const before = await w.t.prisma.reactionChange.count();
     const forged = {
       type: "new-message",
@@ -349,17 +316,14 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     bb.setMode({ webhooks: "drop" });
     await bb.human.react({ target: bridgeGuid, type: "dislike" });
     await bb.settled();
-    const reactionsOf = async () =>
-      (await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } })).json.reactions;
+    const reactionsOf = async () => (await getMessage(first.id)).data!.reactions;
     expect(await reactionsOf()).toEqual([]);
     await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     expect(await reactionsOf()).toEqual([expect.objectContaining({ reaction: "dislike", direction: "inbound" })]);
 
     bb.setMode({ webhooks: "drop", unknownOutcome: { status: 504, happened: true, on: "react" } });
-    const unknown = await w.call(reactions.POST, "POST", "/reactions", {
-      body: { message_id: first.id, reaction: "like" },
-    });
-    expect(unknown.status).toBe(502);
+    const unknown = await sendReaction({ message_id: first.id, reaction: "like" });
+    expect(unknown.response.status).toBe(502);
     bb.setMode({ unknownOutcome: null });
     await reconcileBridge(w.t.prisma, (await bridgeOf(w.ava.id)).id, { soon: true });
     const after = await reactionsOf();
@@ -372,38 +336,40 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
 
   it("stores what a person typed even when it holds a NUL or a lone surrogate", async () => {
     const { first } = await conversationWithHuman([{ text: "nul \u0000 and \ud800 here" }]);
-    expect(first.parts[0].text).toBe("nul \uFFFD and \uFFFD here");
+    expect(first.parts[0]!.text).toBe("nul \uFFFD and \uFFFD here");
   });
 
   it("refuses a second agent on the same Mac", async () => {
     const taken = await link(w.rex.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
-    expect(taken.status).toBe(409);
-    expect(taken.json.code).toBe("bridge_in_use");
-    expect(taken.json.detail).toContain("Ava");
+    expect(taken.response.status).toBe(409);
+    expect(taken.error!.code).toBe("bridge_in_use");
+    expect(taken.error!.detail).toContain("Ava");
   });
 
   it("a tapback made on the Mac itself is the agent's, placed by the bridge", async () => {
     const { first, bridgeGuid } = await conversationWithHuman();
     await bb.mac.react({ target: bridgeGuid, type: "emphasize" });
     await bb.settled();
-    const message = await w.call(messageById.GET, "GET", `/messages/${first.id}`, { params: { id: first.id } });
-    expect(message.json.reactions).toEqual([expect.objectContaining({ reaction: "emphasize", direction: "outbound" })]);
+    const message = await getMessage(first.id);
+    expect(message.data!.reactions).toEqual([
+      expect.objectContaining({ reaction: "emphasize", direction: "outbound" }),
+    ]);
     const change = await w.t.prisma.reactionChange.findFirstOrThrow({ where: { messageId: first.id } });
     expect({ actor: change.actorType, id: change.actorId }).toEqual({ actor: "bridge", id: w.ava.id });
   });
 
   it("the sandbox controls do not exist for a bridged conversation", async () => {
     const { first, conversationId } = await conversationWithHuman();
-    const send = await w.call(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-      params: { id: conversationId },
+    const send = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: conversationId } },
       body: { parts: [{ text: "fake human" }] },
     });
-    expect(send.status).toBe(404);
-    const react = await w.call(humanReactions.POST, "POST", `/sandbox/messages/${first.id}/reactions`, {
-      params: { id: first.id },
+    expect(send.response.status).toBe(404);
+    const react = await w.api.POST("/sandbox/messages/{id}/reactions", {
+      params: { path: { id: first.id } },
       body: { operation: "add", type: "love" },
     });
-    expect(react.status).toBe(404);
+    expect(react.response.status).toBe(404);
   });
 
   async function bridgeOf(agentId: string) {
