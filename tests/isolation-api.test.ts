@@ -2,16 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "@/lib/api/openapi";
 import { startWebhookWorker } from "@/lib/webhooks/worker";
-import type { ApiResponse } from "./helpers/api";
+import { callOperation, type RawAnswer, testClient } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
-import {
-  resolveRoute,
-  rowCounts,
-  type Tenant,
-  type TwoWorkspaces,
-  twoWorkspaces,
-  workspaceSnapshot,
-} from "./helpers/tenants";
+import { rowCounts, type Tenant, type TwoWorkspaces, twoWorkspaces, workspaceSnapshot } from "./helpers/tenants";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 /**
@@ -164,13 +157,10 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     await w?.t.dispose();
   });
 
-  async function request(op: Op, ids: Ids, bearer: string): Promise<ApiResponse> {
-    const route = resolveRoute(w.routes, op.path, pathValues(op, ids));
-    const handler = route.module[op.method];
-    if (typeof handler !== "function") throw new Error(`${key(op)}: the route file has no ${op.method}`);
+  async function request(op: Op, ids: Ids, bearer: string): Promise<RawAnswer> {
     const build = BODIES[key(op)];
     if (op.bodyRequired && !build) throw new Error(`${key(op)}: teach this test a valid body`);
-    return w.a.call(handler, op.method, route.url, { key: bearer, params: route.params, body: build?.(ids) });
+    return callOperation(testClient(bearer), op.method, op.path, { path: pathValues(op, ids), body: build?.(ids) });
   }
 
   /** Every documented operation that names a victim's id answers as for an id that never existed, and changes nothing. */
@@ -181,11 +171,11 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
       const counts = await rowCounts(w.t);
       const theirs = await request(op, victim, caller);
       const none = await request(op, nowhere(), caller);
-      expect({ status: theirs.status, body: sameRequestAside(theirs.json) }, key(op)).toEqual({
-        status: none.status,
-        body: sameRequestAside(none.json),
+      expect({ status: theirs.response.status, body: sameRequestAside(theirs.error ?? theirs.data) }, key(op)).toEqual({
+        status: none.response.status,
+        body: sameRequestAside(none.error ?? none.data),
       });
-      expect(theirs.status, key(op)).toBeGreaterThanOrEqual(400);
+      expect(theirs.response.status, key(op)).toBeGreaterThanOrEqual(400);
       expect(await rowCounts(w.t), `${key(op)} wrote rows`).toEqual(counts);
       expect(await workspaceSnapshot(w.t, victimWorkspace), `${key(op)} changed the victim's rows`).toEqual(snapshot);
       checked.push(key(op));
@@ -198,10 +188,9 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     // The walk really covered the id-taking routes (the document lists more than a handful).
     expect(checked.length).toBeGreaterThan(20);
     // A is untouched and still works with its own key.
-    const route = resolveRoute(w.routes, "/messages/{id}", { id: w.a.outbound });
-    const own = await w.a.call(route.module.GET, "GET", route.url, { params: route.params });
-    expect(own.status).toBe(200);
-    expect(own.json.reactions.map((r: { reaction: string }) => r.reaction)).toEqual(["like", "love"]);
+    const own = await w.a.api.GET("/messages/{id}", { params: { path: { id: w.a.outbound } } });
+    expect(own.response.status).toBe(200);
+    expect(own.data!.reactions.map((r) => r.reaction)).toEqual(["like", "love"]);
   });
 
   it("B's agent key on every route with A's ids answers like a nonexistent id and changes nothing", async () => {
@@ -217,15 +206,12 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     for (const bearer of [w.b.key, w.b.avaKey]) {
       for (const op of ops.filter((o) => o.method === "GET" && !namesIds(o))) {
         const res = await request(op, nowhere(), bearer);
-        expect(res.status, key(op)).toBeLessThan(500);
+        expect(res.response.status, key(op)).toBeLessThan(500);
         for (const id of aIds) expect(res.text, `${key(op)} shows A's ${id}`).not.toContain(id);
       }
     }
-    const conversations = resolveRoute(w.routes, "/conversations", {});
-    const res = await w.b.call(conversations.module.GET, "GET", "/conversations", {});
-    expect(res.json.data.map((c: { id: string }) => c.id).sort()).toEqual(
-      [w.b.conversation.id, w.b.rexConversation.id].sort(),
-    );
+    const res = await w.b.api.GET("/conversations");
+    expect(res.data!.data.map((c) => c.id).sort()).toEqual([w.b.conversation.id, w.b.rexConversation.id].sort());
   });
 
   it("an agent key gets 403 on every workspace-wide-only operation of the document, and changes nothing", async () => {
@@ -237,7 +223,7 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     for (const op of settings) {
       // A's own ids: even the workspace-wide key of its own workspace is out of an agent key's reach.
       const res = await request(op, ofTenant(w.a), w.a.avaKey);
-      expect({ status: res.status, code: res.json?.code }, key(op)).toEqual({
+      expect({ status: res.response.status, code: res.error?.code }, key(op)).toEqual({
         status: 403,
         code: "workspace_key_required",
       });
@@ -246,7 +232,7 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     // And no other operation answers an agent key that way: the document says which ones do.
     for (const op of ops.filter((o) => !o.errorCodes.includes("workspace_key_required") && o.method === "GET")) {
       const res = await request(op, ofTenant(w.a), w.a.avaKey);
-      expect(res.json?.code, key(op)).not.toBe("workspace_key_required");
+      expect(res.error?.code, key(op)).not.toBe("workspace_key_required");
     }
   });
 
@@ -254,20 +240,17 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     const worker = startWebhookWorker(w.t.prisma, { allowPrivate: true, pollMs: 20 });
     try {
       // More of A: a human message and tapback, an agent tapback replaced and removed.
-      const inbound = resolveRoute(w.routes, "/sandbox/conversations/{id}/inbound", { id: w.a.conversation.id });
-      const msg = await w.a.call(inbound.module.POST, "POST", inbound.url, {
-        params: inbound.params,
+      const msg = await w.a.api.POST("/sandbox/conversations/{id}/inbound", {
+        params: { path: { id: w.a.conversation.id } },
         body: { parts: [{ text: "again" }] },
       });
-      const human = resolveRoute(w.routes, "/sandbox/messages/{id}/reactions", { id: w.a.outbound });
-      await w.a.call(human.module.POST, "POST", human.url, {
-        params: human.params,
+      await w.a.api.POST("/sandbox/messages/{id}/reactions", {
+        params: { path: { id: w.a.outbound } },
         body: { operation: "add", type: "laugh" },
       });
-      const send = resolveRoute(w.routes, "/reactions", {});
-      await w.a.call(send.module.POST, "POST", "/reactions", { body: { message_id: msg.json.id, reaction: "love" } });
-      const byId = resolveRoute(w.routes, "/reactions/{id}", { id: w.a.agentReaction });
-      expect((await w.a.call(byId.module.DELETE, "DELETE", byId.url, { params: byId.params })).status).toBe(204);
+      await w.a.api.POST("/reactions", { body: { message_id: msg.data!.id, reaction: "love" } });
+      const removed = await w.a.api.DELETE("/reactions/{id}", { params: { path: { id: w.a.agentReaction } } });
+      expect(removed.response.status).toBe(204);
 
       const events = async (workspaceId: string) =>
         (await w.t.prisma.webhookEvent.findMany({ where: { workspaceId }, select: { id: true } }))
@@ -297,45 +280,40 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
   });
 
   it("B's contact rules never block A, and B's upstream mode never fails or holds A", async () => {
-    const rules = resolveRoute(w.routes, "/contact-rules", {});
-    const upstream = resolveRoute(w.routes, "/sandbox/upstream", {});
-    const send = resolveRoute(w.routes, "/reactions", {});
-    const post = (t: Tenant) => resolveRoute(w.routes, "/conversations/{id}/messages", { id: t.conversation.id });
     const message = (t: Tenant, text: string) =>
-      t.call(post(t).module.POST, "POST", post(t).url, { params: post(t).params, body: { parts: [{ text }] } });
-    const react = (t: Tenant, reaction: string) =>
-      t.call(send.module.POST, "POST", "/reactions", { body: { message_id: t.inbound, reaction } });
+      t.api.POST("/conversations/{id}/messages", {
+        params: { path: { id: t.conversation.id } },
+        body: { parts: [{ text }] },
+      });
+    const react = (t: Tenant, reaction: "like" | "love") =>
+      t.api.POST("/reactions", { body: { message_id: t.inbound, reaction } });
 
     // Both conversations have the same number: B blocks it, only B is blocked.
-    const rule = await w.b.call(rules.module.POST, "POST", "/contact-rules", {
-      body: { pattern: w.b.conversation.remote },
-    });
-    expect(rule.status).toBe(201);
+    const rule = await w.b.api.POST("/contact-rules", { body: { pattern: w.b.conversation.remote } });
+    expect(rule.response.status).toBe(201);
     expect(w.a.conversation.remote).toBe(w.b.conversation.remote);
-    expect((await react(w.b, "like")).json.code).toBe("contact_blocked");
-    expect((await react(w.a, "like")).status).toBe(201);
-    expect((await message(w.a, "still reachable")).status).toBe(201);
-    const byId = resolveRoute(w.routes, "/contact-rules/{id}", { id: rule.json.id });
-    await w.b.call(byId.module.DELETE, "DELETE", byId.url, { params: byId.params });
+    expect((await react(w.b, "like")).error!.code).toBe("contact_blocked");
+    expect((await react(w.a, "like")).response.status).toBe(201);
+    expect((await message(w.a, "still reachable")).response.status).toBe(201);
+    await w.b.api.DELETE("/contact-rules/{id}", { params: { path: { id: rule.data!.id } } });
 
-    const mode = (t: Tenant, m: string) =>
-      t.call(upstream.module.PUT, "PUT", "/sandbox/upstream", { body: { mode: m } });
-    expect((await mode(w.b, "fail")).status).toBe(200);
-    expect((await react(w.b, "love")).json.code).toBe("upstream_delivery_failed");
-    expect((await react(w.a, "love")).status).toBe(201);
-    expect((await message(w.a, "not failed")).json.status).toBe("delivered");
-    expect((await mode(w.b, "hold")).status).toBe(200);
-    const heldB = await message(w.b, "held");
-    expect(heldB.json.status).toBe("queued");
-    expect((await message(w.a, "not held")).json.status).toBe("delivered");
+    const mode = (t: Tenant, m: "ok" | "fail" | "hold") => t.api.PUT("/sandbox/upstream", { body: { mode: m } });
+    expect((await mode(w.b, "fail")).response.status).toBe(200);
+    expect((await react(w.b, "love")).error!.code).toBe("upstream_delivery_failed");
+    expect((await react(w.a, "love")).response.status).toBe(201);
+    expect((await message(w.a, "not failed")).data!.status).toBe("delivered");
+    expect((await mode(w.b, "hold")).response.status).toBe(200);
+    const heldB = (await message(w.b, "held")).data!;
+    expect(heldB.status).toBe("queued");
+    expect((await message(w.a, "not held")).data!.status).toBe("delivered");
     // A's "ok" releases none of B's held messages; B's own does.
-    expect((await mode(w.a, "ok")).json).toMatchObject({ mode: "ok", released: 0 });
-    expect(await w.t.prisma.message.findUniqueOrThrow({ where: { id: heldB.json.id } })).toMatchObject({
+    expect((await mode(w.a, "ok")).data).toMatchObject({ mode: "ok", released: 0 });
+    expect(await w.t.prisma.message.findUniqueOrThrow({ where: { id: heldB.id } })).toMatchObject({
       status: "queued",
     });
-    expect((await mode(w.a, "ok")).json.released).toBe(0);
-    expect((await w.a.call(upstream.module.GET, "GET", "/sandbox/upstream", {})).json.mode).toBe("ok");
-    expect((await w.b.call(upstream.module.GET, "GET", "/sandbox/upstream", {})).json.mode).toBe("hold");
-    expect((await mode(w.b, "ok")).json).toMatchObject({ mode: "ok", released: 1 });
+    expect((await mode(w.a, "ok")).data!.released).toBe(0);
+    expect((await w.a.api.GET("/sandbox/upstream")).data!.mode).toBe("ok");
+    expect((await w.b.api.GET("/sandbox/upstream")).data!.mode).toBe("hold");
+    expect((await mode(w.b, "ok")).data).toMatchObject({ mode: "ok", released: 1 });
   });
 });

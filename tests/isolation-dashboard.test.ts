@@ -2,19 +2,10 @@ import { randomUUID } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as threadPoll from "@/app/api/ui/conversations/[id]/route";
-import * as inboxPoll from "@/app/api/ui/inbox/route";
 import { signIn } from "@/lib/auth/session";
-import type { ApiResponse } from "./helpers/api";
+import { rawCaller } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
-import {
-  resolveRoute,
-  rowCounts,
-  type Tenant,
-  type TwoWorkspaces,
-  twoWorkspaces,
-  workspaceSnapshot,
-} from "./helpers/tenants";
+import { rowCounts, type Tenant, type TwoWorkspaces, twoWorkspaces, workspaceSnapshot } from "./helpers/tenants";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 /**
@@ -166,26 +157,11 @@ const INPUTS: Record<string, { ids: boolean; input: (ids: Ids) => unknown }> = {
   },
 };
 
-async function poll(
-  handler: (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response>,
-  id: string,
-  etag?: string,
-): Promise<ApiResponse> {
-  const request = new Request(`http://tapdesk.test/api/ui/${id ? `conversations/${id}` : "inbox"}`, {
-    headers: etag ? { "if-none-match": etag } : {},
-  });
-  const response = await handler(request, { params: Promise.resolve({ id }) });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    bytes: new Uint8Array(),
-    text,
-    json: text ? JSON.parse(text) : null,
-  };
-}
-const thread = (id: string, etag?: string) => poll(threadPoll.GET, id, etag);
-const inbox = (etag?: string) => poll((request) => inboxPoll.GET(request), "", etag);
+/** The dashboard's polls (not part of the agent API's document), with the session in the jar. */
+const poll = (path: string, etag?: string) =>
+  rawCaller(() => null)("GET", path, { headers: etag ? { "if-none-match": etag } : {} });
+const thread = (id: string, etag?: string) => poll(`/api/ui/conversations/${id}`, etag);
+const inbox = (etag?: string) => poll("/api/ui/inbox", etag);
 
 describe.each(BACKENDS)("workspace isolation in the dashboard on %s", (backend) => {
   let w: TwoWorkspaces;
@@ -262,105 +238,112 @@ describe.each(BACKENDS)("workspace isolation in the dashboard on %s", (backend) 
   it("the /api/ui polls answer 401 without a session, and 404 for the other workspace's conversation", async () => {
     as(null);
     for (const res of [await inbox(), await thread(w.a.conversation.id)]) {
-      expect({ status: res.status, code: res.json?.code }).toEqual({ status: 401, code: "unauthorized" });
+      expect({ status: res.response.status, code: res.error?.code }).toEqual({ status: 401, code: "unauthorized" });
     }
     as("b");
     const theirs = await thread(w.a.conversation.id);
     const none = await thread(randomUUID());
-    expect(theirs.status).toBe(404);
+    expect(theirs.response.status).toBe(404);
     // The same answer, but for the request id every problem carries.
-    expect({ ...theirs.json, instance: undefined }).toEqual({ ...none.json, instance: undefined });
-    const ownEtag = (await thread(w.b.conversation.id)).headers.get("etag")!;
+    expect({ ...theirs.error, instance: undefined }).toEqual({ ...none.error, instance: undefined });
+    const ownEtag = (await thread(w.b.conversation.id)).response.headers.get("etag")!;
     // Even A's conversation's ETag does not answer 304 to B.
     as("a");
-    const aEtag = (await thread(w.a.conversation.id)).headers.get("etag")!;
+    const aEtag = (await thread(w.a.conversation.id)).response.headers.get("etag")!;
     as("b");
-    expect((await thread(w.a.conversation.id, aEtag)).status).toBe(404);
-    expect((await thread(w.b.conversation.id, ownEtag)).status).toBe(304);
+    expect((await thread(w.a.conversation.id, aEtag)).response.status).toBe(404);
+    expect((await thread(w.b.conversation.id, ownEtag)).response.status).toBe(304);
     const list = await inbox();
-    expect(list.status).toBe(200);
-    expect(list.json.conversations.map((c: { id: string }) => c.id).sort()).toEqual(
+    expect(list.response.status).toBe(200);
+    expect(list.data.conversations.map((c: { id: string }) => c.id).sort()).toEqual(
       [w.b.conversation.id, w.b.rexConversation.id].sort(),
     );
   });
 
   it("a bridge attachment answers operator B's session on A's agent like a nonexistent agent, and 401 without one", async () => {
-    const get = (agent: string) => {
-      const route = resolveRoute(w.routes, "/agents/{id}/bridge/attachments/{guid}", { id: agent, guid: "at_0_A" });
-      return w.a.call(route.module.GET, "GET", route.url, { key: null, params: route.params });
-    };
+    // No API key: the operator's session in the jar is the credential.
+    const get = (agent: string) =>
+      w.a.api.GET("/agents/{id}/bridge/attachments/{guid}", {
+        params: { path: { id: agent, guid: "at_0_A" } },
+        headers: { authorization: null },
+      });
     as(null);
-    expect((await get(w.a.ava)).json.code).toBe("unauthorized");
+    expect((await get(w.a.ava)).error!.code).toBe("unauthorized");
     as("b");
     const theirs = await get(w.a.ava);
     const none = await get(randomUUID());
-    expect(theirs.status).toBe(404);
-    expect({ ...theirs.json, instance: undefined }).toEqual({ ...none.json, instance: undefined });
+    expect(theirs.response.status).toBe(404);
+    expect({ ...theirs.error, instance: undefined }).toEqual({ ...none.error, instance: undefined });
   });
 
   it("the polls keep 304 through a no-op and give a new ETag for every kind of change", async () => {
     as("a");
-    const call = (documented: string, values: Record<string, string>, method: string, body?: unknown) => {
-      const r = resolveRoute(w.routes, documented, values);
-      return w.a.call(r.module[method], method, r.url, { params: r.params, body });
-    };
+    const api = w.a.api;
     const conversation = w.a.conversation.id;
-    let threadTag = (await thread(conversation)).headers.get("etag")!;
-    let inboxTag = (await inbox()).headers.get("etag")!;
+    let threadTag = (await thread(conversation)).response.headers.get("etag")!;
+    let inboxTag = (await inbox()).response.headers.get("etag")!;
     expect(threadTag).toBeTruthy();
     expect(inboxTag).toBeTruthy();
 
     const expectChanged = async (what: string, inInbox: boolean) => {
       const t = await thread(conversation, threadTag);
-      expect(t.status, `thread after ${what}`).toBe(200);
-      expect(t.headers.get("etag"), what).not.toBe(threadTag);
-      threadTag = t.headers.get("etag")!;
-      expect((await thread(conversation, threadTag)).status, `thread again after ${what}`).toBe(304);
+      expect(t.response.status, `thread after ${what}`).toBe(200);
+      expect(t.response.headers.get("etag"), what).not.toBe(threadTag);
+      threadTag = t.response.headers.get("etag")!;
+      expect((await thread(conversation, threadTag)).response.status, `thread again after ${what}`).toBe(304);
       const i = await inbox(inboxTag);
-      expect(i.status, `inbox after ${what}`).toBe(inInbox ? 200 : 304);
-      if (inInbox) inboxTag = i.headers.get("etag")!;
-      return t.json;
+      expect(i.response.status, `inbox after ${what}`).toBe(inInbox ? 200 : 304);
+      if (inInbox) inboxTag = i.response.headers.get("etag")!;
+      return t.data;
     };
 
-    expect((await thread(conversation, threadTag)).status).toBe(304);
-    expect((await inbox(inboxTag)).status).toBe(304);
+    expect((await thread(conversation, threadTag)).response.status).toBe(304);
+    expect((await inbox(inboxTag)).response.status).toBe(304);
     // No-ops: the tapback already live, and removing one that is not there.
-    expect((await call("/reactions", {}, "POST", { message_id: w.a.outbound, reaction: "like" })).status).toBe(200);
-    const noop = await call("/messages/{id}/reactions", { id: w.a.inbound }, "POST", {
-      operation: "remove",
-      type: "love",
+    const like = await api.POST("/reactions", { body: { message_id: w.a.outbound, reaction: "like" } });
+    expect(like.response.status).toBe(200);
+    const noop = await api.POST("/messages/{id}/reactions", {
+      params: { path: { id: w.a.inbound } },
+      body: { operation: "remove", type: "love" },
     });
-    expect(noop.json).toEqual({ removed: false });
-    expect((await thread(conversation, threadTag)).status).toBe(304);
-    expect((await inbox(inboxTag)).status).toBe(304);
+    expect(noop.data).toEqual({ removed: false });
+    expect((await thread(conversation, threadTag)).response.status).toBe(304);
+    expect((await inbox(inboxTag)).response.status).toBe(304);
 
-    expect((await call("/reactions", {}, "POST", { message_id: w.a.outbound, reaction: "laugh" })).status).toBe(201);
+    const laugh = await api.POST("/reactions", { body: { message_id: w.a.outbound, reaction: "laugh" } });
+    expect(laugh.response.status).toBe(201);
     await expectChanged("a tapback", true);
-    await call("/sandbox/messages/{id}/reactions", { id: w.a.outbound }, "POST", {
-      operation: "add",
-      type: "question",
+    await api.POST("/sandbox/messages/{id}/reactions", {
+      params: { path: { id: w.a.outbound } },
+      body: { operation: "add", type: "question" },
     });
     await expectChanged("a human tapback", true);
-    await call("/sandbox/conversations/{id}/inbound", { id: conversation }, "POST", { parts: [{ text: "new" }] });
+    await api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: conversation } },
+      body: { parts: [{ text: "new" }] },
+    });
     await expectChanged("an inbound message", true);
-    await call("/sandbox/assignments/{id}/disconnect", { id: w.a.conversation.assignment }, "POST");
+    const assignment = { params: { path: { id: w.a.conversation.assignment } } };
+    await api.POST("/sandbox/assignments/{id}/disconnect", assignment);
     await expectChanged("a disconnect", true);
-    await call("/sandbox/assignments/{id}/reconnect", { id: w.a.conversation.assignment }, "POST");
+    await api.POST("/sandbox/assignments/{id}/reconnect", assignment);
     await expectChanged("a reconnect", true);
-    await call("/agents/{id}", { id: w.a.ava }, "PATCH", { custom_emoji_sends: false });
+    const agent = { params: { path: { id: w.a.ava } } };
+    await api.PATCH("/agents/{id}", { ...agent, body: { custom_emoji_sends: false } });
     const afterFlag = await expectChanged("an agent's flag", false);
     expect(afterFlag.agent.customEmojiSends).toBe(false);
-    await call("/agents/{id}", { id: w.a.ava }, "PATCH", { name: "Ava 2" });
+    await api.PATCH("/agents/{id}", { ...agent, body: { name: "Ava 2" } });
     expect((await expectChanged("an agent's name", true)).agent.name).toBe("Ava 2");
-    await call("/sandbox/upstream", {}, "PUT", { mode: "hold" });
+    await api.PUT("/sandbox/upstream", { body: { mode: "hold" } });
     expect((await expectChanged("the upstream mode", false)).upstreamMode).toBe("hold");
-    const held = await call("/conversations/{id}/messages", { id: conversation }, "POST", {
-      parts: [{ text: "held" }],
+    const held = await api.POST("/conversations/{id}/messages", {
+      params: { path: { id: conversation } },
+      body: { parts: [{ text: "held" }] },
     });
-    expect(held.json.status).toBe("queued");
+    expect(held.data!.status).toBe("queued");
     await expectChanged("a held message", true);
-    await call("/sandbox/upstream", {}, "PUT", { mode: "ok" });
+    await api.PUT("/sandbox/upstream", { body: { mode: "ok" } });
     const released = await expectChanged("the release of held messages", true);
-    expect(released.messages.find((m: { id: string }) => m.id === held.json.id).status).toBe("delivered");
+    expect(released.messages.find((m: { id: string }) => m.id === held.data!.id).status).toBe("delivered");
   });
 });

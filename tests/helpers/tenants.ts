@@ -1,10 +1,9 @@
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
-import * as adminWorkspaces from "@/app/api/admin/workspaces/route";
+import type { TapdeskClient } from "@/lib/api/client";
 import { instanceSecret } from "@/lib/auth/secrets";
 import { useDatabase as installDatabase } from "@/lib/db/client";
 import type { CreatedWorkspace } from "@/lib/workspaces/schemas";
-import { type ApiResponse, apiCaller } from "./api";
+import { textOf } from "./answers";
+import { type RawAnswer, rawCaller, testClient } from "./api";
 import { type Backend, freshDatabase, type TestDatabase } from "./db";
 
 /**
@@ -40,72 +39,20 @@ export interface Tenant {
   endpoint: string;
   endpointSecret: string;
   delivery: string;
-  call: ReturnType<typeof apiCaller>;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: route modules export handlers typed by their own params.
-export type RouteModule = Record<string, any>;
-
-const API_DIR = path.join(import.meta.dirname, "..", "..", "app", "api", "v1");
-
-/** Every /api/v1 route file as its path segments (`[id]` kept) and module. */
-export async function apiRoutes(): Promise<{ segments: string[]; module: RouteModule }[]> {
-  const found: { segments: string[]; module: RouteModule }[] = [];
-  const walk = async (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) await walk(full);
-      else if (name === "route.ts") {
-        const segments = path.relative(API_DIR, dir).split(path.sep);
-        if (segments[0] === "[...path]") continue;
-        found.push({ segments, module: await import(/* @vite-ignore */ full) });
-      }
-    }
-  };
-  await walk(API_DIR);
-  return found;
-}
-
-/**
- * The route file serving a documented path (`/sandbox/assignments/{id}/disconnect`), and the
- * params Next.js would give it for the concrete values of the path's `{names}`.
- */
-export function resolveRoute(
-  routes: { segments: string[]; module: RouteModule }[],
-  documented: string,
-  values: Record<string, string>,
-): { module: RouteModule; params: Record<string, string>; url: string } {
-  const parts = documented.split("/").filter(Boolean);
-  const concrete = parts.map((p) => {
-    const name = p.match(/^\{(\w+)\}$/)?.[1];
-    if (!name) return p;
-    const value = values[name];
-    if (value === undefined) throw new Error(`no value for {${name}} in ${documented}`);
-    return value;
-  });
-  // Literal directories win over dynamic ones, as in Next.js.
-  const candidates = routes
-    .filter(
-      (r) => r.segments.length === parts.length && r.segments.every((s, i) => s === parts[i] || /^\[\w+\]$/.test(s)),
-    )
-    .sort(
-      (a, b) => b.segments.filter((s, i) => s === parts[i]).length - a.segments.filter((s, i) => s === parts[i]).length,
-    );
-  const route = candidates[0];
-  if (!route) throw new Error(`no route file serves ${documented}`);
-  const params: Record<string, string> = {};
-  route.segments.forEach((s, i) => {
-    const name = s.match(/^\[(\w+)\]$/)?.[1];
-    if (name) params[name] = concrete[i]!;
-  });
-  return { module: route.module, params, url: `/${concrete.join("/")}` };
+  /** The typed client with the workspace-wide key. */
+  api: TapdeskClient;
+  /** Untyped requests through the same in-process fetch, with the workspace-wide key by default. */
+  raw: ReturnType<typeof rawCaller>;
 }
 
 let numbers = 0;
 
-async function must(res: ApiResponse, what: string, status = [200, 201]) {
-  if (!status.includes(res.status)) throw new Error(`${what}: ${res.status} ${res.text}`);
-  return res.json;
+/** The answer's data, when its status is one of `status`. */
+function must<T>(answer: { data?: T; response: Response }, what: string, status = [200, 201]): T {
+  if (!status.includes(answer.response.status) || answer.data === undefined) {
+    throw new Error(`${what}: ${answer.response.status} ${textOf(answer)}`);
+  }
+  return answer.data;
 }
 
 /** Creates a workspace through the server route `npm run workspace` uses on the embedded database. */
@@ -114,7 +61,7 @@ export async function createWorkspaceThroughServer(
   input: { name: string; owner: string },
 ): Promise<CreatedWorkspace> {
   const token = await instanceSecret(t.prisma, "instance_token");
-  const res = await apiCaller(() => token)(adminWorkspaces.POST, "POST", "/admin/workspaces", { body: input });
+  const res: RawAnswer = await rawCaller(() => token)("POST", "/api/admin/workspaces", { body: input });
   return must(res, "create workspace", [201]);
 }
 
@@ -122,63 +69,66 @@ export async function tenant(
   t: TestDatabase,
   name: string,
   owner: string,
-  routes: Awaited<ReturnType<typeof apiRoutes>>,
   endpointUrl: string,
   remote: string,
 ): Promise<Tenant> {
   const created = await createWorkspaceThroughServer(t, { name, owner });
   const key = created.api_key;
-  const call = apiCaller(() => key);
-  const at = (documented: string, values: Record<string, string> = {}) => resolveRoute(routes, documented, values);
-  const send = async (method: string, documented: string, values: Record<string, string>, body?: unknown, k = key) => {
-    const r = at(documented, values);
-    return must(
-      await call(r.module[method], method, r.url, { params: r.params, body, key: k }),
-      `${method} ${documented}`,
-    );
-  };
+  const api = testClient(key);
   // The same handles and numbers in every workspace: nothing may key on them across workspaces.
-  const ava = await send("POST", "/agents", {}, { name: "Ava", handle: "+14155550100", custom_emoji_sends: true });
-  const rex = await send("POST", "/agents", {}, { name: "Rex", handle: "rex@agents.example.com" });
-  const avaKey = await send("POST", "/api-keys", {}, { name: "Ava only", agent_id: ava.id });
-  const keys = await send("GET", "/api-keys", {});
-  const conv = await send("POST", "/sandbox/conversations", {}, { remote_number: remote, agent_id: ava.id });
-  const rexConv = await send("POST", "/sandbox/conversations", {}, { remote_number: remote, agent_id: rex.id });
-  const endpoint = await send(
-    "POST",
-    "/webhook-endpoints",
-    {},
-    { url: endpointUrl, events: ["imessage.reaction_received", "reaction.added", "reaction.removed"] },
+  const ava = must(
+    await api.POST("/agents", { body: { name: "Ava", handle: "+14155550100", custom_emoji_sends: true } }),
+    "POST /agents",
   );
-  const outbound = await send(
-    "POST",
-    "/conversations/{id}/messages",
-    { id: conv.conversation_id },
-    { parts: [{ text: `hello from ${name}` }] },
+  const rex = must(
+    await api.POST("/agents", { body: { name: "Rex", handle: "rex@agents.example.com" } }),
+    "POST /agents",
   );
-  const inbound = await send(
-    "POST",
-    "/sandbox/conversations/{id}/inbound",
-    { id: conv.conversation_id },
-    { parts: [{ text: "hi" }] },
+  const avaKey = must(await api.POST("/api-keys", { body: { name: "Ava only", agent_id: ava.id } }), "POST /api-keys");
+  const keys = must(await api.GET("/api-keys"), "GET /api-keys");
+  const conversation = (agent_id: string) =>
+    api.POST("/sandbox/conversations", { body: { remote_number: remote, agent_id } });
+  const conv = must(await conversation(ava.id), "POST /sandbox/conversations");
+  const rexConv = must(await conversation(rex.id), "POST /sandbox/conversations");
+  const endpoint = must(
+    await api.POST("/webhook-endpoints", {
+      body: { url: endpointUrl, events: ["imessage.reaction_received", "reaction.added", "reaction.removed"] },
+    }),
+    "POST /webhook-endpoints",
   );
-  const rexMessage = await send(
-    "POST",
-    "/conversations/{id}/messages",
-    { id: rexConv.conversation_id },
-    { parts: [{ text: "from Rex" }] },
+  const message = (id: string, text: string) =>
+    api.POST("/conversations/{id}/messages", { params: { path: { id } }, body: { parts: [{ text }] } });
+  const outbound = must(await message(conv.conversation_id, `hello from ${name}`), "POST /conversations/{id}/messages");
+  const inbound = must(
+    await api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: conv.conversation_id } },
+      body: { parts: [{ text: "hi" }] },
+    }),
+    "POST /sandbox/conversations/{id}/inbound",
   );
-  const agentReaction = await send("POST", "/reactions", {}, { message_id: outbound.id, reaction: "like" });
-  const humanReaction = await send(
-    "POST",
-    "/sandbox/messages/{id}/reactions",
-    { id: outbound.id },
-    { operation: "add", type: "love" },
+  const rexMessage = must(await message(rexConv.conversation_id, "from Rex"), "POST /conversations/{id}/messages");
+  const agentReaction = must(
+    await api.POST("/reactions", { body: { message_id: outbound.id, reaction: "like" } }),
+    "POST /reactions",
   );
-  const rexReaction = await send("POST", "/reactions", {}, { message_id: rexMessage.id, reaction: "laugh" });
-  const rule = await send("POST", "/contact-rules", {}, { pattern: "+1999*" });
-  const deliveries = await send("GET", "/webhook-endpoints/{id}/deliveries", { id: endpoint.id });
+  const humanReaction = must(
+    await api.POST("/sandbox/messages/{id}/reactions", {
+      params: { path: { id: outbound.id } },
+      body: { operation: "add", type: "love" },
+    }),
+    "POST /sandbox/messages/{id}/reactions",
+  );
+  const rexReaction = must(
+    await api.POST("/reactions", { body: { message_id: rexMessage.id, reaction: "laugh" } }),
+    "POST /reactions",
+  );
+  const rule = must(await api.POST("/contact-rules", { body: { pattern: "+1999*" } }), "POST /contact-rules");
+  const deliveries = must(
+    await api.GET("/webhook-endpoints/{id}/deliveries", { params: { path: { id: endpoint.id } } }),
+    "GET /webhook-endpoints/{id}/deliveries",
+  );
   if (!deliveries.data[0]) throw new Error("no delivery was queued for the tenant's endpoint");
+  if (!("id" in humanReaction)) throw new Error("the human's tapback was not added");
   return {
     id: created.workspace.id,
     name,
@@ -186,7 +136,7 @@ export async function tenant(
     key,
     avaKey: avaKey.key,
     avaKeyId: avaKey.id,
-    ownerKeyId: keys.data.find((k: { agent_id: string | null }) => k.agent_id === null).id,
+    ownerKeyId: keys.data.find((k) => k.agent_id === null)!.id,
     ava: ava.id,
     rex: rex.id,
     conversation: { id: conv.conversation_id, assignment: conv.assignment_id, remote },
@@ -195,13 +145,14 @@ export async function tenant(
     inbound: inbound.id,
     rexMessage: rexMessage.id,
     agentReaction: agentReaction.id,
-    humanReaction: (humanReaction.reaction ?? humanReaction).id,
+    humanReaction: humanReaction.id,
     rexReaction: rexReaction.id,
     rule: rule.id,
     endpoint: endpoint.id,
     endpointSecret: endpoint.secret,
     delivery: deliveries.data[0].id,
-    call,
+    api,
+    raw: rawCaller(() => key),
   };
 }
 
@@ -209,14 +160,12 @@ export interface TwoWorkspaces {
   t: TestDatabase;
   a: Tenant;
   b: Tenant;
-  routes: Awaited<ReturnType<typeof apiRoutes>>;
 }
 
 /** A fresh database (installed as the process database) with workspaces A and B. */
 export async function twoWorkspaces(backend: Backend, endpointUrls: [string, string]): Promise<TwoWorkspaces> {
   const t = await freshDatabase(backend);
   installDatabase(t);
-  const routes = await apiRoutes();
   const suffix = `${process.pid}-${Date.now()}`;
   numbers += 1;
   // The same number talks to both workspaces' agents.
@@ -224,9 +173,9 @@ export async function twoWorkspaces(backend: Backend, endpointUrls: [string, str
   const previous = process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
   process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = "1";
   try {
-    const a = await tenant(t, "Workspace A", `owner-a-${suffix}@a.test`, routes, endpointUrls[0], remote);
-    const b = await tenant(t, "Workspace B", `owner-b-${suffix}@b.test`, routes, endpointUrls[1], remote);
-    return { t, a, b, routes };
+    const a = await tenant(t, "Workspace A", `owner-a-${suffix}@a.test`, endpointUrls[0], remote);
+    const b = await tenant(t, "Workspace B", `owner-b-${suffix}@b.test`, endpointUrls[1], remote);
+    return { t, a, b };
   } finally {
     if (previous === undefined) delete process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
     else process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = previous;
