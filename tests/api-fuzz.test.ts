@@ -1,14 +1,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as messageReactions from "@/app/api/v1/messages/[id]/reactions/route";
 import * as openapi from "@/app/api/v1/openapi.json/route";
-import * as reactions from "@/app/api/v1/reactions/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
 import { problemSchema } from "@/lib/api/schemas";
 import { KINDS } from "@/lib/tapbacks/kinds";
 import { reactionSchema, removedSchema } from "@/lib/tapbacks/schemas";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
-import { type ApiResponse, type ApiWorld, apiWorld, extraKey } from "./helpers/api";
+import { type ApiWorld, apiWorld, extraKey, type RawAnswer } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 import { dataFingerprint } from "./helpers/db-state";
 import { fuzzRequest, type IdPool, inProcessTarget, type Operation, operations, random } from "./helpers/openapi-fuzz";
@@ -26,11 +23,11 @@ describe.each(BACKENDS)("bad input never breaks the reaction endpoints on %s", (
     targets = [];
     for (const agent of ["ava", "rex"] as const) {
       const c = await w.newConversation(agent);
-      const m = await w.call(inbound.POST, "POST", `/sandbox/conversations/${c.conversationId}/inbound`, {
-        params: { id: c.conversationId },
+      const m = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+        params: { path: { id: c.conversationId } },
         body: { parts: [{ text: "one" }, { text: "two" }] },
       });
-      targets.push(m.json.id);
+      targets.push(m.data!.id);
     }
   });
   afterAll(() => w?.dispose());
@@ -89,16 +86,16 @@ describe.each(BACKENDS)("bad input never breaks the reaction endpoints on %s", (
     return { changes, live };
   };
 
-  async function check(res: ApiResponse, before: Awaited<ReturnType<typeof state>>) {
-    expect(res.status, res.text).toBeLessThan(500);
-    if (res.status >= 400) {
-      expect(res.headers.get("content-type")).toBe("application/problem+json");
-      problemSchema.parse(res.json);
+  async function check(res: RawAnswer, before: Awaited<ReturnType<typeof state>>) {
+    expect(res.response.status, res.text).toBeLessThan(500);
+    if (res.response.status >= 400) {
+      expect(res.response.headers.get("content-type")).toBe("application/problem+json");
+      problemSchema.parse(res.error);
       expect(await state()).toEqual(before);
-    } else if (res.json && "removed" in res.json) {
-      removedSchema.parse(res.json);
+    } else if (res.data && "removed" in res.data) {
+      removedSchema.parse(res.data);
     } else {
-      reactionSchema.parse(res.json);
+      reactionSchema.parse(res.data);
     }
   }
 
@@ -111,7 +108,7 @@ describe.each(BACKENDS)("bad input never breaks the reaction endpoints on %s", (
         ),
         async (body) => {
           const before = await state();
-          await check(await w.call(reactions.POST, "POST", "/reactions", { raw: body }), before);
+          await check(await w.raw("POST", "/reactions", { raw: body }), before);
         },
       ),
       { numRuns: 150 },
@@ -128,11 +125,7 @@ describe.each(BACKENDS)("bad input never breaks the reaction endpoints on %s", (
         ),
         async (id, body) => {
           const before = await state();
-          const res = await w.call(messageReactions.POST, "POST", `/messages/${encodeURIComponent(id)}/reactions`, {
-            params: { id },
-            raw: body,
-          });
-          await check(res, before);
+          await check(await w.raw("POST", `/messages/${encodeURIComponent(id)}/reactions`, { raw: body }), before);
         },
       ),
       { numRuns: 150 },

@@ -1,15 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as agentById from "@/app/api/v1/agents/[id]/route";
-import * as apiKeys from "@/app/api/v1/api-keys/route";
-import * as contactRules from "@/app/api/v1/contact-rules/route";
-import * as conversationMessages from "@/app/api/v1/conversations/[id]/messages/route";
-import * as messageReactions from "@/app/api/v1/messages/[id]/reactions/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
-import * as webhookEndpoints from "@/app/api/v1/webhook-endpoints/route";
 import { isSafeText, UNSAFE_TEXT_MESSAGE } from "@/lib/zod";
+import { type Problem, textOf } from "./helpers/answers";
 import { type ApiWorld, apiWorld } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 
@@ -52,26 +45,26 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
   beforeAll(async () => {
     w = await apiWorld(backend);
     conversationId = (await w.newConversation("ava")).conversationId;
-    const m = await w.call(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-      params: { id: conversationId },
+    const m = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: conversationId } },
       body: { parts: [{ text: "hello" }] },
     });
-    messageId = m.json.id;
+    messageId = m.data!.id;
   });
   afterAll(() => w?.dispose());
 
   it.each([
-    ["POST /api-keys", () => w.call(apiKeys.POST, "POST", "/api-keys", { body: { name: NUL } }), "name"],
+    ["POST /api-keys", () => w.api.POST("/api-keys", { body: { name: NUL } }), "name"],
     [
       "PATCH /agents/{id}",
-      () => w.call(agentById.PATCH, "PATCH", `/agents/${w.ava.id}`, { params: { id: w.ava.id }, body: { name: NUL } }),
+      () => w.api.PATCH("/agents/{id}", { params: { path: { id: w.ava.id } }, body: { name: NUL } }),
       "name",
     ],
     [
       "POST /conversations/{id}/messages",
       () =>
-        w.call(conversationMessages.POST, "POST", `/conversations/${conversationId}/messages`, {
-          params: { id: conversationId },
+        w.api.POST("/conversations/{id}/messages", {
+          params: { path: { id: conversationId } },
           body: { parts: [{ text: "fine" }, { text: LONE_HIGH }] },
         }),
       "parts.1.text",
@@ -79,8 +72,8 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
     [
       "POST /sandbox/conversations/{id}/inbound",
       () =>
-        w.call(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-          params: { id: conversationId },
+        w.api.POST("/sandbox/conversations/{id}/inbound", {
+          params: { path: { id: conversationId } },
           body: {
             parts: [{ attachment: { url: "https://x.test/a.png", mime_type: "image/png", file_name: LONE_LOW } }],
           },
@@ -90,8 +83,8 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
     [
       "POST /messages/{id}/reactions",
       () =>
-        w.call(messageReactions.POST, "POST", `/messages/${messageId}/reactions`, {
-          params: { id: messageId },
+        w.api.POST("/messages/{id}/reactions", {
+          params: { path: { id: messageId } },
           body: { operation: "add", type: "custom", custom_emoji: "\u0000" },
         }),
       "custom_emoji",
@@ -99,8 +92,8 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
     [
       "POST /sandbox/messages/{id}/reactions",
       () =>
-        w.call(humanReactions.POST, "POST", `/sandbox/messages/${messageId}/reactions`, {
-          params: { id: messageId },
+        w.api.POST("/sandbox/messages/{id}/reactions", {
+          params: { path: { id: messageId } },
           body: { operation: "add", type: "custom", custom_emoji: "\ud83d" },
         }),
       "custom_emoji",
@@ -108,26 +101,22 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
     [
       "POST /webhook-endpoints",
       () =>
-        w.call(webhookEndpoints.POST, "POST", "/webhook-endpoints", {
+        w.api.POST("/webhook-endpoints", {
           body: { url: "https://hooks.test/x", events: ["reaction.added"], description: NUL },
         }),
       "description",
     ],
-    [
-      "POST /contact-rules",
-      () => w.call(contactRules.POST, "POST", "/contact-rules", { body: { pattern: "+1415\u0000*" } }),
-      "pattern",
-    ],
-  ])("%s", async (_, request, field) => {
+    ["POST /contact-rules", () => w.api.POST("/contact-rules", { body: { pattern: "+1415\u0000*" } }), "pattern"],
+  ] as const)("%s", async (_, request: () => Promise<{ response: Response; error?: Problem }>, field) => {
     const [keys, agents, messages] = await Promise.all([
       w.t.prisma.apiKey.count(),
       w.t.prisma.agent.findMany({ orderBy: { id: "asc" } }),
       w.t.prisma.message.count(),
     ]);
     const res = await request();
-    expect(res.status, res.text).toBe(422);
-    expect(res.json.code).toBe("validation_failed");
-    expect(res.json.errors).toContainEqual({ field, message: UNSAFE_TEXT_MESSAGE });
+    expect(res.response.status, textOf(res)).toBe(422);
+    expect(res.error!.code).toBe("validation_failed");
+    expect(res.error!.errors).toContainEqual({ field, message: UNSAFE_TEXT_MESSAGE });
     expect(await w.t.prisma.apiKey.count()).toBe(keys);
     expect(await w.t.prisma.agent.findMany({ orderBy: { id: "asc" } })).toEqual(agents);
     expect(await w.t.prisma.message.count()).toBe(messages);

@@ -3,12 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as threadPoll } from "@/app/api/ui/conversations/[id]/route";
 import { GET as inboxPoll } from "@/app/api/ui/inbox/route";
-import * as conversationMessages from "@/app/api/v1/conversations/[id]/messages/route";
-import * as conversations from "@/app/api/v1/conversations/route";
-import * as reactions from "@/app/api/v1/reactions/route";
-import * as inbound from "@/app/api/v1/sandbox/conversations/[id]/inbound/route";
-import * as humanReactions from "@/app/api/v1/sandbox/messages/[id]/reactions/route";
-import * as upstream from "@/app/api/v1/sandbox/upstream/route";
+import type { TapdeskClient } from "@/lib/api/client";
 import { createApiKey } from "@/lib/auth/api-keys";
 import type { SignedInOperator } from "@/lib/auth/session";
 import { threadView } from "@/lib/conversations/view";
@@ -16,7 +11,8 @@ import { createConversation } from "@/lib/sandbox";
 import type { Scope } from "@/lib/scope";
 import { TAPBACK_LANE } from "@/lib/tapbacks/rules";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
-import { type ApiResponse, type ApiWorld, apiCaller, apiWorld } from "./helpers/api";
+import type { Schemas } from "./helpers/answers";
+import { type ApiWorld, apiWorld, testClient } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 
 /**
@@ -68,8 +64,7 @@ function pollInbox() {
 describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
   let w: ApiWorld;
   /** A second workspace, whose sandbox answers at once. */
-  let other: { scope: Scope; call: ApiWorld["call"]; conversationId: string };
-  const call: ApiWorld["call"] = (...args) => w.call(...args);
+  let other: { scope: Scope; api: TapdeskClient; conversationId: string };
 
   beforeAll(async () => {
     w = await apiWorld(backend);
@@ -84,27 +79,27 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
     const scope: Scope = { workspaceId };
     const { key } = await createApiKey(w.t.prisma, scope, { name: "other" });
     const created = await createConversation(w.t.prisma, scope, { remote_number: "+15550007777" });
-    other = { scope, call: apiCaller(() => key), conversationId: created.conversation_id };
+    other = { scope, api: testClient(key), conversationId: created.conversation_id };
   });
   afterAll(() => w?.dispose());
 
   async function setUpstream(mode: "ok" | "fail", latency_ms: number) {
-    const res = await call(upstream.PUT, "PUT", "/sandbox/upstream", { body: { mode, latency_ms } });
-    expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ mode, latency_ms });
+    const res = await w.api.PUT("/sandbox/upstream", { body: { mode, latency_ms } });
+    expect(res.response.status).toBe(200);
+    expect(res.data).toMatchObject({ mode, latency_ms });
   }
 
-  async function humanMessage(conversationId: string, text: string, by: ApiWorld["call"] = call): Promise<string> {
-    const res = await by(inbound.POST, "POST", `/sandbox/conversations/${conversationId}/inbound`, {
-      params: { id: conversationId },
+  async function humanMessage(conversationId: string, text: string, by = w.api): Promise<string> {
+    const res = await by.POST("/sandbox/conversations/{id}/inbound", {
+      params: { path: { id: conversationId } },
       body: { parts: [{ text }] },
     });
-    expect(res.status).toBe(201);
-    return res.json.id;
+    expect(res.response.status).toBe(201);
+    return res.data!.id;
   }
 
-  function agentTapback(messageId: string, reaction: string, by: ApiWorld["call"] = call): Promise<ApiResponse> {
-    return by(reactions.POST, "POST", "/reactions", { body: { message_id: messageId, reaction } });
+  function agentTapback(messageId: string, reaction: Schemas["SendReactionRequest"]["reaction"], by = w.api) {
+    return by.POST("/reactions", { body: { message_id: messageId, reaction } });
   }
 
   async function leaseCount(): Promise<number> {
@@ -123,9 +118,9 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
     const slowTargets: string[] = [];
     for (let i = 0; i < SLOW_COUNT; i++) slowTargets.push(await humanMessage(slowConversation.conversationId, `q${i}`));
     // Each slot already holds the agent's like, so each slow change is its second.
-    for (const id of slowTargets) expect((await agentTapback(id, "like")).status).toBe(201);
+    for (const id of slowTargets) expect((await agentTapback(id, "like")).response.status).toBe(201);
     const quietMessage = await humanMessage(quietConversation.conversationId, "nothing waits here");
-    const otherMessage = await humanMessage(other.conversationId, "hello from the other workspace", other.call);
+    const otherMessage = await humanMessage(other.conversationId, "hello from the other workspace", other.api);
 
     await setUpstream("ok", SLOW_MS);
     try {
@@ -141,27 +136,22 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
         stillWaiting();
       }
 
-      const list = await call(conversations.GET, "GET", "/conversations");
-      expect(list.status).toBe(200);
-      expect(list.json.data.map((c: { id: string }) => c.id)).toContain(quietConversation.conversationId);
+      const list = await w.api.GET("/conversations");
+      expect(list.response.status).toBe(200);
+      expect(list.data!.data.map((c) => c.id)).toContain(quietConversation.conversationId);
       stillWaiting();
 
-      const quietRead = await call(conversationMessages.GET, "GET", `/conversations/x/messages`, {
-        params: { id: quietConversation.conversationId },
-      });
-      expect(quietRead.status).toBe(200);
-      expect(quietRead.json.data.map((m: { id: string }) => m.id)).toEqual([quietMessage]);
+      const messagesOf = (id: string) => w.api.GET("/conversations/{id}/messages", { params: { path: { id } } });
+      const quietRead = await messagesOf(quietConversation.conversationId);
+      expect(quietRead.response.status).toBe(200);
+      expect(quietRead.data!.data.map((m) => m.id)).toEqual([quietMessage]);
       stillWaiting();
 
       // The conversation the slow changes are in reads at once too, showing what is committed:
       // every slot still holds its like until its change has been delivered.
-      const slowRead = await call(conversationMessages.GET, "GET", `/conversations/x/messages`, {
-        params: { id: slowConversation.conversationId },
-      });
-      expect(slowRead.status).toBe(200);
-      const kinds = slowRead.json.data.flatMap((m: { reactions: { reaction: string }[] }) =>
-        m.reactions.map((r) => r.reaction),
-      );
+      const slowRead = await messagesOf(slowConversation.conversationId);
+      expect(slowRead.response.status).toBe(200);
+      const kinds = slowRead.data!.data.flatMap((m) => m.reactions.map((r) => r.reaction));
       expect(kinds).toEqual(Array(SLOW_COUNT).fill("like"));
       stillWaiting();
 
@@ -185,12 +175,12 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
       // The human's tapbacks never call the upstream: one in a quiet conversation, one on a
       // message whose agent slot is waiting (the human's slot is another).
       for (const messageId of [quietMessage, slowTargets[0]!]) {
-        const human = await call(humanReactions.POST, "POST", "/sandbox/messages/x/reactions", {
-          params: { id: messageId },
+        const human = await w.api.POST("/sandbox/messages/{id}/reactions", {
+          params: { path: { id: messageId } },
           body: { operation: "add", type: "laugh" },
         });
-        expect(human.status).toBe(201);
-        expect(human.json).toMatchObject({ reaction: "laugh", direction: "inbound", sequence: 1 });
+        expect(human.response.status).toBe(201);
+        expect(human.data).toMatchObject({ reaction: "laugh", direction: "inbound", sequence: 1 });
         stillWaiting();
       }
       const polled = await pollThread(quietConversation.conversationId, first.etag);
@@ -198,23 +188,23 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
       stillWaiting();
 
       // Another workspace's sandbox has no latency: its agent's tapback and message go through.
-      const otherTapback = await agentTapback(otherMessage, "emphasize", other.call);
-      expect(otherTapback.status).toBe(201);
-      expect(otherTapback.json).toMatchObject({ reaction: "emphasize", sequence: 1 });
+      const otherTapback = await agentTapback(otherMessage, "emphasize", other.api);
+      expect(otherTapback.response.status).toBe(201);
+      expect(otherTapback.data).toMatchObject({ reaction: "emphasize", sequence: 1 });
       stillWaiting();
-      const otherSend = await other.call(conversationMessages.POST, "POST", "/conversations/x/messages", {
-        params: { id: other.conversationId },
+      const otherSend = await other.api.POST("/conversations/{id}/messages", {
+        params: { path: { id: other.conversationId } },
         body: { parts: [{ text: "sent while the other workspace waits" }] },
       });
-      expect(otherSend.status).toBe(201);
-      expect(otherSend.json.status).toBe("delivered");
+      expect(otherSend.response.status).toBe(201);
+      expect(otherSend.data!.status).toBe("delivered");
       stillWaiting();
 
       // Then the slow ones land, each as its slot's second change.
       const results = await Promise.all(slow.map((s) => s.promise));
       for (const [i, res] of results.entries()) {
-        expect(res.status).toBe(201);
-        expect(res.json).toMatchObject({ target_message_id: slowTargets[i], reaction: "love", sequence: 2 });
+        expect(res.response.status).toBe(201);
+        expect(res.data).toMatchObject({ target_message_id: slowTargets[i], reaction: "love", sequence: 2 });
       }
       for (const messageId of slowTargets) {
         const audit = await w.t.prisma.reactionChange.findMany({
@@ -258,21 +248,21 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
       const c = await w.newConversation();
       const fresh = await humanMessage(c.conversationId, "a slot never touched");
       const used = await humanMessage(c.conversationId, "a slot with a like");
-      expect((await agentTapback(used, "like")).status).toBe(201);
+      expect((await agentTapback(used, "like")).response.status).toBe(201);
 
       await setUpstream("fail", 200);
       for (const messageId of [fresh, used]) {
         const before = await traces(messageId, c.conversationId);
         const res = await agentTapback(messageId, "love");
-        expect(res.status).toBe(502);
-        expect(res.json.code).toBe("upstream_delivery_failed");
+        expect(res.response.status).toBe(502);
+        expect(res.error!.code).toBe("upstream_delivery_failed");
         expect(await traces(messageId, c.conversationId)).toEqual(before);
       }
 
       // The same sends once the upstream works do leave those traces: the comparison above can fail.
       await setUpstream("ok", 0);
       const before = await traces(fresh, c.conversationId);
-      expect((await agentTapback(fresh, "love")).status).toBe(201);
+      expect((await agentTapback(fresh, "love")).response.status).toBe(201);
       const after = await traces(fresh, c.conversationId);
       expect(after.live).toHaveLength(1);
       expect(after.slots).toHaveLength(1);
@@ -318,10 +308,10 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
     expect(sawItWait).toBe(true);
 
     const res = await change.promise;
-    expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ reaction: "question", sequence: 1 });
+    expect(res.response.status).toBe(201);
+    expect(res.data).toMatchObject({ reaction: "question", sequence: 1 });
     expect(await w.t.prisma.slotLease.count({ where: { messageId } })).toBe(0);
-    expect((await agentTapback(messageId, "love")).json).toMatchObject({ reaction: "love", sequence: 2 });
+    expect((await agentTapback(messageId, "love")).data).toMatchObject({ reaction: "love", sequence: 2 });
   });
 
   it("applies two changes of one slot in the order they started, with a gapless sequence", async () => {
@@ -341,10 +331,10 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
       expect(second.settled).toBe(false);
       const secondRes = await second.promise;
 
-      expect(firstRes.status).toBe(201);
-      expect(firstRes.json).toMatchObject({ reaction: "love", sequence: 1 });
-      expect(secondRes.status).toBe(201);
-      expect(secondRes.json).toMatchObject({ id: firstRes.json.id, reaction: "laugh", sequence: 2 });
+      expect(firstRes.response.status).toBe(201);
+      expect(firstRes.data).toMatchObject({ reaction: "love", sequence: 1 });
+      expect(secondRes.response.status).toBe(201);
+      expect(secondRes.data).toMatchObject({ id: firstRes.data!.id, reaction: "laugh", sequence: 2 });
       const audit = await w.t.prisma.reactionChange.findMany({ where: { messageId }, orderBy: { sequence: "asc" } });
       expect(audit.map((a) => [a.sequence, a.action, a.kind, a.previousKind])).toEqual([
         [1, "add", "love", null],

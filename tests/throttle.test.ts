@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as conversations from "@/app/api/v1/conversations/route";
 import { CLIENT_ADDRESS_HEADER, createThrottle, RULES, type ThrottleRule, throttledSignIn } from "@/lib/auth/throttle";
 import { type ApiWorld, apiWorld } from "./helpers/api";
 import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
@@ -102,19 +101,19 @@ describe.each(BACKENDS)("wrong API keys on %s", (backend) => {
   afterAll(() => w?.dispose());
 
   const list = (key: string, address: string) =>
-    w.call(conversations.GET, "GET", "/conversations", { key, headers: { [CLIENT_ADDRESS_HEADER]: address } });
+    w.as(key).GET("/conversations", { headers: { [CLIENT_ADDRESS_HEADER]: address } });
 
   it("answers 429 with Retry-After once an address has sent 20 wrong keys; other addresses are unaffected", async () => {
-    for (let i = 0; i < 19; i++) expect((await list(`td_wrong_${i}`, "192.0.2.7")).status).toBe(401);
+    for (let i = 0; i < 19; i++) expect((await list(`td_wrong_${i}`, "192.0.2.7")).response.status).toBe(401);
     const limited = await list("td_wrong_19", "192.0.2.7");
-    expect(limited.status).toBe(429);
-    expect(limited.headers.get("content-type")).toBe("application/problem+json");
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
-    expect(limited.json).toMatchObject({
+    expect(limited.response.status).toBe(429);
+    expect(limited.response.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(limited.response.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+    expect(limited.error).toMatchObject({
       code: "too_many_requests",
       detail: expect.stringContaining("Try again in 1 minute"),
     });
-    expect((await list(w.key, "192.0.2.7")).status).toBe(429);
-    expect((await list(w.key, "192.0.2.8")).status).toBe(200);
+    expect((await list(w.key, "192.0.2.7")).response.status).toBe(429);
+    expect((await list(w.key, "192.0.2.8")).response.status).toBe(200);
   });
 });

@@ -6,14 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as adminWorkspaces from "@/app/api/admin/workspaces/route";
 import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { verifyPassword } from "@/lib/auth/password";
 import { instanceSecret } from "@/lib/auth/secrets";
 import { useDatabase as installDatabase } from "@/lib/db/client";
 import { writeInstanceToken } from "@/lib/workspaces/instance-token";
-import { apiCaller } from "./helpers/api";
+import { rawCaller } from "./helpers/api";
 import { BACKENDS, freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { serveInProcess } from "./helpers/in-process";
 
 const ROOT = path.join(import.meta.dirname, "..");
 const run = promisify(execFile);
@@ -56,7 +56,9 @@ async function expectUsable(t: TestDatabase, created: { email?: string; password
 describe.each(BACKENDS)("the workspace route behind `npm run workspace` on %s", (backend) => {
   let t: TestDatabase;
   let token: string;
-  const call = apiCaller(() => token);
+  // The instance's own route, outside the agent API's document: the untyped caller, same fetch.
+  const call = rawCaller(() => token);
+  const ADMIN = "/api/admin/workspaces";
 
   beforeAll(async () => {
     t = await freshDatabase(backend);
@@ -66,57 +68,57 @@ describe.each(BACKENDS)("the workspace route behind `npm run workspace` on %s", 
   afterAll(() => t?.dispose());
 
   it("creates a workspace with an owner who can sign in and a workspace-wide key, and lists it", async () => {
-    const res = await call(adminWorkspaces.POST, "POST", "/admin/workspaces", {
+    const res = await call("POST", ADMIN, {
       body: { name: "  Acme ", owner: "Ops@Acme.test" },
     });
-    expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ workspace: { name: "Acme" }, owner: { email: "ops@acme.test" } });
+    expect(res.response.status).toBe(201);
+    expect(res.data).toMatchObject({ workspace: { name: "Acme" }, owner: { email: "ops@acme.test" } });
     const id = await expectUsable(t, {
-      email: res.json.owner.email,
-      password: res.json.owner.password,
-      apiKey: res.json.api_key,
+      email: res.data.owner.email,
+      password: res.data.owner.password,
+      apiKey: res.data.api_key,
     });
-    expect(id).toBe(res.json.workspace.id);
-    const list = await call(adminWorkspaces.GET, "GET", "/admin/workspaces");
-    expect(list.json.data).toEqual([
+    expect(id).toBe(res.data.workspace.id);
+    const list = await call("GET", ADMIN);
+    expect(list.data.data).toEqual([
       expect.objectContaining({ id, name: "Acme", owners: ["ops@acme.test"], operators: 1, agents: 0 }),
     ]);
     // Nothing secret in the list.
-    expect(list.text).not.toContain(res.json.api_key);
+    expect(list.text).not.toContain(res.data.api_key);
     // A removed operator keeps its row but is neither an owner nor counted.
     await t.prisma.operator.updateMany({ where: { workspaceId: id }, data: { removedAt: new Date() } });
-    const after = await call(adminWorkspaces.GET, "GET", "/admin/workspaces");
-    expect(after.json.data).toEqual([expect.objectContaining({ id, owners: [], operators: 0 })]);
+    const after = await call("GET", ADMIN);
+    expect(after.data.data).toEqual([expect.objectContaining({ id, owners: [], operators: 0 })]);
     await t.prisma.operator.updateMany({ where: { workspaceId: id }, data: { removedAt: null } });
   });
 
   it("refuses a taken owner email (409), bad input (422 naming fields), and changes nothing", async () => {
     const before = await t.prisma.workspace.count();
-    const taken = await call(adminWorkspaces.POST, "POST", "/admin/workspaces", {
+    const taken = await call("POST", ADMIN, {
       body: { name: "Again", owner: "ops@acme.test" },
     });
-    expect({ status: taken.status, code: taken.json.code }).toEqual({ status: 409, code: "operator_email_taken" });
-    const bad = await call(adminWorkspaces.POST, "POST", "/admin/workspaces", { body: { name: "", owner: "nope" } });
-    expect(bad.status).toBe(422);
-    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(["name", "owner"]);
+    expect({ status: taken.response.status, code: taken.error.code }).toEqual({
+      status: 409,
+      code: "operator_email_taken",
+    });
+    const bad = await call("POST", ADMIN, { body: { name: "", owner: "nope" } });
+    expect(bad.response.status).toBe(422);
+    expect(bad.error.errors.map((e: { field: string }) => e.field).sort()).toEqual(["name", "owner"]);
     expect(await t.prisma.workspace.count()).toBe(before);
   });
 
   it("answers 401 to anything but the instance token, even a workspace-wide API key", async () => {
-    const created = await call(adminWorkspaces.POST, "POST", "/admin/workspaces", {
+    const created = await call("POST", ADMIN, {
       body: { name: "Keyed", owner: `keyed-${backend}@acme.test` },
     });
     const before = await t.prisma.workspace.count();
-    for (const key of [null, "wrong", `${token}x`, created.json.api_key]) {
-      for (const [handler, method] of [
-        [adminWorkspaces.GET, "GET"],
-        [adminWorkspaces.POST, "POST"],
-      ] as const) {
-        const res = await call(handler, method, "/admin/workspaces", {
+    for (const key of [null, "wrong", `${token}x`, created.data.api_key]) {
+      for (const method of ["GET", "POST"]) {
+        const res = await call(method, ADMIN, {
           key,
           body: method === "POST" ? { name: "Sneaky", owner: "sneaky@acme.test" } : undefined,
         });
-        expect({ status: res.status, code: res.json.code }).toEqual({ status: 401, code: "unauthorized" });
+        expect({ status: res.response.status, code: res.error.code }).toEqual({ status: 401, code: "unauthorized" });
       }
     }
     expect(await t.prisma.workspace.count()).toBe(before);
@@ -140,8 +142,7 @@ describe("`npm run workspace` as a command", () => {
         headers: req.headers as Record<string, string>,
         body: req.method === "POST" ? Buffer.concat(chunks) : undefined,
       });
-      const handler = req.method === "POST" ? adminWorkspaces.POST : adminWorkspaces.GET;
-      const response = await handler(request);
+      const response = await serveInProcess(request);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     });

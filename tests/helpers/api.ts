@@ -64,61 +64,6 @@ export function rawCaller(defaultKey: () => string | null) {
 }
 
 /**
- * Calls the app's route handlers in-process, the way Next.js does: a Request in, a
- * Response out. The process database is the test's (useDatabase), so the handlers run
- * exactly as in production, without a server.
- */
-// biome-ignore lint/suspicious/noExplicitAny: route handlers are typed by their own params.
-type RouteHandler = (request: Request, context: { params: Promise<any> }) => Promise<Response>;
-
-export interface CallOptions {
-  /** Bearer key; null sends no Authorization header. */
-  key?: string | null;
-  /** Serialized with JSON.stringify. */
-  body?: unknown;
-  /** Sent as is, instead of `body`. */
-  raw?: string | Uint8Array<ArrayBuffer>;
-  headers?: Record<string, string>;
-  params?: Record<string, string>;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  bytes: Uint8Array;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back.
-  json: any;
-}
-
-export function apiCaller(defaultKey: () => string) {
-  return async function call(
-    handler: RouteHandler,
-    method: string,
-    path: string,
-    options: CallOptions = {},
-  ): Promise<ApiResponse> {
-    const key = options.key === undefined ? defaultKey() : options.key;
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    let body: string | Uint8Array<ArrayBuffer> | undefined = options.raw;
-    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers["content-type"] ??= "application/json";
-    const request = new Request(`http://tapdesk.test/api/v1${path}`, { method, headers, body });
-    const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    const text = Buffer.from(bytes).toString("utf8");
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = null;
-    }
-    return { status: response.status, headers: response.headers, bytes, text, json };
-  };
-}
-
-/**
  * A documented operation by its method and path template, through the typed client, for the
  * tests that walk every operation of the served document: the template is data there, so the
  * compiler cannot check the call; its answer is checked against the document all the same.
@@ -150,7 +95,6 @@ export interface ApiWorld {
   rex: { id: string; handle: string };
   /** A fresh conversation of Ava's with its own number, for tests that need one of their own. */
   newConversation(agent?: "ava" | "rex"): Promise<{ conversationId: string; assignmentId: string; remote: string }>;
-  call: ReturnType<typeof apiCaller>;
   /** The typed client with the seeded workspace-wide key. */
   api: TapdeskClient;
   /** The typed client with another key; null sends none. */
@@ -187,7 +131,6 @@ export async function apiWorld(backend: Backend): Promise<ApiWorld> {
       });
       return { conversationId: created.conversation_id, assignmentId: created.assignment_id, remote };
     },
-    call: apiCaller(() => seeded.apiKey),
     api: testClient(seeded.apiKey),
     as: testClient,
     raw: rawCaller(() => seeded.apiKey),
