@@ -1,32 +1,28 @@
 "use client";
 
-import { quietButton } from "@/components/webhooks/styles";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
 import type { ActionResult } from "@/lib/actions";
 import { useRefreshingAction } from "./use-refreshing-action";
 
-/** One server action behind a button (confirmed first when `confirm` is given); the page refreshes when it worked. */
-export function ActionButton<I>({
-  action,
-  input,
-  label,
-  pendingLabel,
-  confirm,
-  accessibleName,
-}: {
+export interface ActionButtonProps<I> {
   action: (input: I) => Promise<ActionResult<unknown>>;
   input: I;
   label: string;
   pendingLabel: string;
   confirm?: string;
   accessibleName?: string;
-}) {
+}
+
+/** One server action behind a button (confirmed first when `confirm` is given); the page refreshes when it worked. */
+export function ActionButton<I>({ action, input, label, pendingLabel, confirm, accessibleName }: ActionButtonProps<I>) {
   const { pending, error, run } = useRefreshingAction();
   return (
     <span className="inline-flex items-center gap-2">
-      <button
-        type="button"
+      <Button
+        variant="secondary"
+        size="sm"
         aria-label={accessibleName}
-        className={quietButton}
         disabled={pending}
         onClick={() => {
           if (confirm && !window.confirm(confirm)) return;
@@ -34,12 +30,8 @@ export function ActionButton<I>({
         }}
       >
         {pending ? pendingLabel : label}
-      </button>
-      {error && (
-        <span role="alert" className="text-xs text-red-700 dark:text-red-300">
-          {error}
-        </span>
-      )}
+      </Button>
+      <Alert small>{error}</Alert>
     </span>
   );
 }

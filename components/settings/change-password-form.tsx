@@ -2,8 +2,10 @@
 
 import { useState } from "react";
 import { changePasswordAction } from "@/app/(app)/settings/account/actions";
-import { field, primaryButton } from "@/components/webhooks/styles";
-import { FormError } from "./form-error";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 import { useRefreshingAction } from "./use-refreshing-action";
 
 /** `minLength` comes from the server's schema (zod stays out of the browser bundle: it probes eval, which the CSP refuses). */
@@ -31,48 +33,28 @@ export function ChangePasswordForm({ minLength }: { minLength: number }) {
       <h2 id="password-heading" className="font-semibold">
         Change your password
       </h2>
-      <div>
-        <label htmlFor="current-password" className="block text-sm font-medium">
-          Current password
-        </label>
-        <input
-          id="current-password"
-          type="password"
-          required
-          autoComplete="current-password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-          className={field}
-        />
-      </div>
-      <div>
-        <label htmlFor="new-password" className="block text-sm font-medium">
-          New password
-        </label>
-        <input
-          id="new-password"
+      <Field id="current-password" label="Current password">
+        <Input type="password" required autoComplete="current-password" value={current} onValue={setCurrent} />
+      </Field>
+      <Field
+        id="new-password"
+        label="New password"
+        hint={<>At least {minLength} characters. Your other sessions are signed out.</>}
+      >
+        <Input
           type="password"
           required
           minLength={minLength}
           autoComplete="new-password"
-          aria-describedby="new-password-hint"
           value={next}
-          onChange={(e) => setNext(e.target.value)}
-          className={field}
+          onValue={setNext}
         />
-        <p id="new-password-hint" className="mt-1 text-xs text-neutral-600 dark:text-neutral-400">
-          At least {minLength} characters. Your other sessions are signed out.
-        </p>
-      </div>
-      <FormError message={error} />
-      {done && (
-        <p role="status" className="text-sm text-green-800 dark:text-green-300">
-          Your password is changed.
-        </p>
-      )}
-      <button type="submit" className={primaryButton} disabled={pending}>
+      </Field>
+      <Alert boxed>{error}</Alert>
+      <Alert tone="success">{done && "Your password is changed."}</Alert>
+      <Button type="submit" disabled={pending}>
         {pending ? "Changing…" : "Change password"}
-      </button>
+      </Button>
     </form>
   );
 }

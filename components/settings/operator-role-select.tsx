@@ -2,8 +2,14 @@
 
 import { useEffect, useState } from "react";
 import { changeRoleAction } from "@/app/(app)/settings/operators/actions";
-import { field } from "@/components/webhooks/styles";
+import { Alert } from "@/components/ui/alert";
+import { Select } from "@/components/ui/select";
 import { useRefreshingAction } from "./use-refreshing-action";
+
+const ROLES = [
+  { value: "owner", label: "Owner" },
+  { value: "member", label: "Member" },
+];
 
 /** Changes an operator's role the moment another is picked; a refusal (the last owner) is a sentence. */
 export function OperatorRoleSelect({ id, email, role }: { id: string; email: string; role: "owner" | "member" }) {
@@ -16,7 +22,7 @@ export function OperatorRoleSelect({ id, email, role }: { id: string; email: str
   }, [error, role]);
   return (
     <span className="inline-flex flex-wrap items-center gap-2">
-      <select
+      <Select
         aria-label={`Role of ${email}`}
         value={shown}
         disabled={pending}
@@ -25,16 +31,10 @@ export function OperatorRoleSelect({ id, email, role }: { id: string; email: str
           setShown(next);
           run(() => changeRoleAction({ id, role: next }));
         }}
-        className={`${field} w-auto min-w-24`}
-      >
-        <option value="owner">Owner</option>
-        <option value="member">Member</option>
-      </select>
-      {error && (
-        <span role="alert" className="text-xs text-red-700 dark:text-red-300">
-          {error}
-        </span>
-      )}
+        options={ROLES}
+        className="w-auto min-w-24"
+      />
+      <Alert small>{error}</Alert>
     </span>
   );
 }

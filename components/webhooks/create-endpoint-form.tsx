@@ -2,105 +2,81 @@
 
 import { useState } from "react";
 import { createEndpointAction } from "@/app/(app)/settings/webhooks/actions";
-import { useRefreshingAction } from "@/components/settings/use-refreshing-action";
+import { FormCard } from "@/components/settings/form-card";
+import { OneTimeSecret } from "@/components/settings/one-time-secret";
+import { Checkbox } from "@/components/ui/checkbox";
+import { Field } from "@/components/ui/field";
+import { FieldGrid } from "@/components/ui/field-grid";
+import { Input } from "@/components/ui/input";
 import { EVENT_TYPES, type EventType } from "@/lib/webhooks/event-types";
-import { SecretReveal } from "./secret-reveal";
-import { EVENT_LABELS, field, primaryButton } from "./styles";
+
+const EVENT_LABELS = {
+  "imessage.reaction_received": "The person reacts to one of the agent's messages",
+  "reaction.added": "Any reaction added or changed, by either side",
+  "reaction.removed": "Any reaction removed, by either side",
+} as const;
 
 export function CreateEndpointForm() {
-  const { pending, error, run } = useRefreshingAction();
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<EventType[]>([...EVENT_TYPES]);
-  const [created, setCreated] = useState<{ url: string; secret: string } | null>(null);
-
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
-    run(
-      () => createEndpointAction({ url, events, description: description || undefined }),
-      (endpoint) => {
-        setCreated({ url: endpoint.url, secret: endpoint.secret });
-        setUrl("");
-        setDescription("");
-      },
-    );
-  }
 
   return (
-    <section
-      aria-labelledby="add-endpoint"
-      className="space-y-3 rounded-lg border border-neutral-200 p-4 dark:border-neutral-800"
-    >
-      <h2 id="add-endpoint" className="font-semibold">
-        Add an endpoint
-      </h2>
-      {created && (
-        <SecretReveal
-          title={`Signing secret for ${created.url}`}
-          secret={created.secret}
-          onDismiss={() => setCreated(null)}
+    <FormCard
+      id="add-endpoint"
+      title="Add an endpoint"
+      action={() => createEndpointAction({ url, events, description: description || undefined })}
+      onDone={() => {
+        setUrl("");
+        setDescription("");
+      }}
+      labels={["Add endpoint", "Adding…"]}
+      disabled={events.length === 0}
+      reveal={(endpoint, dismiss) => (
+        <OneTimeSecret
+          kind="signing-secret"
+          title={`Signing secret for ${endpoint.url}`}
+          secret={endpoint.secret}
+          onDismiss={dismiss}
         />
       )}
-      <form onSubmit={submit} className="space-y-3">
-        <div className="grid gap-3 sm:grid-cols-2">
-          <div>
-            <label htmlFor="webhook-url" className="block text-sm font-medium">
-              Endpoint URL
-            </label>
-            <input
-              id="webhook-url"
-              type="url"
-              required
-              value={url}
-              onChange={(e) => setUrl(e.target.value)}
-              placeholder="https://example.com/webhooks/tapdesk"
-              className={field}
-            />
-          </div>
-          <div>
-            <label htmlFor="webhook-description" className="block text-sm font-medium">
+    >
+      <FieldGrid>
+        <Field id="webhook-url" label="Endpoint URL">
+          <Input type="url" required value={url} onValue={setUrl} placeholder="https://example.com/webhooks/tapdesk" />
+        </Field>
+        <Field
+          id="webhook-description"
+          label={
+            <>
               Description <span className="font-normal text-neutral-500 dark:text-neutral-400">(optional)</span>
-            </label>
-            <input
-              id="webhook-description"
-              value={description}
-              maxLength={200}
-              onChange={(e) => setDescription(e.target.value)}
-              placeholder="Production agent backend"
-              className={field}
+            </>
+          }
+        >
+          <Input value={description} maxLength={200} onValue={setDescription} placeholder="Production agent backend" />
+        </Field>
+      </FieldGrid>
+      <fieldset>
+        <legend className="text-sm font-medium">Events</legend>
+        <div className="mt-1 space-y-1">
+          {EVENT_TYPES.map((type) => (
+            <Checkbox
+              key={type}
+              className="flex items-baseline gap-2 text-sm"
+              checked={events.includes(type)}
+              onChange={(e) =>
+                setEvents((list) => (e.target.checked ? [...list, type] : list.filter((t) => t !== type)))
+              }
+              label={
+                <>
+                  <code className="font-mono text-xs">{type}</code>
+                  <span className="text-neutral-500 dark:text-neutral-400">{EVENT_LABELS[type]}</span>
+                </>
+              }
             />
-          </div>
+          ))}
         </div>
-        <fieldset>
-          <legend className="text-sm font-medium">Events</legend>
-          <div className="mt-1 space-y-1">
-            {EVENT_TYPES.map((type) => (
-              <label key={type} className="flex items-baseline gap-2 text-sm">
-                <input
-                  type="checkbox"
-                  checked={events.includes(type)}
-                  onChange={(e) =>
-                    setEvents((list) => (e.target.checked ? [...list, type] : list.filter((t) => t !== type)))
-                  }
-                />
-                <code className="font-mono text-xs">{type}</code>
-                <span className="text-neutral-500 dark:text-neutral-400">{EVENT_LABELS[type]}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        {error && (
-          <p
-            role="alert"
-            className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
-          >
-            {error}
-          </p>
-        )}
-        <button type="submit" className={primaryButton} disabled={pending || events.length === 0}>
-          {pending ? "Adding…" : "Add endpoint"}
-        </button>
-      </form>
-    </section>
+      </fieldset>
+    </FormCard>
   );
 }

@@ -2,9 +2,10 @@
 
 import { useState } from "react";
 import { deleteEndpointAction, rotateSecretAction, updateEndpointAction } from "@/app/(app)/settings/webhooks/actions";
+import { OneTimeSecret } from "@/components/settings/one-time-secret";
 import { useRefreshingAction } from "@/components/settings/use-refreshing-action";
-import { SecretReveal } from "./secret-reveal";
-import { quietButton } from "./styles";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
 
 /** Enable or disable, rotate the secret, delete: each through the webhook service. */
 export function EndpointActions({ id, url, enabled }: { id: string; url: string; enabled: boolean }) {
@@ -15,17 +16,17 @@ export function EndpointActions({ id, url, enabled }: { id: string; url: string;
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap gap-2">
-        <button
-          type="button"
-          className={quietButton}
+        <Button
+          variant="secondary"
+          size="sm"
           disabled={pending}
           onClick={() => run(() => updateEndpointAction({ id, changes: { enabled: !enabled } }))}
         >
           {enabled ? "Disable" : "Enable"}
-        </button>
-        <button
-          type="button"
-          className={quietButton}
+        </Button>
+        <Button
+          variant="secondary"
+          size="sm"
           disabled={pending}
           onClick={() =>
             run(
@@ -35,39 +36,36 @@ export function EndpointActions({ id, url, enabled }: { id: string; url: string;
           }
         >
           Rotate secret
-        </button>
+        </Button>
         {confirmDelete ? (
           <>
-            <button
-              type="button"
-              className={`${quietButton} border-red-400 text-red-700 dark:text-red-300`}
+            <Button
+              variant="danger"
+              size="sm"
               disabled={pending}
               onClick={() => run(() => deleteEndpointAction({ id }))}
             >
               Delete endpoint and its log
-            </button>
-            <button type="button" className={quietButton} onClick={() => setConfirmDelete(false)}>
+            </Button>
+            <Button variant="secondary" size="sm" onClick={() => setConfirmDelete(false)}>
               Keep
-            </button>
+            </Button>
           </>
         ) : (
-          <button type="button" className={quietButton} onClick={() => setConfirmDelete(true)}>
+          <Button variant="secondary" size="sm" onClick={() => setConfirmDelete(true)}>
             Delete…
-          </button>
+          </Button>
         )}
       </div>
       {secret && (
-        <SecretReveal
+        <OneTimeSecret
+          kind="signing-secret"
           title={`New signing secret for ${url}. The old one keeps signing beside it for 24 hours.`}
           secret={secret}
           onDismiss={() => setSecret(null)}
         />
       )}
-      {error && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {error}
-        </p>
-      )}
+      <Alert>{error}</Alert>
     </div>
   );
 }

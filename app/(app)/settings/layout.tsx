@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { SmallHeading } from "@/components/ui/small-heading";
 import { requireOperator } from "@/lib/auth/session";
 
 // Members see only their own account; the owners' sections refuse them anyway (requireOwner).
@@ -20,9 +21,9 @@ export default async function SettingsLayout({ children }: { children: React.Rea
         aria-label="Settings"
         className="min-w-0 shrink-0 border-b border-neutral-200 p-3 md:w-56 md:border-r md:border-b-0 md:p-4 dark:border-neutral-800"
       >
-        <h2 className="mb-2 hidden text-xs font-semibold uppercase tracking-wide text-neutral-600 md:block dark:text-neutral-400">
+        <SmallHeading as="h2" className="mb-2 hidden md:block">
           Settings
-        </h2>
+        </SmallHeading>
         <ul className="flex gap-1 overflow-x-auto text-sm md:block md:space-y-1">
           {sections.map((s) => (
             <li key={s.href} className="shrink-0">

@@ -1,20 +1,24 @@
 import { ChangePasswordForm } from "@/components/settings/change-password-form";
+import { Page } from "@/components/ui/page";
 import { requireOperator } from "@/lib/auth/session";
 import { MIN_PASSWORD } from "@/lib/operators/schemas";
 
 export const metadata = { title: "Your account · Tapdesk" };
 
 export default async function AccountPage() {
-  const operator = await requireOperator();
+  const { email, role } = await requireOperator();
+  const who = role === "owner" ? "an owner" : "a member";
   return (
-    <div className="max-w-3xl space-y-6">
-      <header className="space-y-1">
-        <h1 className="text-xl font-semibold">Your account</h1>
-        <p className="text-sm text-neutral-600 dark:text-neutral-400">
-          Signed in as {operator.email}, {operator.role === "owner" ? "an owner" : "a member"} of this workspace.
-        </p>
-      </header>
+    <Page
+      title="Your account"
+      intro={
+        <>
+          Signed in as {email}, {who} of this workspace.
+        </>
+      }
+      width="3xl"
+    >
       <ChangePasswordForm minLength={MIN_PASSWORD} />
-    </div>
+    </Page>
   );
 }

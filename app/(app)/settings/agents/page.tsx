@@ -1,80 +1,43 @@
 import { AgentBridge } from "@/components/settings/agent-bridge";
 import { AgentFlag } from "@/components/settings/agent-flag";
+import { dayColumn } from "@/components/settings/columns";
 import { CreateAgentForm } from "@/components/settings/create-agent-form";
-import { LocalTime } from "@/components/ui/local-time";
+import { ListPage } from "@/components/settings/list-page";
+import { Section } from "@/components/ui/section";
+import type { AgentObject } from "@/lib/agents/schemas";
 import { listAgents } from "@/lib/agents/service";
 import { requireOwner } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Agents · Tapdesk" };
 
-const DAY: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
+/** A column with one of the agent's flags as a switch. */
+const flagColumn = (flag: "imessage_enabled" | "custom_emoji_sends", label: string) => ({
+  header: label,
+  cell: (agent: AgentObject) => (
+    <AgentFlag agentId={agent.id} agentName={agent.name} flag={flag} label={label} value={agent[flag]} />
+  ),
+});
 
 export default async function AgentsPage() {
-  const operator = await requireOwner();
-  const agents = await listAgents(await db(), operator.scope);
+  const { scope } = await requireOwner();
+  const agents = await listAgents(await db(), scope);
   return (
-    <div className="max-w-5xl space-y-6">
-      <header className="space-y-1">
-        <h1 className="text-xl font-semibold">Agents</h1>
-        <p className="text-sm text-neutral-600 dark:text-neutral-400">
-          Each agent sends from one identity. Turning iMessage off makes its sends fail with “not enabled for iMessage”;
-          custom emoji tapbacks are off by default because older Apple devices show them as text.
-        </p>
-      </header>
-
-      <CreateAgentForm />
-
-      <section aria-labelledby="agents-heading" className="space-y-2">
-        <h2 id="agents-heading" className="font-semibold">
-          {agents.length} {agents.length === 1 ? "agent" : "agents"}
-        </h2>
-        <table className="w-full text-left text-sm">
-          <thead className="text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400">
-            <tr>
-              <th className="py-2 pr-4 font-medium">Name</th>
-              <th className="py-2 pr-4 font-medium">Handle</th>
-              <th className="py-2 pr-4 font-medium">iMessage</th>
-              <th className="py-2 pr-4 font-medium">Custom emoji sends</th>
-              <th className="py-2 font-medium">Added</th>
-            </tr>
-          </thead>
-          <tbody>
-            {agents.map((agent) => (
-              <tr key={agent.id} className="border-t border-neutral-200 dark:border-neutral-800">
-                <td className="py-2 pr-4 font-medium">{agent.name}</td>
-                <td className="py-2 pr-4 font-mono text-xs">{agent.handle}</td>
-                <td className="py-2 pr-4">
-                  <AgentFlag
-                    agentId={agent.id}
-                    agentName={agent.name}
-                    flag="imessage_enabled"
-                    label="iMessage"
-                    value={agent.imessage_enabled}
-                  />
-                </td>
-                <td className="py-2 pr-4">
-                  <AgentFlag
-                    agentId={agent.id}
-                    agentName={agent.name}
-                    flag="custom_emoji_sends"
-                    label="Custom emoji sends"
-                    value={agent.custom_emoji_sends}
-                  />
-                </td>
-                <td className="py-2 text-neutral-500 dark:text-neutral-400">
-                  <LocalTime iso={agent.created_at} options={DAY} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-
-      <section aria-labelledby="bridges-heading" className="space-y-3">
-        <h2 id="bridges-heading" className="font-semibold">
-          iMessage bridges
-        </h2>
+    <ListPage
+      title="Agents"
+      intro="Each agent sends from one identity. Turning iMessage off makes its sends fail with “not enabled for iMessage”; custom emoji tapbacks are off by default because older Apple devices show them as text."
+      form={<CreateAgentForm />}
+      rows={agents}
+      noun={["agent", "agents"]}
+      columns={[
+        { header: "Name", className: "font-medium", cell: (agent) => agent.name },
+        { header: "Handle", className: "font-mono text-xs", cell: (agent) => agent.handle },
+        flagColumn("imessage_enabled", "iMessage"),
+        flagColumn("custom_emoji_sends", "Custom emoji sends"),
+        dayColumn("Added", "created_at"),
+      ]}
+    >
+      <Section id="bridges-heading" title="iMessage bridges" roomy>
         <p className="text-sm text-neutral-600 dark:text-neutral-400">
           An agent on the sandbox talks to a simulated phone. Link it to a Mac running BlueBubbles (signed in to
           iMessage as the agent's handle, with the Private API on for tapbacks) and its messages and tapbacks reach real
@@ -83,7 +46,7 @@ export default async function AgentsPage() {
         {agents.map((agent) => (
           <AgentBridge key={agent.id} agent={agent} />
         ))}
-      </section>
-    </div>
+      </Section>
+    </ListPage>
   );
 }

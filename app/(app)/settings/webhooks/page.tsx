@@ -1,6 +1,11 @@
 import Link from "next/link";
 import { ActionButton } from "@/components/settings/action-button";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
 import { LocalTime } from "@/components/ui/local-time";
+import { Page } from "@/components/ui/page";
+import { Section } from "@/components/ui/section";
+import { Table } from "@/components/ui/table";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { CreateEndpointForm } from "@/components/webhooks/create-endpoint-form";
 import { EndpointActions } from "@/components/webhooks/endpoint-actions";
@@ -44,23 +49,21 @@ export default async function WebhooksPage({
   }
 
   return (
-    <div className="max-w-5xl space-y-6">
-      <header className="space-y-1">
-        <h1 className="text-xl font-semibold">Webhooks</h1>
-        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+    <Page
+      title="Webhooks"
+      intro={
+        <>
           Tapdesk posts reaction events to your endpoints, signed as Standard Webhooks (<code>webhook-id</code>,{" "}
           <code>webhook-timestamp</code>, <code>webhook-signature</code>). A delivery that fails is retried after 5 s, 5
           min, 30 min, 2 h, 5 h, 10 h and 10 h with the same <code>webhook-id</code>; an endpoint that answers 410 Gone
           is disabled.
-        </p>
-      </header>
-
+        </>
+      }
+      width="5xl"
+    >
       <CreateEndpointForm />
 
-      <section aria-labelledby="endpoints-heading" className="space-y-2">
-        <h2 id="endpoints-heading" className="font-semibold">
-          Endpoints
-        </h2>
+      <Section id="endpoints-heading" title="Endpoints">
         {endpoints.length === 0 ? (
           <p className="text-sm text-neutral-500 dark:text-neutral-400">
             No endpoints yet. Add one above to start receiving events.
@@ -72,15 +75,21 @@ export default async function WebhooksPage({
             ))}
           </ul>
         )}
-      </section>
+      </Section>
 
       {selected && log && (
-        <section aria-labelledby="log-heading" className="space-y-2">
+        <Section
+          id="log-heading"
+          title={
+            <>
+              Delivery log{" "}
+              <span className="font-mono text-sm font-normal text-neutral-500 dark:text-neutral-400">
+                {selected.url}
+              </span>
+            </>
+          }
+        >
           <AutoRefresh />
-          <h2 id="log-heading" className="font-semibold">
-            Delivery log{" "}
-            <span className="font-mono text-sm font-normal text-neutral-500 dark:text-neutral-400">{selected.url}</span>
-          </h2>
           {log.data.length === 0 ? (
             <p className="text-sm text-neutral-500 dark:text-neutral-400">
               Nothing delivered yet. Events appear here as soon as a subscribed reaction change happens.
@@ -91,11 +100,11 @@ export default async function WebhooksPage({
           {log.next_cursor && (
             <p className="text-xs text-neutral-500 dark:text-neutral-400">Showing the 50 most recent deliveries.</p>
           )}
-        </section>
+        </Section>
       )}
 
       {selected && detail && <DeliveryDetail endpoint={selected} delivery={detail} />}
-    </div>
+    </Page>
   );
 }
 
@@ -134,18 +143,6 @@ function EndpointRow({ endpoint, selected }: { endpoint: EndpointObject; selecte
   );
 }
 
-const TONES = {
-  green: "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-300",
-  red: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
-  amber: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-300",
-  blue: "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-300",
-  grey: "bg-neutral-100 text-neutral-700 dark:bg-neutral-800 dark:text-neutral-300",
-} as const;
-
-function Badge({ tone, children }: { tone: keyof typeof TONES; children: React.ReactNode }) {
-  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${TONES[tone]}`}>{children}</span>;
-}
-
 function DeliveryStatus({ delivery, endpointEnabled }: { delivery: DeliveryObject; endpointEnabled: boolean }) {
   if (delivery.in_flight) return <Badge tone="blue">Sending</Badge>;
   switch (delivery.status) {
@@ -176,92 +173,69 @@ function DeliveryTable({
   openId: string | undefined;
 }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-neutral-200 dark:border-neutral-800">
-      <table className="w-full text-left text-sm">
-        <thead className="bg-neutral-50 text-xs uppercase tracking-wide text-neutral-500 dark:text-neutral-400 dark:bg-neutral-900">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Event
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Status
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Attempts
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Response
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Next retry
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Created
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-neutral-200 dark:divide-neutral-800">
-          {deliveries.map((d) => (
-            <tr key={d.id} className={d.id === openId ? "bg-blue-50/60 dark:bg-blue-950/30" : undefined}>
-              <td className="px-3 py-2">
-                <div className="font-mono text-xs">{d.event_type}</div>
-                <div className="font-mono text-[11px] text-neutral-500 dark:text-neutral-400" title="webhook-id">
-                  {d.event_id}
-                </div>
-              </td>
-              <td className="px-3 py-2">
-                <DeliveryStatus delivery={d} endpointEnabled={endpoint.enabled} />
-              </td>
-              <td className="px-3 py-2 tabular-nums">{d.attempts}</td>
-              <td className="max-w-56 px-3 py-2 text-xs">{response(d)}</td>
-              <td className="px-3 py-2 text-xs">
-                {d.status === "failed" && d.next_attempt_at && !d.in_flight ? (
-                  <LocalTime iso={d.next_attempt_at} options={WHEN} />
-                ) : (
-                  <span className="text-neutral-400">—</span>
-                )}
-              </td>
-              <td className="px-3 py-2 text-xs">
-                <LocalTime iso={d.created_at} options={WHEN} />
-              </td>
-              <td className="whitespace-nowrap px-3 py-2 text-right">
-                <span className="inline-flex items-center gap-2">
-                  <Link
-                    href={`/settings/webhooks?endpoint=${endpoint.id}&delivery=${d.id}#delivery-detail`}
-                    className="text-xs text-blue-700 hover:underline dark:text-blue-400"
-                    aria-label={`Attempts of ${d.event_type} ${d.event_id}`}
-                  >
-                    Attempts
-                  </Link>
-                  {endpoint.enabled && (
-                    <ActionButton
-                      action={redeliverAction}
-                      input={{ endpointId: endpoint.id, deliveryId: d.id }}
-                      label="Redeliver"
-                      pendingLabel="Queuing…"
-                      accessibleName={`Redeliver ${d.event_type} ${d.event_id}`}
-                    />
-                  )}
-                </span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      look="boxed"
+      rows={deliveries}
+      rowClassName={(d) => (d.id === openId ? "bg-blue-50/60 dark:bg-blue-950/30" : undefined)}
+      columns={[
+        {
+          header: "Event",
+          cell: (d) => (
+            <>
+              <div className="font-mono text-xs">{d.event_type}</div>
+              <div className="font-mono text-[11px] text-neutral-500 dark:text-neutral-400" title="webhook-id">
+                {d.event_id}
+              </div>
+            </>
+          ),
+        },
+        { header: "Status", cell: (d) => <DeliveryStatus delivery={d} endpointEnabled={endpoint.enabled} /> },
+        { header: "Attempts", className: "tabular-nums", cell: (d) => d.attempts },
+        { header: "Response", className: "max-w-56 text-xs", cell: response },
+        {
+          header: "Next retry",
+          className: "text-xs",
+          cell: (d) =>
+            d.status === "failed" && d.next_attempt_at && !d.in_flight ? (
+              <LocalTime iso={d.next_attempt_at} options={WHEN} />
+            ) : (
+              <span className="text-neutral-400">—</span>
+            ),
+        },
+        { header: "Created", className: "text-xs", cell: (d) => <LocalTime iso={d.created_at} options={WHEN} /> },
+        {
+          header: "Actions",
+          hideHeader: true,
+          className: "whitespace-nowrap text-right",
+          cell: (d) => (
+            <span className="inline-flex items-center gap-2">
+              <Link
+                href={`/settings/webhooks?endpoint=${endpoint.id}&delivery=${d.id}#delivery-detail`}
+                className="text-xs text-blue-700 hover:underline dark:text-blue-400"
+                aria-label={`Attempts of ${d.event_type} ${d.event_id}`}
+              >
+                Attempts
+              </Link>
+              {endpoint.enabled && (
+                <ActionButton
+                  action={redeliverAction}
+                  input={{ endpointId: endpoint.id, deliveryId: d.id }}
+                  label="Redeliver"
+                  pendingLabel="Queuing…"
+                  accessibleName={`Redeliver ${d.event_type} ${d.event_id}`}
+                />
+              )}
+            </span>
+          ),
+        },
+      ]}
+    />
   );
 }
 
 function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; delivery: DeliveryDetailObject }) {
   return (
-    <section
-      id="delivery-detail"
-      aria-labelledby="delivery-detail-heading"
-      className="space-y-3 rounded-lg border border-neutral-200 p-4 dark:border-neutral-800"
-    >
+    <Card id="delivery-detail" aria-labelledby="delivery-detail-heading">
       <div className="flex flex-wrap items-baseline gap-3">
         <h2 id="delivery-detail-heading" className="font-semibold">
           {delivery.event_type}{" "}
@@ -304,6 +278,6 @@ function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; deli
       <pre className="max-h-80 overflow-auto rounded-md bg-neutral-50 p-3 font-mono text-xs dark:bg-neutral-900">
         {JSON.stringify(delivery.payload, null, 2)}
       </pre>
-    </section>
+    </Card>
   );
 }
