@@ -1,26 +1,12 @@
 import path from "node:path";
-import { type APIRequestContext, test as base, expect } from "@playwright/test";
+import { test as base, expect } from "@playwright/test";
+import { type components, createTapdeskClient, succeeded, type TapdeskClient } from "../lib/api/client";
 import { ConversationPage } from "./pages/conversation-page";
 import { LoginPage } from "./pages/login-page";
 import { API_KEY, OPERATOR } from "./settings";
 
-/** The parts of the API's reaction object (docs/concepts.md) the tests read. */
-export interface ApiReaction {
-  id: string;
-  direction: "inbound" | "outbound";
-  reaction: string;
-  custom_emoji: string | null;
-  part_index: number;
-  sequence: number;
-}
-export interface ApiMessage {
-  id: string;
-  conversation_id: string;
-  direction: "inbound" | "outbound";
-  status: string;
-  parts: { index: number; type: string; text?: string }[];
-  reactions: ApiReaction[];
-}
+export type ApiReaction = components["schemas"]["CompactReaction"];
+export type ApiMessage = components["schemas"]["Message"];
 
 export interface Conversation {
   id: string;
@@ -28,17 +14,8 @@ export interface Conversation {
   remoteNumber: string;
 }
 
-export type HumanReaction =
-  | { operation: "add" | "remove"; type: string; custom_emoji?: string; part_index?: number }
-  | { operation: "add"; type: "sticker"; sticker: Sticker; part_index?: number };
-
-export interface Sticker {
-  file_name: string;
-  mime_type: string;
-  url: string;
-  width: number;
-  height: number;
-}
+export type HumanReaction = components["schemas"]["HumanReactionRequest"];
+export type Sticker = components["schemas"]["Sticker"];
 
 /** One of the demo stickers the app serves from /public. */
 export const PARTY_PARROT: Sticker = {
@@ -58,54 +35,56 @@ function freshRemoteNumber(workerIndex: number): string {
 }
 
 /**
- * The HTTP API and the sandbox controls (docs/api.md, docs/bridges.md), as the bootstrap key sees them: the
- * tests create their data and check what was stored through these, never through the app's
- * internals.
+ * The HTTP API and the sandbox controls (docs/api.md, docs/bridges.md) through the typed client
+ * (lib/api/client), as the bootstrap key sees them: the tests create their data and check what
+ * was stored through these, never through the app's internals.
  */
 export class TapdeskApi {
-  constructor(
-    private readonly request: APIRequestContext,
-    private readonly workerIndex: number,
-  ) {}
+  private readonly client: TapdeskClient;
 
-  private async call<T>(method: string, url: string, data?: unknown): Promise<T> {
-    const response = await this.request.fetch(url, { method, data });
-    if (!response.ok()) {
-      throw new Error(`${method} ${url} answered ${response.status()}: ${await response.text()}`);
-    }
-    return (await response.json()) as T;
+  constructor(
+    baseUrl: string,
+    private readonly workerIndex: number,
+  ) {
+    this.client = createTapdeskClient({ baseUrl, key: API_KEY });
   }
 
   async createConversation(): Promise<Conversation> {
     const remoteNumber = freshRemoteNumber(this.workerIndex);
-    const created = await this.call<{ conversation_id: string; assignment_id: string }>(
-      "POST",
-      "/api/v1/sandbox/conversations",
-      { remote_number: remoteNumber },
+    const created = await succeeded(
+      this.client.POST("/sandbox/conversations", { body: { remote_number: remoteNumber } }),
     );
     return { id: created.conversation_id, assignmentId: created.assignment_id, remoteNumber };
   }
 
   /** The agent sends a message; each text is its own part. */
   sendAgentMessage(conversationId: string, texts: string[]): Promise<ApiMessage> {
-    return this.call("POST", `/api/v1/conversations/${conversationId}/messages`, {
-      parts: texts.map((text) => ({ text })),
-    });
+    return succeeded(
+      this.client.POST("/conversations/{id}/messages", {
+        params: { path: { id: conversationId } },
+        body: { parts: texts.map((text) => ({ text })) },
+      }),
+    );
   }
 
   /** The human sends a message from the sandbox phone. */
   sendHumanMessage(conversationId: string, texts: string[]): Promise<ApiMessage> {
-    return this.call("POST", `/api/v1/sandbox/conversations/${conversationId}/inbound`, {
-      parts: texts.map((text) => ({ text })),
-    });
+    return succeeded(
+      this.client.POST("/sandbox/conversations/{id}/inbound", {
+        params: { path: { id: conversationId } },
+        body: { parts: texts.map((text) => ({ text })) },
+      }),
+    );
   }
 
   humanReact(messageId: string, body: HumanReaction): Promise<unknown> {
-    return this.call("POST", `/api/v1/sandbox/messages/${messageId}/reactions`, body);
+    return succeeded(
+      this.client.POST("/sandbox/messages/{id}/reactions", { params: { path: { id: messageId } }, body }),
+    );
   }
 
   message(id: string): Promise<ApiMessage> {
-    return this.call("GET", `/api/v1/messages/${id}`);
+    return succeeded(this.client.GET("/messages/{id}", { params: { path: { id } } }));
   }
 
   /** The message's live reactions, oldest first. */
@@ -115,38 +94,36 @@ export class TapdeskApi {
 
   /** The router disconnects or reconnects the human. */
   setConnected(assignmentId: string, connected: boolean): Promise<unknown> {
-    return this.call("POST", `/api/v1/sandbox/assignments/${assignmentId}/${connected ? "reconnect" : "disconnect"}`);
+    const action = connected ? "reconnect" : "disconnect";
+    return succeeded(
+      this.client.POST(`/sandbox/assignments/{id}/${action}`, { params: { path: { id: assignmentId } } }),
+    );
   }
 
   createAgent(body: { name: string; handle: string }): Promise<{ id: string; name: string }> {
-    return this.call("POST", "/api/v1/agents", body);
+    return succeeded(this.client.POST("/agents", { body }));
   }
 
   linkBridge(agentId: string, bridge: { kind: "bluebubbles"; url: string; password: string }): Promise<unknown> {
-    return this.call("PATCH", `/api/v1/agents/${agentId}`, { bridge });
+    return succeeded(this.client.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body: { bridge } }));
   }
 
   async conversations(): Promise<{ id: string; remote_number: string }[]> {
-    return (
-      await this.call<{ data: { id: string; remote_number: string }[] }>("GET", "/api/v1/conversations?limit=200")
-    ).data;
+    return (await succeeded(this.client.GET("/conversations", { params: { query: { limit: 200 } } }))).data;
   }
 
   /** The agent reacts through the API with the suite's workspace-wide key. */
-  agentReact(
-    messageId: string,
-    body: { operation: "add" | "remove"; type: string; part_index?: number },
-  ): Promise<unknown> {
-    return this.call("POST", `/api/v1/messages/${messageId}/reactions`, body);
+  agentReact(messageId: string, body: components["schemas"]["ReactionOperationRequest"]): Promise<unknown> {
+    return succeeded(this.client.POST("/messages/{id}/reactions", { params: { path: { id: messageId } }, body }));
   }
 
   /** The workspace's API keys (names and prefixes; never the secrets). */
   async apiKeys(): Promise<{ id: string; name: string; prefix: string }[]> {
-    return (await this.call<{ data: { id: string; name: string; prefix: string }[] }>("GET", "/api/v1/api-keys")).data;
+    return (await succeeded(this.client.GET("/api-keys"))).data;
   }
 
   setUpstream(mode: "ok" | "fail" | "hold"): Promise<unknown> {
-    return this.call("PUT", "/api/v1/sandbox/upstream", { mode });
+    return succeeded(this.client.PUT("/sandbox/upstream", { body: { mode } }));
   }
 }
 
@@ -166,13 +143,9 @@ interface WorkerFixtures {
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   api: [
-    async ({ playwright }, use, workerInfo) => {
-      const request = await playwright.request.newContext({
-        baseURL: workerInfo.project.use.baseURL,
-        extraHTTPHeaders: { Authorization: `Bearer ${API_KEY}` },
-      });
-      await use(new TapdeskApi(request, workerInfo.workerIndex));
-      await request.dispose();
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a fixture needs from this pattern.
+    async ({}, use, workerInfo) => {
+      await use(new TapdeskApi(workerInfo.project.use.baseURL!, workerInfo.workerIndex));
     },
     { scope: "worker" },
   ],

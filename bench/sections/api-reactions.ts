@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { BenchServer } from "../lib/server";
+import type { TapdeskClient } from "../../lib/api/client";
+import { apiOf, humanMessages } from "../lib/api";
 import { type Summary, sequentialRate, summarize, timed } from "../lib/stats";
 import type { Row, Section } from "../lib/types";
 
@@ -18,57 +19,21 @@ const SENDS_PER_CLIENT = 40;
 
 const TITLE = "POST /api/v1/reactions — HTTP, production server, embedded PGlite";
 
-async function api<T>(
-  server: BenchServer,
-  method: string,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${server.apiKey}`, "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-  return { status: res.status, body: JSON.parse(text) as T };
-}
-
-/** A conversation with `count` messages from the human, each a slot of its own for the agent. */
-async function humanMessages(server: BenchServer, remote: string, count: number): Promise<string[]> {
-  const { body } = await api<{ conversation_id: string }>(server, "POST", "/api/v1/sandbox/conversations", {
-    remote_number: remote,
-  });
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const sent = await api<{ id: string }>(
-      server,
-      "POST",
-      `/api/v1/sandbox/conversations/${body.conversation_id}/inbound`,
-      { parts: [{ text: `message ${i + 1}` }] },
-    );
-    ids.push(sent.body.id);
-  }
-  return ids;
-}
-
 /** A send that must be a real change: kinds alternate, so every call replaces (201), never a no-op. */
-function sender(server: BenchServer, messageId: string, idempotent: boolean) {
+function sender(api: TapdeskClient, messageId: string, idempotent: boolean) {
   let n = 0;
   return async () => {
     n++;
-    const headers: Record<string, string> = idempotent ? { "Idempotency-Key": `bench-${messageId}-${n}` } : {};
+    const header = idempotent ? { "Idempotency-Key": `bench-${messageId}-${n}` } : undefined;
     const t = await timed(() =>
-      api(
-        server,
-        "POST",
-        "/api/v1/reactions",
-        { message_id: messageId, reaction: n % 2 === 0 ? "like" : "love" },
-        headers,
-      ),
+      api.POST("/reactions", {
+        params: { header },
+        body: { message_id: messageId, reaction: n % 2 === 0 ? "like" : "love" },
+      }),
     );
-    if (t.value.status !== 201) throw new Error(`POST /reactions answered ${t.value.status}, expected 201`);
+    const { status } = t.value.response;
+    if (status !== 201)
+      throw new Error(`POST /reactions answered ${status}, expected 201: ${JSON.stringify(t.value.error)}`);
     return t.ms;
   };
 }
@@ -86,18 +51,15 @@ export const apiReactionsSection: Section = {
   title: TITLE,
   async run(ctx) {
     const server = await ctx.server();
-    const [plainTarget, idempotentTarget, ...parallelTargets] = await humanMessages(
-      server,
-      "+15550100400",
-      2 + CLIENTS,
-    );
+    const api = apiOf(server);
+    const [plainTarget, idempotentTarget, ...parallelTargets] = await humanMessages(api, "+15550100400", 2 + CLIENTS);
     if (!plainTarget || !idempotentTarget) throw new Error("no target messages");
 
-    const plain = await series(sender(server, plainTarget, false), SENDS);
-    const idempotent = await series(sender(server, idempotentTarget, true), SENDS);
+    const plain = await series(sender(api, plainTarget, false), SENDS);
+    const idempotent = await series(sender(api, idempotentTarget, true), SENDS);
 
     // Several agents at once, each on its own slot: what the one server sustains.
-    const senders = parallelTargets.map((id) => sender(server, id, false));
+    const senders = parallelTargets.map((id) => sender(api, id, false));
     for (const send of senders) await send();
     const began = performance.now();
     const perClient = await Promise.all(

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { apiOf, tenMessageThread } from "../lib/api";
 import type { BenchServer } from "../lib/server";
 import { type Summary, sequentialRate, summarize, timed } from "../lib/stats";
 import type { Row, Section } from "../lib/types";
@@ -16,17 +17,6 @@ const ROUND_TIMEOUT_MS = 10_000;
 
 class Client {
   constructor(private readonly server: BenchServer) {}
-
-  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.server.apiKey}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
-  }
 
   /** The thread view's poll, as the dashboard sends it. */
   async poll(conversationId: string, etag?: string): Promise<{ status: number; etag: string }> {
@@ -46,29 +36,17 @@ export const dashboardPollSection: Section = {
   async run(ctx) {
     const server = await ctx.server();
     const client = new Client(server);
-    const { body: created } = await client.api<{ conversation_id: string }>("POST", "/api/v1/sandbox/conversations", {
-      remote_number: "+15550100300",
-    });
-    const conversationId = created.conversation_id;
+    const api = apiOf(server);
     // A thread of ten messages, both directions, so the 200 carries a realistic view.
-    let agentMessageId = "";
-    for (let i = 0; i < 5; i++) {
-      await client.api("POST", `/api/v1/sandbox/conversations/${conversationId}/inbound`, {
-        parts: [{ text: `Question ${i + 1} from the human` }],
-      });
-      const sent = await client.api<{ id: string }>("POST", `/api/v1/conversations/${conversationId}/messages`, {
-        parts: [{ text: `Answer ${i + 1}` }, { text: "with a second part" }],
-      });
-      agentMessageId = sent.body.id;
-    }
+    const { conversationId, agentMessage: agentMessageId } = await tenMessageThread(api, "+15550100300");
 
     // Kinds alternate across every loop, so each POST is a real change (201), never a no-op.
     let changes = 0;
     const tapback = () =>
       timed(() =>
-        client.api("POST", `/api/v1/sandbox/messages/${agentMessageId}/reactions`, {
-          operation: "add",
-          type: changes++ % 2 === 0 ? "like" : "love",
+        api.POST("/sandbox/messages/{id}/reactions", {
+          params: { path: { id: agentMessageId } },
+          body: { operation: "add", type: changes++ % 2 === 0 ? "like" : "love" },
         }),
       );
 
@@ -97,7 +75,9 @@ export const dashboardPollSection: Section = {
         }
       }
       const posted = await post;
-      if (posted.value.status !== 201) throw new Error(`tapback answered ${posted.value.status}, expected 201`);
+      const { status } = posted.value.response;
+      if (status !== 201)
+        throw new Error(`tapback answered ${status}, expected 201: ${JSON.stringify(posted.value.error)}`);
       if (round >= WARMUP) {
         toVisible.push(seenAt - start);
         tapbackPost.push(posted.ms);
@@ -109,7 +89,8 @@ export const dashboardPollSection: Section = {
     const tapbackAlone: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const t = await tapback();
-      if (t.value.status !== 201) throw new Error(`tapback answered ${t.value.status}, expected 201`);
+      const { status } = t.value.response;
+      if (status !== 201) throw new Error(`tapback answered ${status}, expected 201`);
       tapbackAlone.push(t.ms);
     }
     ({ etag } = await client.poll(conversationId));

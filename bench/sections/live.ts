@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { chromium } from "@playwright/test";
+import { apiOf, succeeded, tenMessageThread } from "../lib/api";
 import { rssMiB, withCpu } from "../lib/proc";
 import type { BenchServer } from "../lib/server";
 import { CHROMIUM_ARGS } from "../lib/server";
@@ -24,17 +25,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Client {
   constructor(readonly server: BenchServer) {}
-
-  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.server.apiKey}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
-  }
 
   async poll(conversationId: string, etag?: string, wait?: number): Promise<{ status: number; etag: string }> {
     const query = wait === undefined ? "" : `?wait=${wait}`;
@@ -68,32 +58,17 @@ export const liveSection: Section = {
   async run(ctx) {
     const server = await ctx.server();
     const client = new Client(server);
+    const api = apiOf(server);
     const remote = "+15550100500";
-    const { body: created } = await client.api<{ conversation_id: string }>("POST", "/api/v1/sandbox/conversations", {
-      remote_number: remote,
-    });
-    const conversationId = created.conversation_id;
-    // Ten messages, both directions, so a 200 carries a realistic view.
-    let agentMessage = "";
-    let humanMessage = "";
-    for (let i = 0; i < 5; i++) {
-      const inbound = await client.api<{ id: string }>(
-        "POST",
-        `/api/v1/sandbox/conversations/${conversationId}/inbound`,
-        { parts: [{ text: `Question ${i + 1} from the human` }] },
-      );
-      humanMessage = inbound.body.id;
-      const sent = await client.api<{ id: string }>("POST", `/api/v1/conversations/${conversationId}/messages`, {
-        parts: [{ text: `Answer ${i + 1}` }, { text: "with a second part" }],
-      });
-      agentMessage = sent.body.id;
-    }
+    const { conversationId, humanMessage, agentMessage } = await tenMessageThread(api, remote);
     let humanKinds = 0;
     const humanTapback = () =>
-      client.api("POST", `/api/v1/sandbox/messages/${agentMessage}/reactions`, {
-        operation: "add",
-        type: humanKinds++ % 2 === 0 ? "like" : "love",
-      });
+      succeeded(
+        api.POST("/sandbox/messages/{id}/reactions", {
+          params: { path: { id: agentMessage } },
+          body: { operation: "add", type: humanKinds++ % 2 === 0 ? "like" : "love" },
+        }),
+      );
 
     // --- CPU per request ---------------------------------------------------------------
     const health = await cpuSeries(server, CPU_REQUESTS, () => client.health());
@@ -104,11 +79,10 @@ export const liveSection: Section = {
     });
     const full = await cpuSeries(server, CPU_REQUESTS / 2, () => client.poll(conversationId));
     const send = await cpuSeries(server, CPU_REQUESTS, async (i) => {
-      const sent = await client.api("POST", "/api/v1/reactions", {
-        message_id: humanMessage,
-        reaction: i % 2 === 0 ? "like" : "love",
+      const sent = await api.POST("/reactions", {
+        body: { message_id: humanMessage, reaction: i % 2 === 0 ? "like" : "love" },
       });
-      if (sent.status !== 201) throw new Error(`send answered ${sent.status}`);
+      if (sent.response.status !== 201) throw new Error(`send answered ${sent.response.status}`);
     });
 
     // --- human tapback → the long-poll waiting for it ------------------------------------

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { apiOf, succeeded, tenMessageThread } from "../lib/api";
 import { groupCpuMs } from "../lib/cpu";
 import type { BenchServer } from "../lib/server";
 import { type Summary, summarize, timed } from "../lib/stats";
@@ -28,17 +29,6 @@ const TITLE = "Slow sandbox upstream (latency_ms) — HTTP, production server, e
 
 class Client {
   constructor(private readonly server: BenchServer) {}
-
-  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.server.apiKey}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
-  }
 
   /** The open thread's poll as the dashboard sends it without `wait`: answers at once. */
   async poll(conversationId: string, etag?: string): Promise<{ status: number; etag: string }> {
@@ -88,45 +78,38 @@ export const slowUpstreamSection: Section = {
   async run(ctx) {
     const server = await ctx.server();
     const client = new Client(server);
+    const api = apiOf(server);
     const setUpstream = (latency_ms: number) =>
-      client.api("PUT", "/api/v1/sandbox/upstream", { mode: "ok", latency_ms });
+      succeeded(api.PUT("/sandbox/upstream", { body: { mode: "ok", latency_ms } }));
 
     // One conversation holds the messages the tapbacks go to; the other is the one read and
     // polled: ten messages, both directions, as in the dashboard-poll section.
-    const conversation = async (remote: string) =>
-      (
-        await client.api<{ conversation_id: string }>("POST", "/api/v1/sandbox/conversations", {
-          remote_number: remote,
-        })
-      ).body.conversation_id;
     await setUpstream(0);
-    const busy = await conversation("+15550100500");
+    const busy = await succeeded(api.POST("/sandbox/conversations", { body: { remote_number: "+15550100500" } }));
     const targets: string[] = [];
     for (let i = 0; i < WAITING + 1; i++) {
-      const sent = await client.api<{ id: string }>("POST", `/api/v1/sandbox/conversations/${busy}/inbound`, {
-        parts: [{ text: `Question ${i + 1}` }],
-      });
-      targets.push(sent.body.id);
+      const sent = await succeeded(
+        api.POST("/sandbox/conversations/{id}/inbound", {
+          params: { path: { id: busy.conversation_id } },
+          body: { parts: [{ text: `Question ${i + 1}` }] },
+        }),
+      );
+      targets.push(sent.id);
     }
     const [seriesTarget, ...waitingTargets] = targets as [string, ...string[]];
-    const quiet = await conversation("+15550100501");
-    for (let i = 0; i < 5; i++) {
-      await client.api("POST", `/api/v1/sandbox/conversations/${quiet}/inbound`, { parts: [{ text: `Hi ${i + 1}` }] });
-      await client.api("POST", `/api/v1/conversations/${quiet}/messages`, {
-        parts: [{ text: `Answer ${i + 1}` }, { text: "with a second part" }],
-      });
-    }
+    const quiet = (await tenMessageThread(api, "+15550100501")).conversationId;
 
     // Kinds alternate on every slot, so each send is a real change (201), never a no-op.
     const turns = new Map<string, number>();
     const tapback = async (messageId: string) => {
       const n = (turns.get(messageId) ?? 0) + 1;
       turns.set(messageId, n);
-      const res = await client.api("POST", "/api/v1/reactions", {
-        message_id: messageId,
-        reaction: n % 2 === 0 ? "like" : "love",
+      const res = await api.POST("/reactions", {
+        body: { message_id: messageId, reaction: n % 2 === 0 ? "like" : "love" },
       });
-      if (res.status !== 201) throw new Error(`POST /reactions answered ${res.status}, expected 201`);
+      const { status } = res.response;
+      if (status !== 201)
+        throw new Error(`POST /reactions answered ${status}, expected 201: ${JSON.stringify(res.error)}`);
     };
     const tapbackSeries = async (count: number) => {
       const series = new Series();
@@ -158,7 +141,9 @@ export const slowUpstreamSection: Section = {
         if (status !== 304) throw new Error(`the quiet conversation's poll answered ${status}, expected 304`);
       });
     const readOnce = () =>
-      measure(server.processGroup, () => client.api("GET", `/api/v1/conversations/${quiet}/messages`));
+      measure(server.processGroup, () =>
+        succeeded(api.GET("/conversations/{id}/messages", { params: { path: { id: quiet } } })),
+      );
     const idle = { poll: new Series(), read: new Series() };
     const waiting = { poll: new Series(), read: new Series() };
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Instance, startCluster } from "../../e2e/instances";
 import { API_KEY } from "../../e2e/settings";
+import type { TapdeskClient } from "../../lib/api/client";
 import { type Database, openDatabase } from "../../lib/db/client";
 import { sendMessage } from "../../lib/messages/service";
 import { createConversation } from "../../lib/sandbox";
@@ -11,6 +12,7 @@ import type { Scope } from "../../lib/scope";
 import { seedIfEmpty } from "../../lib/seed";
 import { react } from "../../lib/tapbacks/service";
 import { freshDatabase } from "../../tests/helpers/db";
+import { apiOf, humanMessages } from "../lib/api";
 import { withCpu } from "../lib/proc";
 import { type BenchServer, PORT } from "../lib/server";
 import { summarize } from "../lib/stats";
@@ -40,34 +42,11 @@ interface Run {
   cpuMs?: number;
 }
 
-async function post(target: Target, messageId: string, kind: string): Promise<void> {
-  const res = await fetch(`${target.baseUrl}/api/v1/reactions`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${target.apiKey}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ message_id: messageId, reaction: kind }),
-  });
-  const text = await res.text();
-  if (res.status !== 201) throw new Error(`POST /reactions answered ${res.status}: ${text}`);
-}
-
-async function humanMessages(target: Target, remote: string, count: number): Promise<string[]> {
-  const call = async (p: string, body: unknown) => {
-    const res = await fetch(`${target.baseUrl}${p}`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${target.apiKey}`, "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`POST ${p} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as { id: string; conversation_id: string };
-  };
-  const { conversation_id } = await call("/api/v1/sandbox/conversations", { remote_number: remote });
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    ids.push(
-      (await call(`/api/v1/sandbox/conversations/${conversation_id}/inbound`, { parts: [{ text: `m${i}` }] })).id,
-    );
+async function post(api: TapdeskClient, messageId: string, kind: "like" | "love"): Promise<void> {
+  const res = await api.POST("/reactions", { body: { message_id: messageId, reaction: kind } });
+  if (res.response.status !== 201) {
+    throw new Error(`POST /reactions answered ${res.response.status}: ${JSON.stringify(res.error)}`);
   }
-  return ids;
 }
 
 /** `clients` loops at once, each `SENDS_PER_CLIENT` sends on its own message; sends/s over the wall clock. */
@@ -137,9 +116,10 @@ async function rawRuns(database: Database, driver: RawDriver): Promise<Map<numbe
 
 async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): Promise<Map<number, Run>> {
   const max = Math.max(...CONCURRENCY);
-  const messages = await humanMessages(targets[0] as Target, remote, max);
+  const apis = targets.map(apiOf);
+  const messages = await humanMessages(apis[0]!, remote, max);
   // Each message's live kind: every send is the other one, so every send is a change (201).
-  const live = messages.map(() => "love");
+  const live = messages.map((): "like" | "love" => "love");
   const runs = new Map<number, Run>();
   for (const clients of CONCURRENCY) {
     runs.set(
@@ -149,7 +129,7 @@ async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): 
         // Clients take turns over the instances.
         async (c) => {
           const next = live[c] === "love" ? "like" : "love";
-          await post(targets[c % targets.length] as Target, messages[c] as string, next);
+          await post(apis[c % apis.length]!, messages[c] as string, next);
           live[c] = next;
         },
         cpuRoots,

@@ -2,7 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { Webhook } from "standardwebhooks";
-import type { BenchServer } from "../lib/server";
+import type { components } from "../../lib/api/client";
+import { apiOf, succeeded } from "../lib/api";
 import { sequentialRate, summarize } from "../lib/stats";
 import type { Row, Section } from "../lib/types";
 
@@ -78,46 +79,42 @@ class Receiver {
   }
 }
 
-async function api<T>(server: BenchServer, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.baseUrl}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${server.apiKey}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
 const TITLE = "Human tapback to its webhook — HTTP, production server, embedded PGlite";
 
 export const webhookDeliverySection: Section = {
   title: TITLE,
   async run(ctx) {
     const server = await ctx.server();
+    const api = apiOf(server);
     const receiver = new Receiver();
     const url = await receiver.listen();
-    const endpoint = await api<{ id: string; secret: string }>(server, "POST", "/webhook-endpoints", {
-      url,
-      events: ["imessage.reaction_received"],
-      description: "bench receiver",
-    });
+    const endpoint = await succeeded(
+      api.POST("/webhook-endpoints", {
+        body: { url, events: ["imessage.reaction_received"], description: "bench receiver" },
+      }),
+    );
     receiver.secret = endpoint.secret;
     try {
-      const { conversation_id } = await api<{ conversation_id: string }>(server, "POST", "/sandbox/conversations", {
-        remote_number: "+15550100400",
-      });
+      const { conversation_id } = await succeeded(
+        api.POST("/sandbox/conversations", { body: { remote_number: "+15550100400" } }),
+      );
       const agentMessage = async () =>
         (
-          await api<{ id: string }>(server, "POST", `/conversations/${conversation_id}/messages`, {
-            parts: [{ text: "An agent message the human reacts to" }],
-          })
+          await succeeded(
+            api.POST("/conversations/{id}/messages", {
+              params: { path: { id: conversation_id } },
+              body: { parts: [{ text: "An agent message the human reacts to" }] },
+            }),
+          )
         ).id;
-      const humanTapback = (messageId: string, type: string) =>
-        api<{ id: string; sequence: number }>(server, "POST", `/sandbox/messages/${messageId}/reactions`, {
-          operation: "add",
-          type,
-        });
+      // An add answers the reaction (201, or 200 when it was already live).
+      const humanTapback = async (messageId: string, type: "like" | "love" | "laugh" | "question") =>
+        (await succeeded(
+          api.POST("/sandbox/messages/{id}/reactions", {
+            params: { path: { id: messageId } },
+            body: { operation: "add", type },
+          }),
+        )) as components["schemas"]["Reaction"];
 
       // 1. One tapback at a time: from the POST's start to the webhook at the receiver.
       const messageId = await agentMessage();
@@ -189,7 +186,7 @@ export const webhookDeliverySection: Section = {
         ],
       };
     } finally {
-      await api(server, "DELETE", `/webhook-endpoints/${endpoint.id}`).catch(() => {});
+      await api.DELETE("/webhook-endpoints/{id}", { params: { path: { id: endpoint.id } } }).catch(() => {});
       await receiver.close();
     }
   },

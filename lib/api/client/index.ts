@@ -26,3 +26,22 @@ export function createTapdeskClient({ baseUrl, key, fetch }: TapdeskClientOption
     headers: key === null ? {} : { authorization: `Bearer ${key}` },
   });
 }
+
+/** What the client answers: `data` for a 2xx, `error` (the problem) otherwise, and the response. */
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * The data of an answer that must be a 2xx; any other answer throws, naming the path, the
+ * status and the problem. For callers with no use for a refusal: test fixtures, the bench.
+ */
+export async function succeeded<T>(answer: Promise<Answer<T>>): Promise<T> {
+  const { data, error, response } = await answer;
+  if (!response.ok) {
+    throw new Error(`${new URL(response.url).pathname} answered ${response.status}: ${JSON.stringify(error)}`);
+  }
+  return data as T;
+}
