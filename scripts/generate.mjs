@@ -1,4 +1,6 @@
-// Generates the Prisma client (lib/generated/prisma) after `npm install`.
+// Generates what is derived, never committed, after `npm install`: the Prisma client
+// (lib/generated/prisma), then the typed API client's types (lib/generated/openapi.ts, from the
+// OpenAPI document the app serves; see scripts/openapi-types.ts).
 //
 // Why the environment variable: Prisma's CLI downloads its native schema engine before
 // most commands, and these machines cannot reach that download. `prisma generate` never
@@ -12,5 +14,10 @@ const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BINARY)) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = process.execPath;
 }
-const result = spawnSync("npx", ["prisma", "generate"], { stdio: "inherit", env });
-process.exit(result.status ?? 1);
+for (const [command, ...args] of [
+  ["npx", "prisma", "generate"],
+  ["npx", "tsx", "scripts/openapi-types.ts"],
+]) {
+  const result = spawnSync(command, args, { stdio: "inherit", env });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

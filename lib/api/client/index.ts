@@ -1,13 +1,14 @@
 import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "./schema";
+import type { paths } from "../../generated/openapi";
 
 /**
  * The typed client of the agent API: paths, parameters, bodies and answers are the types
- * generated from the served OpenAPI document (schema.ts, `npm run openapi:types`), so a call
+ * generated from the served OpenAPI document (lib/generated/openapi.ts, written after
+ * `npm install` and by `npm run openapi:types`), so a call
  * that the document does not describe does not compile. The tests and the bench call the API
  * through it.
  */
-export type { components, operations, paths } from "./schema";
+export type { components, operations, paths } from "../../generated/openapi";
 export type TapdeskClient = Client<paths>;
 
 export interface TapdeskClientOptions {
