@@ -2,47 +2,30 @@
 
 import { useActionState } from "react";
 import { signInAction } from "@/app/login/actions";
-
-const input =
-  "mt-1 w-full rounded-lg border border-neutral-300 bg-white px-3 py-2 text-sm outline-none focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 dark:border-neutral-700 dark:bg-neutral-950";
+import { Alert } from "@/components/ui/alert";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 
 export function LoginForm() {
   const [state, action, pending] = useActionState(signInAction, null);
   return (
     <form action={action} className="space-y-4">
-      <div>
-        <label htmlFor="email" className="text-sm font-medium">
-          Email
-        </label>
-        <input
-          id="email"
+      <Field id="email" label="Email" labelStyle="inline">
+        <Input
           name="email"
           type="email"
           autoComplete="username"
           required
           defaultValue={state?.email}
           key={state?.email}
-          className={input}
+          size="lg"
+          className="mt-1"
         />
-      </div>
-      <div>
-        <label htmlFor="password" className="text-sm font-medium">
-          Password
-        </label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          className={input}
-        />
-      </div>
-      {state?.error && (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-          {state.error}
-        </p>
-      )}
+      </Field>
+      <Field id="password" label="Password" labelStyle="inline">
+        <Input name="password" type="password" autoComplete="current-password" required size="lg" className="mt-1" />
+      </Field>
+      <Alert boxed>{state?.error}</Alert>
       <button
         type="submit"
         disabled={pending}

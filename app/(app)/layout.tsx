@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/login/actions";
+import { Button } from "@/components/ui/button";
 import { requireOperator } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -27,9 +28,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         <div className="ml-auto flex items-center gap-3 text-neutral-600 dark:text-neutral-400">
           <span className="hidden md:inline">{operator.email}</span>
           <form action={signOutAction}>
-            <button type="submit" className="rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+            <Button type="submit" variant="ghost" size="sm">
               Sign out
-            </button>
+            </Button>
           </form>
         </div>
       </header>

@@ -3,7 +3,10 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { loadMessageDetails } from "@/app/(app)/conversations/[id]/actions";
 import type { DetailsChange, MessageDetails } from "@/lib/audit/details";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
 import { useLocalFormat } from "../ui/local-time";
+import { SmallHeading } from "../ui/small-heading";
 import { actorPhrase } from "./actor-phrase";
 import { reactionWhat } from "./reaction-badges";
 
@@ -84,20 +87,17 @@ export function MessageDetailsDialog({
           <h2 id={titleId} className="text-base font-semibold">
             Message details
           </h2>
-          <button
-            type="button"
+          <Button
+            variant="ghost"
+            size="sm"
             onClick={onClose}
-            className="rounded-md px-2 py-1 text-sm hover:bg-neutral-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-neutral-800"
+            className="focus-visible:ring-2 focus-visible:ring-blue-500"
           >
             Close
-          </button>
+          </Button>
         </header>
         <div className="space-y-5 overflow-y-auto px-5 py-4 text-sm">
-          {error && (
-            <p role="alert" className="text-red-800 dark:text-red-300">
-              {error}
-            </p>
-          )}
+          <Alert>{error}</Alert>
           {!details && !error && <p className="text-neutral-600 dark:text-neutral-400">Loading…</p>}
           {details && (
             <>
@@ -118,9 +118,7 @@ export function MessageDetailsDialog({
                     </span>
                   </h3>
                   <div>
-                    <h4 className="text-xs font-semibold uppercase tracking-wide text-neutral-600 dark:text-neutral-400">
-                      Reactions now
-                    </h4>
+                    <SmallHeading as="h4">Reactions now</SmallHeading>
                     {part.reactions.length === 0 ? (
                       <p className="text-neutral-600 dark:text-neutral-400">None.</p>
                     ) : (
@@ -136,9 +134,7 @@ export function MessageDetailsDialog({
                   </div>
                   {part.slots.length > 0 && (
                     <div>
-                      <h4 className="text-xs font-semibold uppercase tracking-wide text-neutral-600 dark:text-neutral-400">
-                        History
-                      </h4>
+                      <SmallHeading as="h4">History</SmallHeading>
                       {part.slots.map((slot) => (
                         <div key={slot.id} className="mt-2">
                           <p className="font-medium">

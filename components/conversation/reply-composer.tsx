@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
+import { RetryAlert } from "../ui/retry-alert";
 
 export interface ReplyFailure {
   message: string;
@@ -39,24 +40,12 @@ export function ReplyComposer({
   return (
     <div className="border-t border-neutral-200 px-3 py-3 sm:px-6 dark:border-neutral-800">
       {failure && (
-        <div
-          role="alert"
-          className="mb-2 flex flex-wrap items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
-        >
-          <p className="min-w-0 flex-1">{failure.message}</p>
-          {failure.retryable && (
-            <button
-              type="button"
-              onClick={() => send(failure.text)}
-              className="rounded-md bg-red-700 px-3 py-1 font-medium text-white hover:bg-red-800"
-            >
-              Retry
-            </button>
-          )}
-          <button type="button" onClick={onDismiss} className="text-red-800 underline dark:text-red-200">
-            Dismiss
-          </button>
-        </div>
+        <RetryAlert
+          message={failure.message}
+          onRetry={failure.retryable ? () => send(failure.text) : undefined}
+          onDismiss={onDismiss}
+          className="mb-2"
+        />
       )}
       {disabled && (
         <p id={hintId} className="mb-2 text-sm text-amber-900 dark:text-amber-200">

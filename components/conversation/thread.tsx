@@ -4,11 +4,14 @@ import Link from "next/link";
 import { useLayoutEffect, useOptimistic, useRef, useState, useTransition } from "react";
 import { sendReply, sendTapback } from "@/app/(app)/conversations/[id]/actions";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
-import type { ThreadView } from "@/lib/conversations/view";
+import type { MessageView, ThreadView } from "@/lib/conversations/view";
 import { CLASSIC_LABEL, type Classic, type TapbackKind } from "@/lib/tapbacks/kinds";
 import { decide, type ReactionRequest, toggle } from "@/lib/tapbacks/rules";
 import { SandboxPanel } from "../sandbox/sandbox-panel";
+import { Badge } from "../ui/badge";
+import { Button } from "../ui/button";
 import { useLocalFormat } from "../ui/local-time";
+import { RetryAlert } from "../ui/retry-alert";
 import { Bubble } from "./bubble";
 import { MessageDetailsDialog } from "./message-details-dialog";
 import { ReplyComposer, type ReplyFailure } from "./reply-composer";
@@ -75,11 +78,8 @@ function withAgentTapback(view: ThreadView, change: Change): ThreadView {
   };
 }
 
-interface PendingReply {
-  id: string;
-  text: string;
-  createdAt: string;
-}
+/** A reply on its way: a message of one text part, without a status yet. */
+type PendingReply = Pick<MessageView, "id" | "createdAt"> & { text: string };
 
 /** A reply on its way: shown at once as the agent's bubble, gone again if the send fails. */
 function withPendingReply(view: ThreadView, reply: PendingReply): ThreadView {
@@ -194,52 +194,35 @@ export function Thread({ initial }: { initial: ThreadView }) {
             </p>
           </div>
           <div className="flex flex-wrap justify-end gap-2 text-xs">
-            {optimistic.assignmentStatus === "disconnected" && (
-              <span className="rounded-full bg-amber-100 px-2 py-0.5 font-medium text-amber-900">Disconnected</span>
-            )}
+            {optimistic.assignmentStatus === "disconnected" && <Badge tone="light-amber">Disconnected</Badge>}
             {optimistic.bridge ? (
-              <span className="rounded-full bg-neutral-100 px-2 py-0.5 font-medium text-neutral-800">
+              <Badge tone="light-grey">
                 BlueBubbles: {BRIDGE_STATUS[optimistic.bridge.status] ?? optimistic.bridge.status}
-              </span>
+              </Badge>
             ) : (
-              optimistic.upstreamMode !== "ok" && (
-                <span className="rounded-full bg-red-100 px-2 py-0.5 font-medium text-red-900">
-                  Upstream: {optimistic.upstreamMode}
-                </span>
-              )
+              optimistic.upstreamMode !== "ok" && <Badge tone="light-red">Upstream: {optimistic.upstreamMode}</Badge>
             )}
           </div>
           {!optimistic.bridge && (
-            <button
-              type="button"
+            <Button
+              variant="secondary"
+              size="sm"
               aria-expanded={sandboxOpen}
               aria-controls="sandbox-panel"
               onClick={() => setSandboxOpen((o) => !o)}
-              className="shrink-0 rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
+              className="shrink-0 lg:hidden"
             >
               Sandbox
-            </button>
+            </Button>
           )}
         </header>
         {failure && (
-          <div
-            role="alert"
-            className="mx-6 mt-3 flex items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900"
-          >
-            <p className="flex-1">{failure.message}</p>
-            {failure.retry && (
-              <button
-                type="button"
-                onClick={failure.retry}
-                className="rounded-md bg-red-600 px-3 py-1 font-medium text-white hover:bg-red-700"
-              >
-                Retry
-              </button>
-            )}
-            <button type="button" onClick={() => setFailure(null)} className="text-red-700 underline">
-              Dismiss
-            </button>
-          </div>
+          <RetryAlert
+            message={failure.message}
+            onRetry={failure.retry}
+            onDismiss={() => setFailure(null)}
+            className="mx-6 mt-3"
+          />
         )}
         <ol ref={list} className="flex-1 space-y-3 overflow-y-auto px-3 pb-10 pt-6 sm:px-6" aria-label="Messages">
           {optimistic.earlierCount > 0 && (

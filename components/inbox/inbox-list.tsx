@@ -5,7 +5,11 @@ import { useParams, usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
 import type { InboxView } from "@/lib/conversations/view";
+import { Checkbox } from "../ui/checkbox";
+import { Input } from "../ui/input";
 import { useLocalFormat } from "../ui/local-time";
+import { Select } from "../ui/select";
+import { SmallHeading } from "../ui/small-heading";
 
 const WHEN: Intl.DateTimeFormatOptions = {
   month: "short",
@@ -90,8 +94,8 @@ export function InboxList({ initial }: { initial: InboxView }) {
       className={`${params.id ? "hidden md:flex" : "flex"} w-full shrink-0 flex-col border-r border-neutral-200 md:w-72 dark:border-neutral-800`}
     >
       <div className="space-y-2 border-b border-neutral-200 p-3 dark:border-neutral-800">
-        <h2 className="text-xs font-semibold uppercase tracking-wide text-neutral-600 dark:text-neutral-400">Inbox</h2>
-        <input
+        <SmallHeading as="h2">Inbox</SmallHeading>
+        <Input
           type="search"
           aria-label="Search conversations"
           placeholder="Number, agent or text"
@@ -107,39 +111,32 @@ export function InboxList({ initial }: { initial: InboxView }) {
               list.current?.querySelector<HTMLAnchorElement>("a[data-conversation]")?.focus();
             }
           }}
-          className="w-full rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm placeholder:text-neutral-500 dark:border-neutral-700 dark:bg-neutral-900 dark:placeholder:text-neutral-400"
+          className="placeholder:text-neutral-500 dark:placeholder:text-neutral-400"
         />
         <div className="flex items-center gap-3 text-sm">
           <label className="sr-only" htmlFor="inbox-agent">
             Agent
           </label>
-          <select
+          <Select
             id="inbox-agent"
+            size="sm"
             value={agent}
-            onChange={(e) => {
-              setAgent(e.target.value);
-              setFilter("agent", e.target.value);
+            onValue={(value) => {
+              setAgent(value);
+              setFilter("agent", value);
             }}
-            className="min-w-0 flex-1 rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
-          >
-            <option value="">All agents</option>
-            {inbox.agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-          <label className="flex shrink-0 items-center gap-1.5">
-            <input
-              type="checkbox"
-              checked={unreadOnly}
-              onChange={(e) => {
-                setUnreadOnly(e.target.checked);
-                setFilter("unread", e.target.checked ? "1" : "");
-              }}
-            />
-            Unread only
-          </label>
+            options={[{ value: "", label: "All agents" }, ...inbox.agents.map((a) => ({ value: a.id, label: a.name }))]}
+            className="min-w-0 flex-1"
+          />
+          <Checkbox
+            label="Unread only"
+            className="flex shrink-0 items-center gap-1.5"
+            checked={unreadOnly}
+            onChange={(e) => {
+              setUnreadOnly(e.target.checked);
+              setFilter("unread", e.target.checked ? "1" : "");
+            }}
+          />
         </div>
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto">

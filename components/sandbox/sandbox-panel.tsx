@@ -7,6 +7,11 @@ import {
   sandboxSetAssignment,
   sandboxSetUpstream,
 } from "@/app/(app)/conversations/[id]/actions";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
+import { Textarea } from "@/components/ui/textarea";
 import type { ActionResult } from "@/lib/actions";
 import type { ThreadView } from "@/lib/conversations/view";
 import { CLASSIC, CLASSIC_LABEL, type Kind } from "@/lib/tapbacks/kinds";
@@ -18,13 +23,27 @@ const STICKERS = [
   { name: "Gold star", file: "thumbs-star", size: 72 },
 ];
 
-const field =
-  "w-full rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900";
-const button =
-  "rounded-md bg-neutral-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-neutral-700 disabled:opacity-50 dark:bg-neutral-100 dark:text-neutral-900";
+const KINDS = [
+  ...CLASSIC.map((k) => ({ value: k, label: CLASSIC_LABEL[k] })),
+  { value: "custom", label: "Custom emoji" },
+  { value: "sticker", label: "Sticker" },
+];
+
+const MODES = [
+  { value: "ok", label: "ok: deliver everything" },
+  { value: "fail", label: "fail: every delivery fails (502)" },
+  { value: "hold", label: "hold: new messages stay queued" },
+];
+
+/** The latency choices, with the current one among them even when it is none of the usual. */
+function latencies(current: number) {
+  return [...new Set([0, 300, 1000, 3000, 10000, current])]
+    .sort((a, b) => a - b)
+    .map((ms) => ({ value: ms, label: ms === 0 ? "none" : `${ms} ms per delivery` }));
+}
 
 /**
- * Plays the human's side of the sandbox (SPEC §5): the phone sends messages and
+ * Plays the human's side of the sandbox (see docs/bridges.md): the phone sends messages and
  * reactions; the router disconnects and reconnects; the upstream can fail or hold.
  */
 export function SandboxPanel({
@@ -96,13 +115,9 @@ export function SandboxPanel({
       id="sandbox-panel"
       className={`${open ? "absolute inset-0 z-40 block lg:static" : "hidden"} w-full shrink-0 space-y-5 overflow-y-auto border-l border-neutral-200 bg-neutral-50 p-4 text-sm lg:block lg:w-80 dark:border-neutral-800 dark:bg-neutral-900`}
     >
-      <button
-        type="button"
-        onClick={onClose}
-        className="float-right rounded-md border border-neutral-300 px-2 py-1 text-xs font-medium hover:bg-neutral-100 lg:hidden dark:border-neutral-700 dark:hover:bg-neutral-800"
-      >
+      <Button variant="secondary" size="sm" onClick={onClose} className="float-right lg:hidden">
         Close sandbox
-      </button>
+      </Button>
       <div>
         <h2 className="font-semibold">Sandbox: play the human</h2>
         <p className="text-xs text-neutral-600 dark:text-neutral-400">
@@ -126,52 +141,25 @@ export function SandboxPanel({
           });
         }}
       >
-        <label className="block font-medium" htmlFor="sandbox-text">
-          Human message
-        </label>
-        <textarea
-          id="sandbox-text"
-          rows={2}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          className={field}
-          placeholder="Each line becomes its own bubble"
-        />
-        <button type="submit" className={button} disabled={pending}>
+        <Field id="sandbox-text" label="Human message" className="space-y-2">
+          <Textarea rows={2} value={text} onValue={setText} placeholder="Each line becomes its own bubble" />
+        </Field>
+        <Button type="submit" disabled={pending}>
           Send as human
-        </button>
+        </Button>
       </form>
 
       <fieldset className="space-y-2">
         <legend className="font-medium">Human reaction</legend>
-        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-target">
-          Target message
-        </label>
-        <select id="sandbox-target" className={field} value={chosen} onChange={(e) => setTarget(e.target.value)}>
-          {targets.map((t) => (
-            <option key={t.value} value={t.value}>
-              {t.label}
-            </option>
-          ))}
-        </select>
-        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-kind">
-          Reaction type
-        </label>
-        <select id="sandbox-kind" className={field} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
-          {CLASSIC.map((k) => (
-            <option key={k} value={k}>
-              {CLASSIC_LABEL[k]}
-            </option>
-          ))}
-          <option value="custom">Custom emoji</option>
-          <option value="sticker">Sticker</option>
-        </select>
+        <Field id="sandbox-target" label="Target message" labelStyle="quiet" className="space-y-2">
+          <Select value={chosen} onValue={setTarget} options={targets} />
+        </Field>
+        <Field id="sandbox-kind" label="Reaction type" labelStyle="quiet" className="space-y-2">
+          <Select value={kind} onValue={(value) => setKind(value as Kind)} options={KINDS} />
+        </Field>
         {kind === "custom" && (
-          <div className="space-y-1">
-            <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-emoji">
-              Emoji
-            </label>
-            <input id="sandbox-emoji" className={field} value={emoji} onChange={(e) => setEmoji(e.target.value)} />
+          <Field id="sandbox-emoji" label="Emoji" labelStyle="quiet" className="space-y-1">
+            <Input value={emoji} onValue={setEmoji} />
             <div className="flex flex-wrap gap-1" role="group" aria-label="Quick emoji">
               {EMOJI.map((e) => (
                 <button
@@ -186,29 +174,24 @@ export function SandboxPanel({
                 </button>
               ))}
             </div>
-          </div>
+          </Field>
         )}
         {kind === "sticker" && (
-          <div>
-            <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-sticker">
-              Sticker image
-            </label>
-            <select id="sandbox-sticker" className={field} value={sticker} onChange={(e) => setSticker(e.target.value)}>
-              {STICKERS.map((s) => (
-                <option key={s.file} value={s.file}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field id="sandbox-sticker" label="Sticker image" labelStyle="quiet">
+            <Select
+              value={sticker}
+              onValue={setSticker}
+              options={STICKERS.map((s) => ({ value: s.file, label: s.name }))}
+            />
+          </Field>
         )}
         <div className="flex gap-2">
-          <button type="button" className={button} disabled={pending} onClick={() => reactAsHuman("add")}>
+          <Button disabled={pending} onClick={() => reactAsHuman("add")}>
             Add reaction
-          </button>
-          <button type="button" className={button} disabled={pending} onClick={() => reactAsHuman("remove")}>
+          </Button>
+          <Button disabled={pending} onClick={() => reactAsHuman("remove")}>
             Remove reaction
-          </button>
+          </Button>
         </div>
       </fieldset>
 
@@ -217,9 +200,7 @@ export function SandboxPanel({
         <p className="text-xs">
           The human is <strong>{view.assignmentStatus === "active" ? "connected" : "disconnected"}</strong>.
         </p>
-        <button
-          type="button"
-          className={button}
+        <Button
           disabled={pending}
           onClick={() =>
             run(view.assignmentStatus === "active" ? "Disconnect" : "Reconnect", () =>
@@ -231,49 +212,33 @@ export function SandboxPanel({
           }
         >
           {view.assignmentStatus === "active" ? "Disconnect human" : "Reconnect human"}
-        </button>
+        </Button>
       </fieldset>
 
       <fieldset className="space-y-2">
         <legend className="font-medium">Upstream</legend>
-        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-mode">
-          Upstream mode
-        </label>
-        <select
-          id="sandbox-mode"
-          className={field}
-          value={view.upstreamMode}
-          disabled={pending}
-          onChange={(e) => {
-            const mode = e.target.value as "ok" | "fail" | "hold";
-            run(`Upstream ${mode}`, () => sandboxSetUpstream({ mode }));
-          }}
-        >
-          <option value="ok">ok: deliver everything</option>
-          <option value="fail">fail: every delivery fails (502)</option>
-          <option value="hold">hold: new messages stay queued</option>
-        </select>
-        <label className="block text-xs text-neutral-600 dark:text-neutral-400" htmlFor="sandbox-latency">
-          Upstream latency
-        </label>
-        <select
-          id="sandbox-latency"
-          className={field}
-          value={String(view.upstreamLatencyMs)}
-          disabled={pending}
-          onChange={(e) => {
-            const latency = Number(e.target.value);
-            run(`Latency ${latency} ms`, () => sandboxSetUpstream({ mode: view.upstreamMode, latency_ms: latency }));
-          }}
-        >
-          {[...new Set([0, 300, 1000, 3000, 10000, view.upstreamLatencyMs])]
-            .sort((a, b) => a - b)
-            .map((ms) => (
-              <option key={ms} value={ms}>
-                {ms === 0 ? "none" : `${ms} ms per delivery`}
-              </option>
-            ))}
-        </select>
+        <Field id="sandbox-mode" label="Upstream mode" labelStyle="quiet" className="space-y-2">
+          <Select
+            value={view.upstreamMode}
+            disabled={pending}
+            onValue={(value) => {
+              const mode = value as "ok" | "fail" | "hold";
+              run(`Upstream ${mode}`, () => sandboxSetUpstream({ mode }));
+            }}
+            options={MODES}
+          />
+        </Field>
+        <Field id="sandbox-latency" label="Upstream latency" labelStyle="quiet" className="space-y-2">
+          <Select
+            value={String(view.upstreamLatencyMs)}
+            disabled={pending}
+            onValue={(value) => {
+              const latency = Number(value);
+              run(`Latency ${latency} ms`, () => sandboxSetUpstream({ mode: view.upstreamMode, latency_ms: latency }));
+            }}
+            options={latencies(view.upstreamLatencyMs)}
+          />
+        </Field>
       </fieldset>
 
       <p role="status" aria-live="polite" className="min-h-5 text-xs text-neutral-600 dark:text-neutral-400">

@@ -37,8 +37,8 @@ const LABEL = {
   default: "block text-sm font-medium",
   /** Dense panels (the sandbox): a small grey label. */
   quiet: "block text-xs text-neutral-600 dark:text-neutral-400",
-  /** Named for screen readers only, where the control's place says what it is. */
-  hidden: "sr-only",
+  /** The sign-in card: the label runs inline, its input (w-full) wraps below it. */
+  inline: "text-sm font-medium",
 };
 
 /**
