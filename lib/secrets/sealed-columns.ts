@@ -8,7 +8,6 @@ import { isSealed, type SecretKey, seal, sealedKeyId, sealWith, unsealWith } fro
 export const SEALED_COLUMNS: readonly { table: string; key: string; columns: readonly string[] }[] = [
   { table: "webhook_endpoint", key: "id", columns: ["secret", "previous_secret"] },
   { table: "bluebubbles_bridge", key: "id", columns: ["password", "inbound_secret"] },
-  { table: "bluebubbles_bridge", key: "id", columns: ["password", "inbound_secret"] },
 ];
 
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
