@@ -3,6 +3,7 @@ import { loadAverage, machineContext, printResults } from "./lib/print";
 import { type RunningServer, startServer } from "./lib/server";
 import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
+import { apiReadsSection } from "./sections/api-reads";
 import { dashboardPollSection } from "./sections/dashboard-poll";
 import { liveSection } from "./sections/live";
 import { serviceWriteSection } from "./sections/service-write";
@@ -21,6 +22,7 @@ const ALL: Section[] = [
   serviceWriteSection("postgres"),
   dashboardPollSection,
   apiReactionsSection,
+  apiReadsSection,
   webhookDeliverySection,
   slowUpstreamSection,
   liveSection,
