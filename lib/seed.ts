@@ -183,7 +183,10 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
       });
     }
     if (demo.disconnected) {
-      await db.assignment.update({ where: { id: assignmentId }, data: { status: "disconnected" } });
+      await db.assignment.update({
+        where: { id: assignmentId },
+        data: { status: "disconnected", disconnectedAt: lastAt },
+      });
     }
     // Reactions just now bumped the activity time; the demo keeps its story's order.
     await db.conversation.update({ where: { id: conversationId }, data: { lastActivityAt: lastAt } });

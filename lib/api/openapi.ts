@@ -31,6 +31,8 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   Removed: tapbacks.removedSchema,
   Message: messages.messageSchema,
   MessagePart: messages.partSchema,
+  PartReaction: messages.partReactionSchema,
+  ChatHandle: messages.chatHandleSchema,
   MessagePage: messages.messagePageSchema,
   Conversation: conversations.conversationSchema,
   ConversationPage: conversations.conversationPageSchema,

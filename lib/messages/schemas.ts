@@ -1,5 +1,6 @@
 import { pageLimit } from "../api/schemas";
-import { compactReactionSchema } from "../tapbacks/schemas";
+import { KINDS } from "../tapbacks/kinds";
+import { compactReactionSchema, stickerSchema } from "../tapbacks/schemas";
 import * as z from "../zod";
 
 /** One part of a message, as the API and the sandbox accept it. */
@@ -23,12 +24,55 @@ export const partsInput = z.array(partInput).min(1, "A message needs at least on
 
 export const sendMessageBody = z.object({ parts: partsInput }).strict();
 
+/**
+ * Linq's participant object (its SDK's `ChatHandle`): who placed a per-part reaction. The human
+ * is their assignment; the agent is itself with `is_me: true` (docs/api.md).
+ */
+export const chatHandleSchema = z
+  .object({
+    id: z.uuid().meta({ description: "The human's assignment id, or the agent's id when `is_me` is true." }),
+    handle: z.string().meta({ description: "The human's number (E.164), or the agent's handle (number or email)." }),
+    is_me: z.boolean().meta({ description: "true when the handle is the agent's own (the API key's side)." }),
+    service: z.literal("iMessage"),
+    status: z.enum(["active", "left"]).meta({
+      description: "The human: `active`, or `left` while their assignment is disconnected. The agent: always `active`.",
+    }),
+    joined_at: z.iso.datetime().meta({
+      description:
+        "When this participant joined the conversation: the assignment's creation time (for the agent too: the chat began then).",
+    }),
+    left_at: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: "When the human disconnected; null while active, and always null for the agent." }),
+  })
+  .strict();
+
+/** Linq's reaction on a part (its SDK's `Reaction`): the per-part view of a live reaction. */
+export const partReactionSchema = z
+  .object({
+    type: z.enum(KINDS).meta({ description: "The reaction kind, as `reaction` in the message-level array." }),
+    is_me: z.boolean().meta({ description: "true when the agent placed it; false for the human's." }),
+    custom_emoji: z.string().nullable().meta({ description: "The emoji when `type` is `custom`, null otherwise." }),
+    sticker: stickerSchema.nullable().meta({ description: "The sticker when `type` is `sticker`, null otherwise." }),
+    handle: chatHandleSchema.meta({ description: "Who placed it." }),
+  })
+  .strict();
+
 export const partSchema = z
   .object({
     index: z.number().int().min(0),
     type: z.enum(["text", "attachment"]),
     text: z.string().optional(),
     attachment: z.object({ url: z.string(), mime_type: z.string(), file_name: z.string() }).strict().optional(),
+    value: z
+      .string()
+      .nullable()
+      .meta({ description: "Linq's name for the part's text (the same as `text`); null for an attachment." }),
+    reactions: z.array(partReactionSchema).meta({
+      description:
+        "Linq's shape: this part's live reactions, oldest first (created_at, then id); the same rows as the message-level `reactions` whose part_index is this part's.",
+    }),
   })
   .strict();
 

@@ -5,36 +5,109 @@ import { isContactBlocked } from "../contact-rules/service";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
-import type { Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
+import type { Assignment, Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
+import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge, compactReaction } from "../tapbacks/serialize";
 import { UpstreamError, upstreamFor } from "../upstream";
-import type { messagePageSchema, messageSchema, PartInput, partSchema } from "./schemas";
+import type {
+  chatHandleSchema,
+  messagePageSchema,
+  messageSchema,
+  PartInput,
+  partReactionSchema,
+  partSchema,
+} from "./schemas";
 
 export type PartObject = z.infer<typeof partSchema>;
 export type MessageObject = z.infer<typeof messageSchema>;
+type PartReaction = z.infer<typeof partReactionSchema>;
+type ChatHandle = z.infer<typeof chatHandleSchema>;
 
 type MessageRow = Message & { parts: MessagePart[]; reactions: Omit<Reaction, "updatedAt">[] };
+
+/** The two people of a conversation, as its message objects name them. */
+export interface Participants {
+  remoteNumber: string;
+  agentId: string;
+  assignment: Pick<Assignment, "id" | "status" | "createdAt" | "disconnectedAt">;
+}
+
+/** What a message read selects of its conversation to build `Participants`. */
+export const participantsSelect = {
+  remoteNumber: true,
+  agentId: true,
+  assignment: { select: { id: true, status: true, createdAt: true, disconnectedAt: true } },
+} satisfies Prisma.ConversationSelect;
 
 const withPartsAndReactions = {
   parts: { orderBy: { index: "asc" } },
   reactions: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
 } satisfies Prisma.MessageInclude;
 
-export function messageObject(row: MessageRow, remoteNumber: string): MessageObject {
+/**
+ * Linq's `handle` objects of the conversation's two sides. The human is their assignment; the
+ * agent has no assignment of its own, so it is `active` since the conversation began and never
+ * leaves. `handle` is the reaction row's sender (the number or the agent's handle it was placed as).
+ */
+function handlesOf(people: Participants) {
+  const joined_at = people.assignment.createdAt.toISOString();
+  const left = people.assignment.status === "disconnected";
+  const human = (handle: string): ChatHandle => ({
+    id: people.assignment.id,
+    handle,
+    is_me: false,
+    service: "iMessage",
+    status: left ? "left" : "active",
+    joined_at,
+    left_at: left ? (people.assignment.disconnectedAt ?? people.assignment.createdAt).toISOString() : null,
+  });
+  const agent = (handle: string): ChatHandle => ({
+    id: people.agentId,
+    handle,
+    is_me: true,
+    service: "iMessage",
+    status: "active",
+    joined_at,
+    left_at: null,
+  });
+  return { human, agent };
+}
+
+/**
+ * Both vendors' read shapes from the same rows: the message-level array (all parts) and, on each
+ * part, Linq's `reactions[]` — one pass over the reactions, grouped by part.
+ */
+export function messageObject(row: MessageRow, people: Participants): MessageObject {
+  const reactions = [...row.reactions].sort(byAge);
+  const handles = handlesOf(people);
+  const byPart = new Map<number, PartReaction[]>();
+  for (const r of reactions) {
+    const isMe = r.direction === "outbound";
+    const entry: PartReaction = {
+      type: r.kind,
+      is_me: isMe,
+      custom_emoji: r.customEmoji,
+      sticker: (r.sticker as StickerInfo | null) ?? null,
+      handle: isMe ? handles.agent(r.sender) : handles.human(r.sender),
+    };
+    const list = byPart.get(r.partIndex);
+    if (list) list.push(entry);
+    else byPart.set(r.partIndex, [entry]);
+  }
   return {
     id: row.id,
     conversation_id: row.conversationId,
     direction: row.direction,
     sender: row.sender,
     status: row.status,
-    parts: row.parts.map(partObject),
-    reactions: [...row.reactions].sort(byAge).map((r) => compactReaction(r, remoteNumber)),
+    parts: row.parts.map((p) => partObject(p, byPart.get(p.index) ?? [])),
+    reactions: reactions.map((r) => compactReaction(r, people.remoteNumber)),
     created_at: row.createdAt.toISOString(),
   };
 }
 
-function partObject(p: MessagePart): PartObject {
+function partObject(p: MessagePart, reactions: PartReaction[]): PartObject {
   if (p.type === "attachment") {
     return {
       index: p.index,
@@ -44,9 +117,12 @@ function partObject(p: MessagePart): PartObject {
         mime_type: p.attachmentMimeType ?? "",
         file_name: p.attachmentFileName ?? "",
       },
+      value: null,
+      reactions,
     };
   }
-  return { index: p.index, type: "text", text: p.text ?? "" };
+  const text = p.text ?? "";
+  return { index: p.index, type: "text", text, value: text, reactions };
 }
 
 function partRows(workspaceId: string, messageId: string, parts: PartInput[]) {
@@ -162,10 +238,10 @@ export async function receiveMessage(db: Db, scope: Scope, conversationId: strin
 export async function getMessage(db: Db, scope: Scope, messageId: string): Promise<MessageObject> {
   const row = await db.message.findFirst({
     where: { id: messageId, workspaceId: scope.workspaceId, conversation: conversationWhere(scope) },
-    include: { ...withPartsAndReactions, conversation: { select: { remoteNumber: true } } },
+    include: { ...withPartsAndReactions, conversation: { select: participantsSelect } },
   });
   if (!row) throw new AppError("message_not_found");
-  return messageObject(row, row.conversation.remoteNumber);
+  return messageObject(row, row.conversation);
 }
 
 export type MessagePage = z.infer<typeof messagePageSchema>;
@@ -199,7 +275,7 @@ export async function listMessages(
   const more = rows.length > limit;
   const page = rows.slice(0, limit).reverse();
   return {
-    data: page.map((r) => messageObject(r, conversation.remoteNumber)),
+    data: page.map((r) => messageObject(r, conversation)),
     next_before: more && page[0] ? page[0].id : null,
   };
 }

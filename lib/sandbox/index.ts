@@ -142,7 +142,14 @@ export async function setAssignmentStatus(
   });
   if (!assignment) throw new AppError("not_found", "No such assignment.");
   return db.$transaction(async (tx) => {
-    const updated = await tx.assignment.update({ where: { id: assignment.id }, data: { status } });
+    const updated = await tx.assignment.update({
+      where: { id: assignment.id },
+      data: {
+        status,
+        // The first disconnect's time stays while disconnected; reconnecting clears it.
+        disconnectedAt: status === "active" ? null : (assignment.disconnectedAt ?? new Date()),
+      },
+    });
     if (assignment.conversation) await touchConversation(tx, assignment.conversation.id, new Date());
     return { id: updated.id, status: updated.status, remote_number: updated.remoteNumber };
   });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "assignment" ADD COLUMN "disconnected_at" TIMESTAMP(3);
