@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instanceSecret } from "@/lib/auth/secrets";
 import { openDatabase } from "@/lib/db/client";
 import {
   generateSecretKey,
@@ -114,6 +115,63 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
       await unseal(row.inboundSecret, sealedAt("bluebubbles_bridge", "inbound_secret", agentId)),
     ]).toEqual(["hunter2", "s3cret"]);
     expect(row.password).not.toContain("hunter2");
+  });
+
+  it("seals instance secrets a Tapdesk from before stored in clear, and binds v1 values, keeping what they open", async () => {
+    const fresh = await freshDatabase(backend);
+    try {
+      const session = "a-session-password-from-an-older-tapdesk-0123456789";
+      const pepper = "an-api-key-pepper-from-an-older-tapdesk";
+      await fresh.prisma.instanceSecret.createMany({
+        data: [
+          { name: "session", value: session },
+          { name: "api_key_pepper", value: pepper },
+          { name: "demo_seed", value: "2026-01-01T00:00:00.000Z" },
+        ],
+      });
+      const wsId = await workspace(fresh);
+      // A v1 value: sealed under the current key, bound to nothing.
+      const legacy = await clearEndpoint(fresh, wsId, "whsec_placeholder");
+      const iv = randomBytes(12);
+      const key = keyRing().current;
+      const cipher = createCipheriv("aes-256-gcm", key.bytes, iv);
+      cipher.setAAD(Buffer.from(`tdseal:v1:${key.id}`));
+      const body = Buffer.concat([cipher.update("whsec_legacy", "utf8"), cipher.final()]);
+      const v1 = [`tdseal:v1:${key.id}`, iv, body, cipher.getAuthTag()]
+        .map((f) => (typeof f === "string" ? f : f.toString("base64url")))
+        .join(":");
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: v1 } });
+
+      expect(await sealClearSecrets(fresh.prisma)).toBe(3);
+      const rows = await fresh.prisma.instanceSecret.findMany({ orderBy: { name: "asc" } });
+      expect(rows.map((r) => [r.name, r.value.slice(0, 10)])).toEqual([
+        ["api_key_pepper", "tdseal:v2:"],
+        ["demo_seed", "2026-01-01"],
+        ["session", "tdseal:v2:"],
+      ]);
+      // The same values open: sessions and API keys issued before keep working.
+      expect(await instanceSecret(fresh.prisma, "session")).toBe(session);
+      expect(await instanceSecret(fresh.prisma, "api_key_pepper")).toBe(pepper);
+      const endpoint = await stored(fresh, legacy);
+      expect(await unseal(endpoint.secret, sealedAt("webhook_endpoint", "secret", legacy))).toBe("whsec_legacy");
+
+      // A sealed value moved to another column or row does not open there.
+      const sessionRow = rows.find((r) => r.name === "session")!;
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: sessionRow.value } });
+      await expect(unseal(sessionRow.value, sealedAt("webhook_endpoint", "secret", legacy))).rejects.toThrow(
+        /altered or is damaged/,
+      );
+
+      // A rotation re-seals them too, and they still open to the same values.
+      const next = parseSecretKey(generateSecretKey());
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: endpoint.secret } });
+      expect(await resealAll(fresh.prisma, [key], next)).toBe(3);
+      const after = await fresh.prisma.instanceSecret.findUniqueOrThrow({ where: { name: "session" } });
+      expect(sealedKeyId(after.value)).toBe(next.id);
+      expect(unsealWith([next], after.value, sealedAt("instance_secret", "value", "session"))).toBe(session);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it("re-seals every value under a new key, or none when one cannot be opened", async () => {
