@@ -23,6 +23,8 @@ vi.mock("next/headers", () => ({
     },
     delete: (name: string) => jar.delete(name),
   }),
+  // The change-password action reads the client address for its throttle.
+  headers: async () => new Headers(),
 }));
 
 type Action = (input: unknown) => Promise<{ ok: boolean; code?: string; error?: string }>;
