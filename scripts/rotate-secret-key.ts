@@ -1,5 +1,6 @@
 // `npm run rotate-secret-key`: re-seals every sealed secret (webhook signing secrets, bridge
-// passwords) under a new key.
+// passwords, and the instance's session password, API-key pepper and instance token) under a new
+// key. The values themselves stay the same, so sessions and API keys keep working.
 //
 // Embedded database (no DATABASE_URL): stop the server first (only one process may open the
 // data directory). The key file beside the data gets the new key; the old one stays in it,

@@ -15,6 +15,7 @@ import pg from "pg";
 import pino from "pino";
 import redact from "../lib/observability/redact.json" with { type: "json" };
 import { buildIsFresh, buildingMarker } from "./build-state.mjs";
+import { clientAddressOf, parseTrustedProxies } from "./client-address.mjs";
 
 // A self-hosted Tapdesk sends nothing out on its own: no framework telemetry, build or run.
 process.env.NEXT_TELEMETRY_DISABLED = "1";
@@ -123,20 +124,16 @@ function route(url) {
     .join("/");
 }
 
-/**
- * The connection's address; behind a reverse proxy (TAPDESK_TRUST_PROXY=1), the address it
- * reports in X-Forwarded-For (the last entry: the one the proxy itself added).
- */
+let proxies;
+try {
+  proxies = parseTrustedProxies();
+} catch (error) {
+  fail(error.message);
+}
+
+/** The connection's address, or behind trusted proxies the one they report (scripts/client-address.mjs). */
 function clientAddress(req) {
-  if (process.env.TAPDESK_TRUST_PROXY === "1") {
-    const forwarded = String(req.headers["x-forwarded-for"] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .at(-1);
-    if (forwarded) return forwarded;
-  }
-  return req.socket.remoteAddress ?? "unknown";
+  return clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"], proxies);
 }
 
 const server = http.createServer((req, res) => {

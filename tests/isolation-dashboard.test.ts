@@ -23,13 +23,19 @@ vi.mock("next/headers", () => ({
     },
     delete: (name: string) => jar.delete(name),
   }),
+  // The change-password action reads the client address for its throttle.
+  headers: async () => new Headers(),
 }));
 
 type Action = (input: unknown) => Promise<{ ok: boolean; code?: string; error?: string }>;
 
 const APP_DIR = path.join(import.meta.dirname, "..", "app");
-/** Signing in and out are the actions that need no session. */
-const SESSIONLESS = new Set(["login/actions.ts:signInAction", "login/actions.ts:signOutAction"]);
+/** Signing in and out need no session, or act on the caller's own sessions alone (tests/no-way-in.test.ts). */
+const SESSIONLESS = new Set([
+  "login/actions.ts:signInAction",
+  "login/actions.ts:signOutAction",
+  "login/actions.ts:signOutEverywhereAction",
+]);
 
 /** Every exported server action of every actions.ts under app/, by "file:name". */
 async function serverActions(): Promise<Map<string, Action>> {

@@ -32,7 +32,8 @@ class Jar {
 }
 
 let jar = new Jar();
-vi.mock("next/headers", () => ({ cookies: async () => jar }));
+// headers(): the change-password action reads the client address for its throttle.
+vi.mock("next/headers", () => ({ cookies: async () => jar, headers: async () => new Headers() }));
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
 
 const session = await import("@/lib/auth/session");

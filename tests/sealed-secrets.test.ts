@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instanceSecret } from "@/lib/auth/secrets";
 import { openDatabase } from "@/lib/db/client";
 import {
   generateSecretKey,
@@ -17,7 +18,7 @@ import {
   unseal,
   unsealWith,
 } from "@/lib/secrets/seal";
-import { resealAll, sealClearSecrets } from "@/lib/secrets/sealed-columns";
+import { resealAll, sealClearSecrets, sealedAt } from "@/lib/secrets/sealed-columns";
 import { createEndpoint, rotateSecret } from "@/lib/webhooks/endpoints";
 import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
 
@@ -68,12 +69,14 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     const row = await stored(db, created.id);
     expect(sealedKeyId(row.secret)).toBe(keyRing().current.id);
     expect(row.secret).not.toContain(created.secret.slice(6));
-    expect(await unseal(row.secret)).toBe(created.secret);
+    expect(await unseal(row.secret, sealedAt("webhook_endpoint", "secret", created.id))).toBe(created.secret);
 
     const rotated = await rotateSecret(db.prisma, scope, created.id, 60);
     const after = await stored(db, created.id);
-    expect(await unseal(after.secret)).toBe(rotated.secret);
-    expect(await unseal(after.previousSecret!)).toBe(created.secret);
+    expect(await unseal(after.secret, sealedAt("webhook_endpoint", "secret", created.id))).toBe(rotated.secret);
+    expect(await unseal(after.previousSecret!, sealedAt("webhook_endpoint", "previous_secret", created.id))).toBe(
+      created.secret,
+    );
   });
 
   it("seals rows stored in clear at start, once, even when two instances start together", async () => {
@@ -82,10 +85,14 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     const [first, second] = await Promise.all([sealClearSecrets(db.prisma), sealClearSecrets(db.prisma)]);
     expect(first + second).toBe(3);
     expect(await sealClearSecrets(db.prisma)).toBe(0);
-    expect(await unseal((await stored(db, a)).secret)).toBe("whsec_Y2xlYXItb25lLWNsZWFyLW9uZS1jbGVhci1vbmUtY2xlYXI=");
+    expect(await unseal((await stored(db, a)).secret, sealedAt("webhook_endpoint", "secret", a))).toBe(
+      "whsec_Y2xlYXItb25lLWNsZWFyLW9uZS1jbGVhci1vbmUtY2xlYXI=",
+    );
     const rowB = await stored(db, b);
-    expect(await unseal(rowB.secret)).toBe("whsec_Y3VycmVudC1zZWNyZXQtY3VycmVudC1zZWNyZXQtY3VycmU=");
-    expect(await unseal(rowB.previousSecret!)).toBe("whsec_b2xk");
+    expect(await unseal(rowB.secret, sealedAt("webhook_endpoint", "secret", b))).toBe(
+      "whsec_Y3VycmVudC1zZWNyZXQtY3VycmVudC1zZWNyZXQtY3VycmU=",
+    );
+    expect(await unseal(rowB.previousSecret!, sealedAt("webhook_endpoint", "previous_secret", b))).toBe("whsec_b2xk");
   });
 
   it("seals a BlueBubbles bridge's password and inbound secret stored in clear, and re-seals them", async () => {
@@ -103,8 +110,68 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     });
     expect(await sealClearSecrets(db.prisma)).toBe(2);
     const row = await db.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { id: bridge.id } });
-    expect([await unseal(row.password), await unseal(row.inboundSecret)]).toEqual(["hunter2", "s3cret"]);
+    expect([
+      await unseal(row.password, sealedAt("bluebubbles_bridge", "password", agentId)),
+      await unseal(row.inboundSecret, sealedAt("bluebubbles_bridge", "inbound_secret", agentId)),
+    ]).toEqual(["hunter2", "s3cret"]);
     expect(row.password).not.toContain("hunter2");
+  });
+
+  it("seals instance secrets a Tapdesk from before stored in clear, and binds v1 values, keeping what they open", async () => {
+    const fresh = await freshDatabase(backend);
+    try {
+      const session = "a-session-password-from-an-older-tapdesk-0123456789";
+      const pepper = "an-api-key-pepper-from-an-older-tapdesk";
+      await fresh.prisma.instanceSecret.createMany({
+        data: [
+          { name: "session", value: session },
+          { name: "api_key_pepper", value: pepper },
+          { name: "demo_seed", value: "2026-01-01T00:00:00.000Z" },
+        ],
+      });
+      const wsId = await workspace(fresh);
+      // A v1 value: sealed under the current key, bound to nothing.
+      const legacy = await clearEndpoint(fresh, wsId, "whsec_placeholder");
+      const iv = randomBytes(12);
+      const key = keyRing().current;
+      const cipher = createCipheriv("aes-256-gcm", key.bytes, iv);
+      cipher.setAAD(Buffer.from(`tdseal:v1:${key.id}`));
+      const body = Buffer.concat([cipher.update("whsec_legacy", "utf8"), cipher.final()]);
+      const v1 = [`tdseal:v1:${key.id}`, iv, body, cipher.getAuthTag()]
+        .map((f) => (typeof f === "string" ? f : f.toString("base64url")))
+        .join(":");
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: v1 } });
+
+      expect(await sealClearSecrets(fresh.prisma)).toBe(3);
+      const rows = await fresh.prisma.instanceSecret.findMany({ orderBy: { name: "asc" } });
+      expect(rows.map((r) => [r.name, r.value.slice(0, 10)])).toEqual([
+        ["api_key_pepper", "tdseal:v2:"],
+        ["demo_seed", "2026-01-01"],
+        ["session", "tdseal:v2:"],
+      ]);
+      // The same values open: sessions and API keys issued before keep working.
+      expect(await instanceSecret(fresh.prisma, "session")).toBe(session);
+      expect(await instanceSecret(fresh.prisma, "api_key_pepper")).toBe(pepper);
+      const endpoint = await stored(fresh, legacy);
+      expect(await unseal(endpoint.secret, sealedAt("webhook_endpoint", "secret", legacy))).toBe("whsec_legacy");
+
+      // A sealed value moved to another column or row does not open there.
+      const sessionRow = rows.find((r) => r.name === "session")!;
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: sessionRow.value } });
+      await expect(unseal(sessionRow.value, sealedAt("webhook_endpoint", "secret", legacy))).rejects.toThrow(
+        /altered or is damaged/,
+      );
+
+      // A rotation re-seals them too, and they still open to the same values.
+      const next = parseSecretKey(generateSecretKey());
+      await fresh.prisma.webhookEndpoint.update({ where: { id: legacy }, data: { secret: endpoint.secret } });
+      expect(await resealAll(fresh.prisma, [key], next)).toBe(3);
+      const after = await fresh.prisma.instanceSecret.findUniqueOrThrow({ where: { name: "session" } });
+      expect(sealedKeyId(after.value)).toBe(next.id);
+      expect(unsealWith([next], after.value, sealedAt("instance_secret", "value", "session"))).toBe(session);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it("re-seals every value under a new key, or none when one cannot be opened", async () => {
@@ -112,7 +179,12 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     const next = parseSecretKey(generateSecretKey());
     const unknown = parseSecretKey(generateSecretKey());
     const before = await db.prisma.webhookEndpoint.findMany({ select: { id: true, secret: true } });
-    const bad = await clearEndpoint(db, ws, sealWith(unknown, "whsec_other"));
+    const at = (id: string) => sealedAt("webhook_endpoint", "secret", id);
+    const bad = await clearEndpoint(db, ws, "whsec_placeholder");
+    await db.prisma.webhookEndpoint.update({
+      where: { id: bad },
+      data: { secret: sealWith(unknown, "whsec_other", sealedAt("webhook_endpoint", "secret", bad)) },
+    });
     await expect(resealAll(db.prisma, [current], next)).rejects.toThrow(/not configured/);
     for (const row of before) expect((await stored(db, row.id)).secret).toBe(row.secret);
 
@@ -122,7 +194,7 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     for (const row of before) {
       const now = (await stored(db, row.id)).secret;
       expect(sealedKeyId(now)).toBe(next.id);
-      expect(unsealWith([next], now)).toBe(unsealWith([current], row.secret));
+      expect(unsealWith([next], now, at(row.id))).toBe(unsealWith([current], row.secret, at(row.id)));
     }
     // Already under the new key: nothing left to do.
     expect(await resealAll(db.prisma, [current], next)).toBe(0);
@@ -151,7 +223,7 @@ describe("npm run rotate-secret-key", () => {
         workspaceId: wsId,
         url: "http://127.0.0.1:9/r",
         events: ["reaction.added"],
-        secret: sealWith(old, "whsec_rotate_me"),
+        secret: sealWith(old, "whsec_rotate_me", sealedAt("webhook_endpoint", "secret", id)),
       },
     });
     await database.close();
@@ -168,7 +240,7 @@ describe("npm run rotate-secret-key", () => {
     const row = await reopened.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
     await reopened.close();
     expect(sealedKeyId(row.secret)).toBe(fresh.current.id);
-    expect(unsealWith([fresh.current], row.secret)).toBe("whsec_rotate_me");
+    expect(unsealWith([fresh.current], row.secret, sealedAt("webhook_endpoint", "secret", id))).toBe("whsec_rotate_me");
   });
 
   it("with DATABASE_URL, re-seals under TAPDESK_NEW_SECRET_KEY using TAPDESK_SECRET_KEY, and refuses without a key", async () => {
@@ -177,7 +249,11 @@ describe("npm run rotate-secret-key", () => {
       const wsId = await workspace(db);
       const oldText = generateSecretKey();
       const newText = generateSecretKey();
-      const id = await clearEndpoint(db, wsId, sealWith(parseSecretKey(oldText), "whsec_pg"));
+      const id = await clearEndpoint(db, wsId, "whsec_placeholder");
+      await db.prisma.webhookEndpoint.update({
+        where: { id },
+        data: { secret: sealWith(parseSecretKey(oldText), "whsec_pg", sealedAt("webhook_endpoint", "secret", id)) },
+      });
       const url = (db.pool as unknown as { options: { connectionString: string } }).options.connectionString;
 
       const refused = await run(tsx, [script], {
@@ -191,7 +267,9 @@ describe("npm run rotate-secret-key", () => {
       });
       expect(stdout).toContain(`Re-sealed 1 secret(s) under key ${parseSecretKey(newText).id}`);
       const row = await stored(db, id);
-      expect(unsealWith([parseSecretKey(newText)], row.secret)).toBe("whsec_pg");
+      expect(unsealWith([parseSecretKey(newText)], row.secret, sealedAt("webhook_endpoint", "secret", id))).toBe(
+        "whsec_pg",
+      );
     } finally {
       await db.dispose();
     }

@@ -108,7 +108,10 @@ describe("the SSRF guard", () => {
     const before = process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
     process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = "1";
     try {
-      expect(await checkDestination(new URL("http://localhost:3401/"))).toBeNull();
+      // Allowed, and still pinned: the address it resolved to is the one connected to.
+      expect(await checkDestination(new URL("http://localhost:3401/"))).toMatchObject({
+        address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/),
+      });
     } finally {
       if (before === undefined) delete process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
       else process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = before;

@@ -26,7 +26,17 @@ export async function signInAction(_: SignInState, form: FormData): Promise<Sign
   redirect("/conversations");
 }
 
+/** Ends the session on the server (lib/auth/session.ts): a copy of the cookie stops working too. */
 export async function signOutAction(): Promise<void> {
+  await signOut();
+  redirect("/login");
+}
+
+/**
+ * The account page's "Sign out everywhere": every session of the operator ends, on every
+ * device, this one included (a lost phone, a shared computer).
+ */
+export async function signOutEverywhereAction(): Promise<void> {
   await signOut();
   redirect("/login");
 }

@@ -161,13 +161,15 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const prisma = await db();
-      const { apiKeyAddress } = await throttles();
-      const address = clientAddress(request.headers);
-      const locked = await apiKeyAddress.lockedFor(address);
-      if (locked > 0) return tooManyBadKeys(locked);
       const authorization = request.headers.get("authorization");
       const caller = await authenticateApiKey(prisma, authorization);
       if (!caller) {
+        // A valid key is never refused for its address (behind a proxy or a NAT, many clients
+        // share one); without one, a locked address gets 429 before anything else.
+        const { apiKeyAddress } = await throttles();
+        const address = clientAddress(request.headers);
+        const locked = await apiKeyAddress.lockedFor(address);
+        if (locked > 0) return tooManyBadKeys(locked);
         // Guessing keys: each wrong one counts against the address it came from.
         if (bearerToken(authorization) !== null) {
           const lockedNow = await apiKeyAddress.fail(address);

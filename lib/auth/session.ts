@@ -109,9 +109,21 @@ export async function startSession(operatorId: string, epoch: number): Promise<v
   await s.save();
 }
 
+/**
+ * Ends this session on the server, not only in this browser: the operator's epoch moves on,
+ * so a copy of the cookie (another tab, a stolen one) stops working at once. Every session of
+ * the operator ends with it: the cookie carries no id of its own to end one alone.
+ */
 export async function signOut(): Promise<void> {
   const s = await session();
+  const { operatorId, epoch } = s;
   s.destroy();
+  if (!operatorId) return;
+  // Only the epoch the cookie was sealed at: signing out with an already ended session moves nothing.
+  await (await db()).operator.updateMany({
+    where: { id: operatorId, sessionEpoch: epoch ?? 0 },
+    data: { sessionEpoch: { increment: 1 } },
+  });
 }
 
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2bV6W9k4XnK0XoS3kP4i1mJ7h6yvQ9Yg2Zq3mX1wZ7Q";

@@ -7,16 +7,34 @@ import path from "node:path";
  * sealed: AES-256-GCM under a key that never enters the database, so a copy of the database
  * alone (a backup, a dump, read access) reveals none of them.
  *
- * A sealed value is self-describing: `tdseal:v1:<key id>:<iv>:<ciphertext>:<tag>` (base64url
+ * A sealed value is self-describing: `tdseal:v2:<key id>:<iv>:<ciphertext>:<tag>` (base64url
  * fields). The version names the algorithm; the key id (a hash of the key, not the key) lets
  * a rotation tell values sealed under the old key from those already under the new one, and
  * lets several keys be accepted while a rotation is under way. The header is authenticated
  * with the ciphertext, so no field can be altered without `unseal` refusing the value.
+ *
+ * A v2 value is also bound to where it is kept (its table, column and row, authenticated as
+ * additional data): whoever can write the database cannot move a sealed bridge password into
+ * a webhook's secret column, or one endpoint's secret to another, and have it open there.
+ * v1 values (sealed before that binding) are opened only to be re-sealed as v2 at start
+ * (sealed-columns.ts).
  */
 
 const PREFIX = "tdseal";
-const VERSION = "v1";
+const VERSION = "v2";
+const LEGACY_VERSION = "v1";
 const KEY_FILE = "tapdesk-secret.key";
+
+/** Where a sealed value is kept: it opens only there. */
+export interface SealContext {
+  table: string;
+  column: string;
+  /** The row's key (an id, or a name). */
+  row: string;
+}
+
+const aad = (header: string, context: SealContext | null) =>
+  Buffer.from(context ? [header, context.table, context.column, context.row].join("\n") : header);
 
 export interface SecretKey {
   /** Names the key inside sealed values; derived from it, safe to show. */
@@ -54,29 +72,43 @@ export function isSealed(value: string): boolean {
   return value.startsWith(`${PREFIX}:`);
 }
 
-/** The id of the key a sealed value was sealed under. */
+/** The id of the key a value was sealed under, for values of the current format (null otherwise). */
 export function sealedKeyId(sealed: string): string | null {
   const fields = sealed.split(":");
   return fields.length === 6 && fields[0] === PREFIX && fields[1] === VERSION ? fields[2]! : null;
 }
 
-export function sealWith(key: SecretKey, plain: string): string {
+/** True for a value sealed before values were bound to their place (format v1). */
+export function isLegacySealed(value: string): boolean {
+  return value.startsWith(`${PREFIX}:${LEGACY_VERSION}:`);
+}
+
+export function sealWith(key: SecretKey, plain: string, context: SealContext): string {
   const iv = randomBytes(12);
   const header = `${PREFIX}:${VERSION}:${key.id}`;
   const cipher = createCipheriv("aes-256-gcm", key.bytes, iv);
-  cipher.setAAD(Buffer.from(header));
+  cipher.setAAD(aad(header, context));
   const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
   return [header, iv.toString("base64url"), body.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(
     ":",
   );
 }
 
-/** Unseals with whichever of `keys` sealed the value. */
-export function unsealWith(keys: readonly SecretKey[], sealed: string): string {
+/** Unseals with whichever of `keys` sealed the value, only at the place it was sealed for. */
+export function unsealWith(keys: readonly SecretKey[], sealed: string, context: SealContext): string {
+  return open(keys, sealed, VERSION, context);
+}
+
+/** Opens a v1 value (not bound to a place), to re-seal it as v2; nothing else may read v1. */
+export function unsealLegacyWith(keys: readonly SecretKey[], sealed: string): string {
+  return open(keys, sealed, LEGACY_VERSION, null);
+}
+
+function open(keys: readonly SecretKey[], sealed: string, expected: string, context: SealContext | null): string {
   const fields = sealed.split(":");
   if (fields.length !== 6 || fields[0] !== PREFIX) throw new UnsealError("The value is not a sealed secret.");
   const [, version, id, iv, body, tag] = fields as [string, string, string, string, string, string];
-  if (version !== VERSION) throw new UnsealError(`Sealed secrets of format ${version} are not supported.`);
+  if (version !== expected) throw new UnsealError(`Sealed secrets of format ${version} are not supported here.`);
   const key = keys.find((k) => k.id === id);
   if (!key) {
     throw new UnsealError(
@@ -85,7 +117,7 @@ export function unsealWith(keys: readonly SecretKey[], sealed: string): string {
   }
   try {
     const decipher = createDecipheriv("aes-256-gcm", key.bytes, Buffer.from(iv, "base64url"));
-    decipher.setAAD(Buffer.from(`${PREFIX}:${version}:${id}`));
+    decipher.setAAD(aad(`${PREFIX}:${version}:${id}`, context));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
   } catch {
@@ -182,13 +214,13 @@ export function resetKeyRing(): void {
   delete (globalThis as Holder)[RING];
 }
 
-/** Seals `plain` under the current key. */
-export async function seal(plain: string): Promise<string> {
-  return sealWith(keyRing().current, plain);
+/** Seals `plain` under the current key, for the place `context` names. */
+export async function seal(plain: string, context: SealContext): Promise<string> {
+  return sealWith(keyRing().current, plain, context);
 }
 
-/** Opens a value `seal` produced, under the current key or one being rotated out. */
-export async function unseal(sealed: string): Promise<string> {
+/** Opens a value `seal` produced for `context`, under the current key or one being rotated out. */
+export async function unseal(sealed: string, context: SealContext): Promise<string> {
   const ring = keyRing();
-  return unsealWith([ring.current, ...ring.previous], sealed);
+  return unsealWith([ring.current, ...ring.previous], sealed, context);
 }

@@ -3,7 +3,8 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { WebhookDeliveryStatus } from "../generated/prisma/client";
 import type { Scope } from "../scope";
-import { seal } from "../secrets/seal";
+import { seal, unseal } from "../secrets/seal";
+import { sealedAt } from "../secrets/sealed-columns";
 import { redelivery } from "./delivery-state";
 import { nudgeWebhookWorkers } from "./nudge";
 import {
@@ -90,14 +91,15 @@ export async function createEndpoint(
   const workspaceId = requireWorkspace(scope);
   const url = await allowedUrl(input.url, guard);
   const secret = generateSecret();
+  const id = randomUUID();
   const row = await db.webhookEndpoint.create({
     data: {
-      id: randomUUID(),
+      id,
       workspaceId,
       url,
       description: input.description ?? "",
       events: input.events,
-      secret: await seal(secret),
+      secret: await seal(secret, sealedAt("webhook_endpoint", "secret", id)),
     },
   });
   return { ...endpointObject(row), secret };
@@ -162,17 +164,27 @@ export async function rotateSecret(
   overlapSeconds = DEFAULT_ROTATION_OVERLAP_SECONDS,
 ): Promise<{ secret: string; previous_secret_expires_at: string | null }> {
   const secret = generateSecret();
-  const sealed = await seal(secret);
   const expires = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1000) : null;
   // Compare-and-set on the secret it replaces: of two rotations at once, the second one
   // builds on the first (its secret becomes the previous one) instead of losing it; an
   // endpoint deleted meanwhile is a 404 from findEndpoint on the next turn.
   for (;;) {
     const current = await findEndpoint(db, scope, id);
+    // Sealed values open only in their own column: the current secret is re-sealed for
+    // previous_secret as it moves there.
+    const previous = expires
+      ? await seal(
+          await unseal(current.secret, sealedAt("webhook_endpoint", "secret", current.id)),
+          sealedAt("webhook_endpoint", "previous_secret", current.id),
+        )
+      : null;
     const { count } = await db.webhookEndpoint.updateMany({
       where: { id: current.id, secret: current.secret },
-      // The current secret is already sealed: it becomes the previous one as it is.
-      data: { secret: sealed, previousSecret: expires ? current.secret : null, previousSecretExpiresAt: expires },
+      data: {
+        secret: await seal(secret, sealedAt("webhook_endpoint", "secret", current.id)),
+        previousSecret: previous,
+        previousSecretExpiresAt: expires,
+      },
     });
     if (count === 1) break;
   }

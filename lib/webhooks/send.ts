@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
+import { pinnedLookup } from "./pinned-fetch";
 import type { Destination } from "./ssrf";
 
 /**
@@ -27,18 +27,11 @@ const agents = {
   https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
 
-function pinnedLookup(destination: Destination): LookupFunction {
-  return (_hostname, options, callback) => {
-    if (options.all) callback(null, [{ address: destination.address, family: destination.family }]);
-    else callback(null, destination.address, destination.family);
-  };
-}
-
 export function postWebhook(
   url: URL,
   headers: Record<string, string>,
   body: string,
-  options: { timeoutMs: number; destination: Destination | null },
+  options: { timeoutMs: number; destination: Destination },
 ): Promise<SendOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -61,7 +54,7 @@ export function postWebhook(
         "content-length": String(payload.byteLength),
         "user-agent": USER_AGENT,
       },
-      ...(options.destination ? { lookup: pinnedLookup(options.destination) } : {}),
+      lookup: pinnedLookup(options.destination),
     });
     const deadline = setTimeout(() => {
       finish({ statusCode: null, responseBody: null, error: `No response within ${options.timeoutMs / 1000} s.` });

@@ -4,8 +4,9 @@ import ipaddr from "ipaddr.js";
 /**
  * The SSRF guard (docs/webhooks.md): a webhook URL may only reach the public internet. Checked when
  * an endpoint is created or changed, and again right before every delivery, because what a
- * hostname resolves to can change in between. The delivery then connects to the address
- * that was checked, so a second lookup cannot slip a private address in.
+ * hostname resolves to can change in between. Every outbound request (webhooks, bridge calls,
+ * reconciliation, attachment downloads) then connects to the address that was checked, so a
+ * second lookup cannot slip a private address in (DNS rebinding).
  */
 
 /** Every address a hostname resolves to (A and AAAA). Injectable so tests need no DNS. */
@@ -68,7 +69,34 @@ export function blockedRange(address: string): string | null {
   // Only plain unicast passes: private, loopback, link-local (169.254.169.254 included),
   // unique-local (fd00:ec2::254 included), CGNAT, multicast, unspecified, reserved, and the
   // IPv6 ranges that embed an IPv4 address (6to4, Teredo, NAT64) are all refused.
-  return range === "unicast" ? null : range;
+  if (range !== "unicast") return range;
+  // ipaddr.js calls whatever it has no name for "unicast" (::127.0.0.1, the deprecated
+  // IPv4-compatible form, included): IPv6 must be global unicast, 2000::/3, to pass.
+  if (ip.kind() === "ipv6" && !isGlobalUnicast6(ip as ipaddr.IPv6)) return "reserved";
+  return null;
+}
+
+function isGlobalUnicast6(ip: ipaddr.IPv6): boolean {
+  return ip.match(ipaddr.IPv6.parse("2000::"), 3);
+}
+
+/**
+ * With private addresses allowed (development, tests): loopback, private and unique-local
+ * ranges pass too; link-local (cloud metadata) never, nor IPv6 outside global unicast,
+ * loopback and unique-local (::127.0.0.1, ::, NAT64 and the like reach places they do not name).
+ */
+function refusedEvenIfPrivate(address: string): boolean {
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = ipaddr.process(address);
+  } catch {
+    return true;
+  }
+  const range = ip.range();
+  if (range === "linkLocal") return true;
+  if (ip.kind() === "ipv4") return false;
+  if (range === "loopback" || range === "uniqueLocal") return false;
+  return !(range === "unicast" && isGlobalUnicast6(ip as ipaddr.IPv6));
 }
 
 function bareHost(url: URL): string {
@@ -81,27 +109,16 @@ export interface Destination {
 }
 
 /**
- * Resolves the URL's host and refuses it unless every address is public. Returns the
- * address to connect to, or null when private addresses are allowed (then the system's
- * resolver decides at connect time).
+ * Resolves the URL's host once and refuses it unless every address is public (or, with
+ * private addresses allowed, none is link-local). Returns the address to connect to: callers
+ * connect there and nowhere else (lib/webhooks/pinned-fetch.ts), so a second lookup cannot
+ * slip another address in, in either mode.
  */
 export async function checkDestination(
   url: URL,
   options: { resolver?: Resolver; allowPrivate?: boolean } = {},
-): Promise<Destination | null> {
+): Promise<Destination> {
   const host = bareHost(url);
-  if (options.allowPrivate ?? privateAddressesAllowed()) {
-    const addresses = ipaddr.isValid(host)
-      ? [host]
-      : await (options.resolver ?? systemResolver)(host).catch(() => [] as string[]);
-    const linkLocal = addresses.find(isLinkLocal);
-    if (linkLocal) {
-      throw new WebhookUrlError(
-        `${linkLocal === host ? host : `${host} resolves to ${linkLocal}, which`} is a link-local address, never allowed.`,
-      );
-    }
-    return null;
-  }
   let addresses: string[];
   if (ipaddr.isValid(host)) {
     addresses = [host];
@@ -113,13 +130,25 @@ export async function checkDestination(
     }
     if (addresses.length === 0) throw new WebhookUrlError(`The host ${host} could not be resolved.`);
   }
-  for (const address of addresses) {
-    const range = blockedRange(address);
-    if (range) {
-      const which = address === host ? address : `${host} resolves to ${address}, which`;
+  if (options.allowPrivate ?? privateAddressesAllowed()) {
+    const refused = addresses.find(refusedEvenIfPrivate);
+    if (refused) {
+      const which = refused === host ? host : `${host} resolves to ${refused}, which`;
       throw new WebhookUrlError(
-        `${which} is a ${rangeName(range)} address; webhook endpoints must be reachable on the public internet.`,
+        isLinkLocal(refused)
+          ? `${which} is a link-local address, never allowed.`
+          : `${which} is not a global unicast IPv6 address, never allowed.`,
       );
+    }
+  } else {
+    for (const address of addresses) {
+      const range = blockedRange(address);
+      if (range) {
+        const which = address === host ? address : `${host} resolves to ${address}, which`;
+        throw new WebhookUrlError(
+          `${which} is a ${rangeName(range)} address; webhook endpoints must be reachable on the public internet.`,
+        );
+      }
     }
   }
   const address = addresses[0]!;

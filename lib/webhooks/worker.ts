@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
 import { logger } from "../observability/log";
 import { UnsealError, unseal } from "../secrets/seal";
+import { sealedAt } from "../secrets/sealed-columns";
 import { type AfterAttempt, afterAttempt, claimRoom, goneReason, judge, RETRY_SCHEDULE_MS } from "./delivery-state";
 import { onWebhookNudge } from "./nudge";
 import { pruneExpired } from "./retention";
@@ -210,7 +211,13 @@ export class WebhookWorker {
   }
 
   private async send(
-    endpoint: { url: string; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null },
+    endpoint: {
+      id: string;
+      url: string;
+      secret: string;
+      previousSecret: string | null;
+      previousSecretExpiresAt: Date | null;
+    },
     event: { id: string; body: string },
     at: Date,
   ): Promise<SendOutcome> {
@@ -228,7 +235,11 @@ export class WebhookWorker {
     }
     let secrets: string[];
     try {
-      secrets = await Promise.all(liveSecrets(endpoint, at).map(unseal));
+      secrets = await Promise.all(
+        liveSecrets(endpoint, at).map((sealed, i) =>
+          unseal(sealed, sealedAt("webhook_endpoint", i === 0 ? "secret" : "previous_secret", endpoint.id)),
+        ),
+      );
     } catch (error) {
       if (!(error instanceof UnsealError)) throw error;
       return { statusCode: null, responseBody: null, error: `Not sent: ${error.message}`, durationMs: 0 };

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bearerToken } from "../auth/api-keys";
-import { instanceSecret } from "../auth/secrets";
+import { instanceSecret, readInstanceSecret } from "../auth/secrets";
 import type { Db } from "../db/client";
 
 /**
@@ -42,6 +42,6 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 export async function isInstanceToken(db: Db, authorization: string | null): Promise<boolean> {
   const given = bearerToken(authorization);
   if (!given) return false;
-  const row = await db.instanceSecret.findUnique({ where: { name: "instance_token" } });
-  return !!row && timingSafeEqual(digest(given), digest(row.value));
+  const token = await readInstanceSecret(db, "instance_token");
+  return token !== null && timingSafeEqual(digest(given), digest(token));
 }

@@ -300,7 +300,11 @@ function isLoopback(url: string): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startFakeBlueBubbles(options: Partial<FakeMode> = {}): Promise<FakeBlueBubbles> {
+export async function startFakeBlueBubbles(
+  options: Partial<FakeMode> = {},
+  /** A loopback address other than 127.0.0.1 (the DNS-rebinding tests), and a port. */
+  listen: { host?: string; port?: number } = {},
+): Promise<FakeBlueBubbles> {
   const mode: FakeMode = {
     latencyMs: 0,
     helperDown: false,
@@ -956,11 +960,12 @@ export async function startFakeBlueBubbles(options: Partial<FakeMode> = {}): Pro
     answer.after?.();
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = listen.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(listen.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
 
   const fake: FakeBlueBubbles = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     get password() {
       return mode.password;
     },

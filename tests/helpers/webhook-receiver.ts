@@ -44,7 +44,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(path = "/hooks"): Promise<Receiver> {
+export async function startReceiver(path = "/hooks", host = "127.0.0.1"): Promise<Receiver> {
   const received: Received[] = [];
   const inFlight = new Map<string, number>();
   const seen = new Map<string, number>();
@@ -125,8 +125,8 @@ export async function startReceiver(path = "/hooks"): Promise<Receiver> {
     res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
     res.end(answer.status < 300 ? "ok" : `answered ${answer.status}`);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   receiver.port = (server.address() as AddressInfo).port;
-  receiver.url = `http://127.0.0.1:${receiver.port}${path}`;
+  receiver.url = `http://${host}:${receiver.port}${path}`;
   return receiver;
 }

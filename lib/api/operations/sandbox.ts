@@ -102,8 +102,10 @@ export const setUpstreamMode = defineOperation({
   path: "/sandbox/upstream",
   tag: "Sandbox",
   summary: "Set the sandbox upstream's fault mode and latency",
+  // Workspace-wide state: it changes every agent's deliveries and releases their held messages.
+  workspaceKey: true,
   description:
-    "`fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
+    "Workspace-wide keys only: the mode applies to every agent of the workspace. `fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
   body: upstreamModeBody,
   replies: {
     200: { description: "The mode, and how many held messages went out.", schema: upstreamModeResultSchema },

@@ -49,6 +49,7 @@ export async function applyBridgeMessage(
 ): Promise<Applied> {
   const item = interpret(message);
   if (item.kind === "ignore") return "ignored";
+  await recordBridgeAttachments(db, bridge, item);
   const known = await db.bridgeGuid.findUnique({
     where: { agentId_guid: { agentId: bridge.agentId, guid: item.guid } },
     select: { guid: true },
@@ -62,6 +63,24 @@ export async function applyBridgeMessage(
     return recordMessage(db, bridge, item);
   }
   return applyReaction(db, bridge, item);
+}
+
+/**
+ * The attachments a message read from the bridge names: the only ones Tapdesk serves from it
+ * (attachments.ts). Written here alone, never from a URL a caller supplied.
+ */
+async function recordBridgeAttachments(db: Db, bridge: BridgeRef, item: Interpreted): Promise<void> {
+  const guids =
+    item.kind === "message"
+      ? item.parts.flatMap((p) => ("attachment" in p ? [p.attachment.guid] : []))
+      : item.kind === "reaction" && item.sticker
+        ? [item.sticker.attachmentGuid]
+        : [];
+  if (guids.length === 0) return;
+  await db.bridgeAttachment.createMany({
+    data: guids.map((guid) => ({ agentId: bridge.agentId, guid, workspaceId: bridge.workspaceId })),
+    skipDuplicates: true,
+  });
 }
 
 async function recordMessage(

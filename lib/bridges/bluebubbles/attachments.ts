@@ -2,15 +2,15 @@ import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import { isUuid } from "../../ids";
 import type { Scope } from "../../scope";
-import { attachmentUrl } from "./apply";
 import { openBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 
 /**
  * A bridge attachment (a sticker's image, a photo the human sent), fetched from the bridge for
  * a caller who may see it: the bridge's password never reaches a browser or an API client.
- * Only attachments Tapdesk recorded in this workspace are served, so this is no way to read
- * anything else off the Mac.
+ * Only attachments Tapdesk itself read from this bridge are served (bridge_attachment, written
+ * by the bridge path alone): a URL a caller put in a message part or a sandbox sticker names
+ * nothing, so this is no way to read anything else off the Mac.
  */
 export async function bridgeAttachment(
   db: Db,
@@ -19,12 +19,10 @@ export async function bridgeAttachment(
   guid: string,
 ): Promise<{ bytes: Uint8Array; contentType: string }> {
   if (!isUuid(agentId) || (scope.agentId && scope.agentId !== agentId)) throw new AppError("not_found");
-  const url = attachmentUrl(agentId, guid);
-  const [recorded] = await db.$queryRaw<{ n: number }[]>`
-    SELECT 1 AS n FROM message_part WHERE workspace_id = ${scope.workspaceId}::uuid AND attachment_url = ${url}
-    UNION ALL
-    SELECT 1 FROM reaction_change WHERE workspace_id = ${scope.workspaceId}::uuid AND sticker->>'url' = ${url}
-    LIMIT 1`;
+  const recorded = await db.bridgeAttachment.findFirst({
+    where: { agentId, guid, workspaceId: scope.workspaceId },
+    select: { guid: true },
+  });
   if (!recorded) throw new AppError("not_found", "No such attachment.");
   const bridge = await openBridge(db, agentId);
   if (!bridge || bridge.row.workspaceId !== scope.workspaceId) throw new AppError("not_found", "No such attachment.");

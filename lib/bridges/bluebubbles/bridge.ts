@@ -4,7 +4,16 @@ import { AppError } from "../../errors";
 import type { BlueBubblesBridge } from "../../generated/prisma/client";
 import { isUuid } from "../../ids";
 import { seal, unseal } from "../../secrets/seal";
-import { checkDestination, parseWebhookUrl, WebhookUrlError } from "../../webhooks/ssrf";
+import { sealedAt } from "../../secrets/sealed-columns";
+import { pinnedFetch } from "../../webhooks/pinned-fetch";
+import {
+  checkDestination,
+  type Destination,
+  parseWebhookUrl,
+  type Resolver,
+  systemResolver,
+  WebhookUrlError,
+} from "../../webhooks/ssrf";
 import { BlueBubblesClient, BlueBubblesError, MESSAGE_EVENTS, type ServerInfo } from "./client";
 
 /**
@@ -34,10 +43,14 @@ export function inboundUrl(agentId: string, secret: string): string {
   return `${publicUrl()}${INBOUND_PATH}/${agentId}/${secret}`;
 }
 
-/** A bridge URL must pass the same guard as webhook endpoints: no private addresses unless allowed, link-local never. */
-async function checkBridgeUrl(raw: string): Promise<void> {
+/**
+ * A bridge URL must pass the same guard as webhook endpoints: no private addresses unless
+ * allowed, link-local never. Returns the address that passed, which every request of the
+ * client then connects to (pinnedFetch: no second lookup, so DNS rebinding gets nowhere).
+ */
+async function checkBridgeUrl(raw: string): Promise<Destination> {
   try {
-    await checkDestination(parseWebhookUrl(raw));
+    return await checkDestination(parseWebhookUrl(raw), { resolver: bridgeResolver });
   } catch (error) {
     if (error instanceof WebhookUrlError) {
       throw new AppError("bridge_url_not_allowed", `The bridge URL is not allowed: ${error.message}`, [
@@ -46,6 +59,16 @@ async function checkBridgeUrl(raw: string): Promise<void> {
     }
     throw error;
   }
+}
+
+// Bound to the agent, the bridge row's identity (its key in sealed-columns.ts).
+const passwordAt = (agentId: string) => sealedAt("bluebubbles_bridge", "password", agentId);
+const inboundSecretAt = (agentId: string) => sealedAt("bluebubbles_bridge", "inbound_secret", agentId);
+
+/** How bridge host names are resolved: the system's resolver, replaced by tests (a rebinding stub). */
+let bridgeResolver: Resolver = systemResolver;
+export function setBridgeResolver(resolver: Resolver | null): void {
+  bridgeResolver = resolver ?? systemResolver;
 }
 
 export interface OpenBridge {
@@ -61,8 +84,15 @@ export async function openBridge(db: Db, agentId: string): Promise<OpenBridge | 
 
 /** The same, for a bridge row the caller has already read. */
 export async function bridgeClient(row: BlueBubblesBridge): Promise<OpenBridge> {
-  await checkBridgeUrl(row.url);
-  return { row, client: new BlueBubblesClient({ url: row.url, password: await unseal(row.password) }) };
+  const destination = await checkBridgeUrl(row.url);
+  return {
+    row,
+    client: new BlueBubblesClient({
+      url: row.url,
+      password: await unseal(row.password, passwordAt(row.agentId)),
+      fetch: pinnedFetch(destination),
+    }),
+  };
 }
 
 /** Link checks must not keep an operator waiting a minute. */
@@ -80,7 +110,7 @@ export async function linkBridge(
   agentId: string,
   input: { url: string; password: string },
 ): Promise<void> {
-  await checkBridgeUrl(input.url);
+  const destination = await checkBridgeUrl(input.url);
   // One Mac is one iMessage identity: two agents on it would both claim every message.
   const taken = await db.blueBubblesBridge.findFirst({
     where: { workspaceId, url: input.url, agentId: { not: agentId } },
@@ -89,7 +119,12 @@ export async function linkBridge(
   if (taken) {
     throw new AppError("bridge_in_use", `That BlueBubbles server is already the bridge of ${taken.agent.name}.`);
   }
-  const client = new BlueBubblesClient({ url: input.url, password: input.password, timeoutMs: LINK_TIMEOUT_MS });
+  const client = new BlueBubblesClient({
+    url: input.url,
+    password: input.password,
+    timeoutMs: LINK_TIMEOUT_MS,
+    fetch: pinnedFetch(destination),
+  });
   let info: ServerInfo;
   try {
     info = await client.serverInfo();
@@ -101,12 +136,14 @@ export async function linkBridge(
   }
   const existing = await db.blueBubblesBridge.findUnique({ where: { agentId }, select: { inboundSecret: true } });
   // Re-linking keeps the inbound URL, so a Mac that already posts to it keeps working.
-  const secret = existing ? await unseal(existing.inboundSecret) : randomBytes(32).toString("base64url");
+  const secret = existing
+    ? await unseal(existing.inboundSecret, inboundSecretAt(agentId))
+    : randomBytes(32).toString("base64url");
   const now = new Date();
   const data = {
     url: input.url,
-    password: await seal(input.password),
-    inboundSecret: await seal(secret),
+    password: await seal(input.password, passwordAt(agentId)),
+    inboundSecret: await seal(secret, inboundSecretAt(agentId)),
     status: statusOf(info),
     lastContactAt: now,
   };
@@ -142,7 +179,9 @@ function digest(value: string): Buffer {
  */
 export async function bridgeForInbound(db: Db, agentId: string, secret: string): Promise<BlueBubblesBridge | null> {
   const row = isUuid(agentId) ? await db.blueBubblesBridge.findUnique({ where: { agentId } }) : null;
-  const expected = row ? await unseal(row.inboundSecret) : randomBytes(32).toString("base64url");
+  const expected = row
+    ? await unseal(row.inboundSecret, inboundSecretAt(row.agentId))
+    : randomBytes(32).toString("base64url");
   const same = timingSafeEqual(digest(expected), digest(secret));
   return row && same ? row : null;
 }
@@ -164,7 +203,7 @@ export async function bridgeObject(
     kind: "bluebubbles" as const,
     url: row.url,
     status: row.status as BridgeStatus,
-    inbound_url: inboundUrl(row.agentId, await unseal(row.inboundSecret)),
+    inbound_url: inboundUrl(row.agentId, await unseal(row.inboundSecret, inboundSecretAt(row.agentId))),
     last_contact_at: row.lastContactAt?.toISOString() ?? null,
   };
 }
