@@ -161,22 +161,8 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const prisma = await db();
-      const authorization = request.headers.get("authorization");
-      const caller = await authenticateApiKey(prisma, authorization);
-      if (!caller) {
-        // A valid key is never refused for its address (behind a proxy or a NAT, many clients
-        // share one); without one, a locked address gets 429 before anything else.
-        const { apiKeyAddress } = await throttles();
-        const address = clientAddress(request.headers);
-        const locked = await apiKeyAddress.lockedFor(address);
-        if (locked > 0) return tooManyBadKeys(locked);
-        // Guessing keys: each wrong one counts against the address it came from.
-        if (bearerToken(authorization) !== null) {
-          const lockedNow = await apiKeyAddress.fail(address);
-          if (lockedNow > 0) return tooManyBadKeys(lockedNow);
-        }
-        return problem("unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.");
-      }
+      const caller = await authenticate(prisma, request);
+      if (caller instanceof Response) return caller;
       if (options.workspaceKey && caller.agentId) return problem("workspace_key_required");
       const params = await context.params;
       const run = (req: Request) => handler({ db: prisma, caller, request: req }, params).catch(errorResponse);
@@ -185,6 +171,29 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
       return errorResponse(error);
     }
   };
+}
+
+/**
+ * The caller of an API request by its bearer key, or the refusal: without a valid key, 429
+ * while its address is locked out for guessing keys, else 401 (a wrong key counts against the
+ * address). /api/v1 and /api/mcp authenticate through here alike.
+ */
+export async function authenticate(prisma: Db, request: Request): Promise<ApiCaller | Response> {
+  const authorization = request.headers.get("authorization");
+  const caller = await authenticateApiKey(prisma, authorization);
+  if (caller) return caller;
+  // A valid key is never refused for its address (behind a proxy or a NAT, many clients
+  // share one); without one, a locked address gets 429 before anything else.
+  const { apiKeyAddress } = await throttles();
+  const address = clientAddress(request.headers);
+  const locked = await apiKeyAddress.lockedFor(address);
+  if (locked > 0) return tooManyBadKeys(locked);
+  // Guessing keys: each wrong one counts against the address it came from.
+  if (bearerToken(authorization) !== null) {
+    const lockedNow = await apiKeyAddress.fail(address);
+    if (lockedNow > 0) return tooManyBadKeys(lockedNow);
+  }
+  return problem("unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.");
 }
 
 function tooManyBadKeys(ms: number): Response {

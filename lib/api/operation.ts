@@ -12,6 +12,24 @@ import { type ApiContext, api, errorResponse, otherMethods, parseBody, parseQuer
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
+/**
+ * What a call does to the world, as MCP tool annotations say it (lib/mcp): GET reads only;
+ * DELETE removes and may be repeated; other methods change things once per call unless the
+ * operation says otherwise.
+ */
+export interface Hints {
+  readOnlyHint: boolean;
+  idempotentHint: boolean;
+  destructiveHint: boolean;
+}
+
+function defaultHints(method: Method): Hints {
+  if (method === "get") return { readOnlyHint: true, idempotentHint: true, destructiveHint: false };
+  if (method === "delete") return { readOnlyHint: false, idempotentHint: true, destructiveHint: true };
+  if (method === "put") return { readOnlyHint: false, idempotentHint: true, destructiveHint: true };
+  return { readOnlyHint: false, idempotentHint: false, destructiveHint: false };
+}
+
 export interface Reply {
   description: string;
   /** The JSON body's schema. */
@@ -47,6 +65,8 @@ interface Meta<P extends string, Q, B> {
   description?: string;
   /** Workspace settings: agent-restricted keys get 403 workspace_key_required. */
   workspaceKey?: boolean;
+  /** Where the method's default (see Hints) does not say what the call does. */
+  hints?: Partial<Hints>;
   query?: Q;
   body?: B;
   /** The body may be left out altogether (an empty body reads as `{}`). */
@@ -77,7 +97,8 @@ type Definition<P extends string, Q, B> = Meta<P, Q, B> &
       }
   );
 
-export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser"> {
+export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser" | "hints"> {
+  hints: Hints;
   /** Every problem it can answer, common ones included, in check order (idempotency aside). */
   errors: ErrorCode[];
   /** The Next.js route handler. */
@@ -131,7 +152,22 @@ export function defineOperation<
   }
   const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies } = definition;
   const errors = [...commonErrors(definition, "handle" in definition), ...definition.errors];
-  return { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies, errors, handler };
+  const hints = { ...defaultHints(method), ...definition.hints };
+  return {
+    method,
+    path,
+    tag,
+    summary,
+    description,
+    workspaceKey,
+    hints,
+    query,
+    body,
+    bodyOptional,
+    replies,
+    errors,
+    handler,
+  };
 }
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

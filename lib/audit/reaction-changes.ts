@@ -129,3 +129,32 @@ function changeObject(row: ReactionChange, names: Map<string, string>): Reaction
     created_at: row.createdAt.toISOString(),
   };
 }
+
+/**
+ * The human's reaction changes in what the scope can see (one conversation, or all), created
+ * after `after`, oldest first: what MCP's wait_for_activity reports (lib/mcp/activity.ts).
+ */
+export async function humanChangesAfter(
+  db: Db,
+  scope: Scope,
+  options: { after: Date; conversationId?: string; limit: number },
+): Promise<{ at: Date; id: string; conversationId: string; change: ReactionChangeObject }[]> {
+  const rows = await db.reactionChange.findMany({
+    where: {
+      workspaceId: scope.workspaceId,
+      direction: "inbound",
+      createdAt: { gt: options.after },
+      ...(options.conversationId ? { conversationId: options.conversationId } : {}),
+      slot: { message: { conversation: conversationWhere(scope) } },
+    },
+    orderBy: [{ createdAt: "asc" }, { sequence: "asc" }, { id: "asc" }],
+    take: options.limit,
+  });
+  const names = await actorNames(db, scope, rows);
+  return rows.map((row) => ({
+    at: row.createdAt,
+    id: row.id,
+    conversationId: row.conversationId,
+    change: changeObject(row, names),
+  }));
+}

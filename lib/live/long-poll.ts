@@ -9,7 +9,8 @@ export const waitQuery = z.object({
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(0),
 });
 
-export interface Poll {
+/** A wait for news; its answers are HTTP responses for the dashboard's polls, results for MCP. */
+export interface Poll<T = Response> {
   /** The notices that may change the answer (see topic in ./hub). */
   topics: string[];
   waitMs: number;
@@ -20,9 +21,9 @@ export interface Poll {
    * with other polls (`shared`) must have started at `notBefore` or later: the moment this
    * poll was woken, so a read begun before the change committed cannot answer for it.
    */
-  check(notBefore: number): Promise<Response | null>;
+  check(notBefore: number): Promise<T | null>;
   /** The answer when the wait ends with nothing new. */
-  notModified(): Response;
+  notModified(): T;
 }
 
 /**
@@ -30,7 +31,7 @@ export interface Poll {
  * notice on one of the topics and checks again, until the wait is over. While it waits it
  * holds no database connection and does no database work; only a notice makes it look.
  */
-export async function longPoll(hub: LiveHub | null, poll: Poll): Promise<Response> {
+export async function longPoll<T>(hub: LiveHub | null, poll: Poll<T>): Promise<T> {
   if (!hub || hub.closing || poll.waitMs <= 0) return (await poll.check(performance.now())) ?? poll.notModified();
   let noticed = false;
   let notBefore = performance.now();

@@ -26,6 +26,8 @@ export const sendReaction = defineOperation({
   summary: "Send a tapback",
   description:
     "The agent of the message's conversation reacts. A new tapback on a part where the agent already has one replaces it in place (same id and created_at, next sequence). Sending the live tapback again changes nothing.",
+  // The same tapback again is a no-op (rule 2); a different one replaces the agent's last one.
+  hints: { idempotentHint: true, destructiveHint: true },
   body: sendReactionBody,
   bodyParser: reactionBody("reaction"),
   replies: {
@@ -49,6 +51,7 @@ export const operateReaction = defineOperation({
   summary: "Add or remove a reaction (operation form)",
   description:
     "`add` behaves like POST /reactions. `remove` takes the agent's live tapback off the part when it is of `type` (for `custom`, also of `custom_emoji` when given); otherwise it is a no-op.",
+  hints: { idempotentHint: true, destructiveHint: true },
   body: reactionOperationBody,
   bodyParser: reactionBody("type"),
   replies: {
