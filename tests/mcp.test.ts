@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OPERATIONS } from "@/lib/api/operations";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/throttle";
 import { getDatabase } from "@/lib/db/client";
 import { OPERATION_TOOLS, operationByName } from "@/lib/mcp/tools";
 import * as z from "@/lib/zod";
@@ -96,6 +97,34 @@ describe.each(BACKENDS)("MCP at /api/mcp on %s", (backend) => {
       expect(response.headers.get("content-type")).toBe("application/problem+json");
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
       expect((await response.json()).code).toBe("unauthorized");
+    }
+  });
+
+  it("counts wrong keys with /api/v1's: one lock per address, 429 with Retry-After on both", async () => {
+    const address = "192.0.2.44";
+    const guessing = await serveOverHttp({ address });
+    try {
+      const mcpWith = (key: string) =>
+        fetch(`${guessing.url}/api/mcp`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: `Bearer ${key}`,
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+      const v1With = (key: string) =>
+        w.raw("GET", "/conversations", { key, headers: { [CLIENT_ADDRESS_HEADER]: address } });
+      for (let i = 0; i < 10; i++) expect((await v1With(`td_wrong_${i}`)).response.status).toBe(401);
+      for (let i = 10; i < 19; i++) expect((await mcpWith(`td_wrong_${i}`)).status).toBe(401);
+      const limited = await mcpWith("td_wrong_19");
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+      expect(await limited.json()).toMatchObject({ code: "too_many_requests" });
+      expect((await v1With("td_wrong_20")).response.status).toBe(429);
+    } finally {
+      await guessing.close();
     }
   });
 

@@ -14,7 +14,8 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-export async function serveOverHttp(): Promise<HttpApp> {
+/** `address` stands in for the connection's address (a throttle test's own client). */
+export async function serveOverHttp(options: { address?: string } = {}): Promise<HttpApp> {
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -27,7 +28,7 @@ export async function serveOverHttp(): Promise<HttpApp> {
       if (typeof value === "string") headers.set(name, value);
       else if (Array.isArray(value)) headers.set(name, value.join(", "));
     }
-    headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? "unknown");
+    headers.set(CLIENT_ADDRESS_HEADER, options.address ?? req.socket.remoteAddress ?? "unknown");
     const hasBody = req.method !== "GET" && req.method !== "HEAD" && chunks.length > 0;
     const request = new Request(`http://127.0.0.1${req.url}`, {
       method: req.method,
