@@ -33,7 +33,8 @@ await client.connect(
 
 // biome-ignore lint/suspicious/noExplicitAny: the tools answer JSON.
 async function tool(name: string, args: Record<string, unknown>, show?: (data: any) => unknown): Promise<any> {
-  console.log(`\n→ ${name} ${JSON.stringify(args)}`);
+  const shown = typeof args.cursor === "string" ? { ...args, cursor: "…" } : args;
+  console.log(`\n→ ${name} ${JSON.stringify(shown)}`);
   const result = await client.callTool({ name, arguments: args });
   const text = (result.content as { text: string }[]).map((c) => c.text).join("\n");
   if (result.isError) {
@@ -55,7 +56,7 @@ console.log(`\ntools: ${tools.map((t) => t.name).join(", ")}`);
 
 await tool("list_conversations", { limit: 1 }, (page) => ({
   data: page.data.map((c: Record<string, unknown>) => ({ id: c.id, remote_number: c.remote_number })),
-  next_cursor: page.next_cursor,
+  next_cursor: page.next_cursor ? "…" : null,
 }));
 const thread = await tool("read_conversation", { conversation_id: conversationId }, (page) => ({
   data: page.data.map((m: Record<string, unknown>) => ({
