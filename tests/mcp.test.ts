@@ -367,6 +367,64 @@ describe.each(BACKENDS)("MCP at /api/mcp on %s", (backend) => {
     expect(cursor.text).toMatch(/^validation_failed: [\s\S]*cursor/);
   });
 
+  it("answers malformed requests below 500, and a tool's hostile arguments as tool errors", async () => {
+    const post = (body: string | Uint8Array<ArrayBuffer>, contentType = "application/json") =>
+      fetch(`${app.url}/api/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": contentType,
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${avaKey}`,
+        },
+        body,
+      });
+    const bodies: (string | Uint8Array<ArrayBuffer>)[] = [
+      "not json",
+      "{}",
+      "[]",
+      "null",
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"send_tapback","arguments":"x"}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":42}}',
+      new Uint8Array([0xff, 0xfe, 0x00, 0x7b]),
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(300_000) } }),
+    ];
+    for (const body of bodies) expect((await post(body)).status, String(body).slice(0, 60)).toBeLessThan(500);
+    expect((await post("{}", "text/plain")).status).toBeLessThan(500);
+    const get = await fetch(`${app.url}/api/mcp`, { headers: { authorization: `Bearer ${avaKey}` } });
+    expect(get.status).toBeLessThan(500);
+
+    const hostile = [
+      { name: "send_message", arguments: { conversation_id: conversationId, parts: [{ text: "nul \u0000 byte" }] } },
+      { name: "send_message", arguments: { conversation_id: conversationId, parts: "none" } },
+      { name: "read_conversation", arguments: { conversation_id: "../../etc" } },
+      { name: "read_conversation", arguments: { conversation_id: conversationId, limit: 1e308 } },
+      { name: "read_conversation", arguments: { conversation_id: conversationId, limit: { $gt: 1 } } },
+      { name: "send_tapback", arguments: { message_id: humanMessageId, reaction: "like", part_index: -1 } },
+      { name: "send_tapback", arguments: { message_id: humanMessageId, reaction: "like", idempotency_key: 7 } },
+      { name: "remove_tapback", arguments: { reaction_id: 123 } },
+      { name: "wait_for_activity", arguments: { conversation_id: "nope", timeout_s: 0 } },
+      { name: "wait_for_activity", arguments: { timeout_s: "soon" } },
+    ];
+    const codes = [];
+    for (const request of hostile) {
+      const result = await agent.callTool(request);
+      expect(result.isError, request.name).toBe(true);
+      codes.push((result.content as { text: string }[])[0]!.text.split(":")[0]);
+    }
+    expect(codes).toEqual([
+      "validation_failed",
+      "validation_failed",
+      "conversation_not_found",
+      "validation_failed",
+      "validation_failed",
+      "invalid_part_index",
+      "validation_failed",
+      "validation_failed",
+      "conversation_not_found",
+      "validation_failed",
+    ]);
+  });
+
   it("serves the 2026-07-28 per-request protocol too, statelessly", async () => {
     const modern = await connect(app, avaKey, "auto");
     try {

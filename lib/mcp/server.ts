@@ -106,7 +106,7 @@ const handler = createMcpHandler(
   {
     // A JSON-RPC envelope around at most one API body.
     maxRequestBodySize: 2 * MAX_BODY_BYTES,
-    onerror: (error) => logger().warn({ err: error, requestId: currentRequestId() }, "MCP request refused"),
+    onerror: (error) => logger().debug({ err: error, requestId: currentRequestId() }, "MCP request refused"),
   },
 );
 
