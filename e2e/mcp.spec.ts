@@ -43,6 +43,9 @@ test("an agent reads, reacts and is woken by the person's tapback through /api/m
   });
   expect(refused.status()).toBe(401);
   expect((await refused.json()).code).toBe("unauthorized");
+  // The proxy lets /api/mcp through as it does /api/v1, with the same security headers.
+  expect(refused.headers()["x-frame-options"]).toBe("DENY");
+  expect(refused.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
 
   const conversation = await api.createConversation();
   const question = await api.sendHumanMessage(conversation.id, ["Is the store open on Sunday?"]);

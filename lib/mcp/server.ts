@@ -115,7 +115,8 @@ export async function serveMcp(request: Request): Promise<Response> {
   try {
     const caller = await authenticate(await db(), request);
     if (caller instanceof Response) {
-      caller.headers.set("WWW-Authenticate", 'Bearer realm="tapdesk"');
+      // How an MCP client learns that this server wants a bearer token.
+      if (caller.status === 401) caller.headers.set("WWW-Authenticate", 'Bearer realm="tapdesk"');
       return caller;
     }
     return await handler.fetch(request, {
