@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { type APIRequestContext, test as base, expect } from "@playwright/test";
 import { startFakeBlueBubbles } from "../tests/helpers/fake-bluebubbles";
 import { type Receiver, startReceiver } from "../tests/helpers/webhook-receiver";
@@ -203,5 +204,65 @@ test("a bridge is reconciled once per interval, though both instances run a reco
     expect(queries() - before).toBeLessThanOrEqual(Math.ceil(windowMs / 900) + 1);
   } finally {
     await bb.close();
+  }
+});
+
+/** An MCP client whose requests go to the instances in turn (`targets` [0], [1], [0] …). */
+async function mcpClient(targets: Instance[]): Promise<Client> {
+  let turn = 0;
+  const roundRobin = (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    url.host = new URL(targets[turn++ % targets.length]!.baseUrl).host;
+    return fetch(url, input instanceof Request ? input : init);
+  };
+  const client = new Client({ name: "two-instances", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL("/api/mcp", targets[0]!.baseUrl), {
+      fetch: roundRobin,
+      requestInit: { headers: { authorization: `Bearer ${API_KEY}` } },
+    }),
+  );
+  return client;
+}
+
+test("an MCP client is served by either instance, request by request, and a wait on one is woken through the other", async ({
+  pair,
+}) => {
+  const conversation = await newConversation(pair.apiA);
+  const messageId = await humanMessage(pair.apiA, conversation.id, "Can I change my address?");
+  // No session: the handshake, the listing and each call land on alternating instances.
+  const agent = await mcpClient([pair.a, pair.b]);
+  const waiter = await mcpClient([pair.b]);
+  try {
+    const { tools } = await agent.listTools();
+    expect(tools.map((t) => t.name)).toContain("wait_for_activity");
+    const read = await agent.callTool({ name: "read_conversation", arguments: { conversation_id: conversation.id } });
+    expect(read.isError).toBeFalsy();
+    const tapback = await agent.callTool({
+      name: "send_tapback",
+      arguments: { message_id: messageId, reaction: "like" },
+    });
+    expect(tapback.isError).toBeFalsy();
+
+    const text = (result: Awaited<ReturnType<Client["callTool"]>>) =>
+      JSON.parse((result.content as { text: string }[])[0]!.text);
+    const start = text(
+      await waiter.callTool({
+        name: "wait_for_activity",
+        arguments: { conversation_id: conversation.id, timeout_s: 0 },
+      }),
+    );
+    const waiting = waiter.callTool({
+      name: "wait_for_activity",
+      arguments: { conversation_id: conversation.id, timeout_s: 25, cursor: start.cursor },
+    });
+    // Lets B take the wait in (were it slower, the cursor would still report the change at once).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const reply = await humanMessage(pair.apiA, conversation.id, "It's 12 Elm Street now.");
+    const activity = text(await waiting);
+    expect(activity.timed_out).toBe(false);
+    expect(activity.messages.map((m: { id: string }) => m.id)).toEqual([reply]);
+  } finally {
+    await Promise.all([agent.close(), waiter.close()]);
   }
 });
