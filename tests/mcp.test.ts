@@ -1,8 +1,10 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OPERATIONS } from "@/lib/api/operations";
+import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/throttle";
 import { getDatabase } from "@/lib/db/client";
+import { waitForActivity } from "@/lib/mcp/activity";
 import { OPERATION_TOOLS, operationByName } from "@/lib/mcp/tools";
 import * as z from "@/lib/zod";
 import { type ApiWorld, apiWorld, extraKey } from "./helpers/api";
@@ -358,6 +360,35 @@ describe.each(BACKENDS)("MCP at /api/mcp on %s", (backend) => {
       cursor: next.data.cursor,
     });
     expect(quiet.data).toMatchObject({ messages: [], reaction_changes: [], timed_out: true });
+  });
+
+  it("without a cursor, reports what the person did once the call arrived, also before its wait began", async () => {
+    const caller = (await authenticateApiKey(w.t.prisma, `Bearer ${avaKey}`))!;
+    const sent = await call(agent, "send_message", { conversation_id: conversationId, parts: [{ text: "Rate us?" }] });
+    // The call has arrived; the person's tapback commits before the wait subscribes to the hub.
+    const arrivedAt = new Date();
+    await w.api.POST("/sandbox/messages/{id}/reactions", {
+      params: { path: { id: sent.data.id } },
+      body: { operation: "add", type: "emphasize" },
+    });
+    const activity = await waitForActivity(caller, { conversation_id: conversationId, timeout_s: 5 }, { arrivedAt });
+    expect(activity.timed_out).toBe(false);
+    expect(activity.reaction_changes).toEqual([
+      expect.objectContaining({ message_id: sent.data.id, reaction: "emphasize" }),
+    ]);
+    // What came before the call's arrival is not news, neither now nor through the cursor it gives.
+    const later = await waitForActivity(
+      caller,
+      { conversation_id: conversationId, timeout_s: 0 },
+      { arrivedAt: new Date() },
+    );
+    expect(later).toMatchObject({ messages: [], reaction_changes: [], timed_out: true });
+    const next = await waitForActivity(
+      caller,
+      { conversation_id: conversationId, timeout_s: 0, cursor: later.cursor },
+      { arrivedAt: new Date() },
+    );
+    expect(next).toMatchObject({ messages: [], reaction_changes: [], timed_out: true });
   });
 
   it("refuses a bad timeout or cursor by name", async () => {

@@ -61,11 +61,21 @@ export interface Activity {
 interface Position {
   at: Date;
   seen: string[];
+  /**
+   * Nothing before this is news, even within LAG_MS of `at`: the arrival of the call that began
+   * without a cursor (what was there before it is not reported, in that call or the next).
+   */
+  since?: Date;
 }
 
 /** A cursor also names what was waited on: its `seen` ids say nothing about other conversations. */
 function encodeCursor(position: Position, conversationId: string | undefined): string {
-  const json = [position.at.toISOString(), position.seen, conversationId ?? null];
+  const json = [
+    position.at.toISOString(),
+    position.seen,
+    conversationId ?? null,
+    position.since?.toISOString() ?? null,
+  ];
   return Buffer.from(JSON.stringify(json)).toString("base64url");
 }
 
@@ -73,15 +83,17 @@ function decodeCursor(cursor: string, conversationId: string | undefined): Posit
   let position: Position | null = null;
   let scope: unknown;
   try {
-    const [at, seen, on] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    const [at, seen, on, since] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
     const date = new Date(String(at));
+    const from = since === null || since === undefined ? undefined : new Date(String(since));
     if (
       typeof at === "string" &&
       !Number.isNaN(date.getTime()) &&
+      (from === undefined || (typeof since === "string" && !Number.isNaN(from.getTime()))) &&
       Array.isArray(seen) &&
       seen.every((id) => typeof id === "string" && isUuid(id))
     ) {
-      position = { at: date, seen: seen as string[] };
+      position = { at: date, seen: seen as string[], since: from };
       scope = on;
     }
   } catch {
@@ -101,15 +113,9 @@ function decodeCursor(cursor: string, conversationId: string | undefined): Posit
 }
 
 /** What the person did after `from` (and not already reported), and where the next read starts. */
-async function activitySince(
-  db: Db,
-  caller: ApiCaller,
-  from: Position,
-  conversationId: string | undefined,
-  report = true,
-) {
+async function activitySince(db: Db, caller: ApiCaller, from: Position, conversationId: string | undefined) {
   const readAt = new Date();
-  const after = new Date(from.at.getTime() - LAG_MS);
+  const after = new Date(Math.max(from.at.getTime() - LAG_MS, from.since?.getTime() ?? 0));
   const seen = new Set(from.seen);
   const limit = PAGE + seen.size;
   const [messageRows, changeRows] = await Promise.all([
@@ -134,9 +140,9 @@ async function activitySince(
   // A full page may have more behind it: the next read starts at its last row, not now.
   const cutoffs = fetched.filter((rows) => rows.length === limit).map((rows) => rows.at(-1)!.at.getTime());
   const at = cutoffs.length ? new Date(Math.min(...cutoffs)) : readAt;
-  const messages = report
-    ? await Promise.all(messageRows.filter((row) => !seen.has(row.id)).map((row) => getMessage(db, caller, row.id)))
-    : [];
+  const messages = await Promise.all(
+    messageRows.filter((row) => !seen.has(row.id)).map((row) => getMessage(db, caller, row.id)),
+  );
   return {
     messages,
     reaction_changes: changeRows
@@ -149,6 +155,7 @@ async function activitySince(
         .flat()
         .filter((row) => row.at.getTime() > at.getTime() - LAG_MS)
         .map((row) => row.id),
+      since: from.since && from.since.getTime() > at.getTime() - LAG_MS ? from.since : undefined,
     },
   };
 }
@@ -161,23 +168,24 @@ async function activitySince(
 export async function waitForActivity(
   caller: ApiCaller,
   input: z.infer<typeof waitForActivityInput>,
-  signal?: AbortSignal,
+  options: { arrivedAt: Date; signal?: AbortSignal },
 ): Promise<Activity> {
   const database = await getDatabase();
   const db = database.prisma;
   const conversationId =
     input.conversation_id === undefined ? undefined : pathId(input.conversation_id, "conversation_not_found");
   if (conversationId) await getConversation(db, caller, conversationId);
-  // Without a cursor, what is already there counts as reported: only what happens from now on is news.
+  // Without a cursor, news is what the person does from the moment the call arrived: a tapback
+  // sent while the call is still on its way is not missed, and nothing before it is reported.
   let position: Position =
     input.cursor === undefined
-      ? (await activitySince(db, caller, { at: new Date(), seen: [] }, conversationId, false)).next
+      ? { at: options.arrivedAt, seen: [], since: options.arrivedAt }
       : decodeCursor(input.cursor, conversationId);
   const waitMs = input.timeout_s * 1000;
   return longPoll<Activity>(waitMs > 0 ? await database.live() : null, {
     topics: conversationId ? [topic.thread(conversationId)] : [topic.inbox(caller.workspaceId)],
     waitMs,
-    signal,
+    signal: options.signal,
     check: async () => {
       const found = await activitySince(db, caller, position, conversationId);
       position = found.next;

@@ -15,7 +15,7 @@ import { operationTools, refusalOf, type Tool, type ToolResult } from "./tools";
  * fallback), so any instance behind a load balancer can answer any request.
  */
 
-const waitTool = (caller: ApiCaller): Tool => ({
+const waitTool = (caller: ApiCaller, arrivedAt: Date): Tool => ({
   name: "wait_for_activity",
   description: WAIT_DESCRIPTION,
   inputSchema: waitForActivityInput,
@@ -35,7 +35,7 @@ const waitTool = (caller: ApiCaller): Tool => ({
           fieldErrors(parsed.error),
         );
       }
-      const activity = await waitForActivity(caller, parsed.data, signal);
+      const activity = await waitForActivity(caller, parsed.data, { arrivedAt, signal });
       return { content: [{ type: "text", text: JSON.stringify(activity) }], structuredContent: { ...activity } };
     } catch (error) {
       return refusalOf(error);
@@ -44,8 +44,8 @@ const waitTool = (caller: ApiCaller): Tool => ({
 });
 
 /** Every tool, in the order of SPEC §10. */
-export function toolsFor(caller: ApiCaller): Tool[] {
-  return [...operationTools(), waitTool(caller)];
+export function toolsFor(caller: ApiCaller, arrivedAt = new Date()): Tool[] {
+  return [...operationTools(), waitTool(caller, arrivedAt)];
 }
 
 const inputSchemas = new WeakMap<z.ZodObject, Record<string, unknown>>();
@@ -61,7 +61,7 @@ export function inputSchemaJson(tool: Tool): Record<string, unknown> {
   return json;
 }
 
-function serverFor(caller: ApiCaller, request: Request): Server {
+function serverFor(caller: ApiCaller, request: Request, arrivedAt: Date): Server {
   const server = new Server(
     { name: "tapdesk", version: "0.1.0" },
     {
@@ -70,7 +70,7 @@ function serverFor(caller: ApiCaller, request: Request): Server {
         "Tapdesk: iMessage conversations between your agent and people, with tapbacks. Read a conversation, send messages and tapbacks, and wait for the person's reply or reaction with wait_for_activity.",
     },
   );
-  const tools = toolsFor(caller);
+  const tools = toolsFor(caller, arrivedAt);
   server.setRequestHandler("tools/list", async () => ({
     tools: tools.map((tool) => ({
       name: tool.name,
@@ -96,12 +96,14 @@ function serverFor(caller: ApiCaller, request: Request): Server {
 }
 
 const CALLER = Symbol("tapdesk.caller");
+const ARRIVED = Symbol("tapdesk.arrived-at");
 
 const handler = createMcpHandler(
   ({ authInfo, requestInfo }) => {
-    const caller = (authInfo?.extra as { [CALLER]?: ApiCaller } | undefined)?.[CALLER];
+    const extra = authInfo?.extra as { [CALLER]?: ApiCaller; [ARRIVED]?: Date } | undefined;
+    const caller = extra?.[CALLER];
     if (!caller || !requestInfo) throw new Error("an MCP server is only made for an authenticated request");
-    return serverFor(caller, requestInfo);
+    return serverFor(caller, requestInfo, extra?.[ARRIVED] ?? new Date());
   },
   {
     // A JSON-RPC envelope around at most one API body.
@@ -112,6 +114,7 @@ const handler = createMcpHandler(
 
 /** The route handler: the API key as for /api/v1 (the same 401 and 429), then the MCP server. */
 export async function serveMcp(request: Request): Promise<Response> {
+  const arrivedAt = new Date();
   try {
     const caller = await authenticate(await db(), request);
     if (caller instanceof Response) {
@@ -120,7 +123,7 @@ export async function serveMcp(request: Request): Promise<Response> {
       return caller;
     }
     return await handler.fetch(request, {
-      authInfo: { token: "", clientId: caller.apiKeyId, scopes: [], extra: { [CALLER]: caller } },
+      authInfo: { token: "", clientId: caller.apiKeyId, scopes: [], extra: { [CALLER]: caller, [ARRIVED]: arrivedAt } },
     });
   } catch (error) {
     return errorResponse(error);
