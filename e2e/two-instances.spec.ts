@@ -237,12 +237,12 @@ test("an MCP client is served by either instance, request by request, and a wait
     const { tools } = await agent.listTools();
     expect(tools.map((t) => t.name)).toContain("wait_for_activity");
     const read = await agent.callTool({ name: "read_conversation", arguments: { conversation_id: conversation.id } });
-    expect(read.isError).toBeFalsy();
+    expect(read.isError, JSON.stringify(read.content)).toBeFalsy();
     const tapback = await agent.callTool({
       name: "send_tapback",
       arguments: { message_id: messageId, reaction: "like" },
     });
-    expect(tapback.isError).toBeFalsy();
+    expect(tapback.isError, JSON.stringify(tapback.content)).toBeFalsy();
 
     const text = (result: Awaited<ReturnType<Client["callTool"]>>) =>
       JSON.parse((result.content as { text: string }[])[0]!.text);
