@@ -53,6 +53,11 @@ interface Meta<P extends string, Q, B> {
   bodyOptional?: boolean;
   /** Checks the body instead of `parseBody` (the reaction bodies' own error codes). */
   bodyParser?: BodyParser;
+  /**
+   * A plausible request body for the reference (its "Test Request" starts from it); typed by
+   * `body` and parsed with it in tests/api-openapi.test.ts, so it cannot go stale.
+   */
+  example?: B extends z.ZodType ? z.input<B> : never;
   replies: Partial<Record<200 | 201 | 202 | 204, Reply>>;
   /**
    * The operation's own problems, in the order they are checked. The common ones come first
@@ -77,7 +82,8 @@ type Definition<P extends string, Q, B> = Meta<P, Q, B> &
       }
   );
 
-export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser"> {
+export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser" | "example"> {
+  example?: unknown;
   /** Every problem it can answer, common ones included, in check order (idempotency aside). */
   errors: ErrorCode[];
   /** The Next.js route handler. */
@@ -129,9 +135,24 @@ export function defineOperation<
       { workspaceKey: definition.workspaceKey },
     );
   }
-  const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies } = definition;
+  const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, example, replies } =
+    definition;
   const errors = [...commonErrors(definition, "handle" in definition), ...definition.errors];
-  return { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies, errors, handler };
+  return {
+    method,
+    path,
+    tag,
+    summary,
+    description,
+    workspaceKey,
+    query,
+    body,
+    bodyOptional,
+    example,
+    replies,
+    errors,
+    handler,
+  };
 }
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

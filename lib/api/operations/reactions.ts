@@ -2,6 +2,7 @@ import { AppError } from "../../errors";
 import * as tapbacks from "../../tapbacks/queries";
 import { reactionOperationBody, reactionSchema, removedSchema, sendReactionBody } from "../../tapbacks/schemas";
 import * as z from "../../zod";
+import { EXAMPLE_IDS } from "../examples";
 import { json, noContent, pathId } from "../http";
 import { defineOperation } from "../operation";
 import { agentReact, reactionBody, reactionResponse } from "../reactions";
@@ -27,6 +28,7 @@ export const sendReaction = defineOperation({
   description:
     "The agent of the message's conversation reacts. A new tapback on a part where the agent already has one replaces it in place (same id and created_at, next sequence). Sending the live tapback again changes nothing.",
   body: sendReactionBody,
+  example: { message_id: EXAMPLE_IDS.message, reaction: "love", part_index: 0 },
   bodyParser: reactionBody("reaction"),
   replies: {
     201: { description: "Added, or replaced in place.", schema: reactionSchema },
@@ -50,6 +52,7 @@ export const operateReaction = defineOperation({
   description:
     "`add` behaves like POST /reactions. `remove` takes the agent's live tapback off the part when it is of `type` (for `custom`, also of `custom_emoji` when given); otherwise it is a no-op.",
   body: reactionOperationBody,
+  example: { operation: "add", type: "like", part_index: 0 },
   bodyParser: reactionBody("type"),
   replies: {
     201: { description: "add: added, or replaced in place.", schema: reactionSchema },
