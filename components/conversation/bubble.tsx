@@ -4,7 +4,7 @@ import { useId, useRef, useState } from "react";
 import type { MessageView, PartView } from "@/lib/conversations/view";
 import type { Classic } from "@/lib/tapbacks/kinds";
 import { isClassic } from "@/lib/tapbacks/rules";
-import { Stickers, TapbackBadges } from "./reaction-badges";
+import { Stickers, stickerAt, TapbackBadges } from "./reaction-badges";
 import { TapbackPicker } from "./tapback-picker";
 
 /**
@@ -36,8 +36,11 @@ export function Bubble({
   };
 
   return (
+    // The room above for the badges' overhang is kept whether or not there are badges, so a
+    // tapback arriving never moves what the operator is reading (the space between messages
+    // already gives most of it to a message's first part).
     <div
-      className={`relative flex ${outbound ? "justify-end" : "justify-start"} ${part.reactions.some((r) => r.kind !== "sticker") ? "mt-5" : "mt-0.5"}`}
+      className={`relative flex ${outbound ? "justify-end" : "justify-start"} ${part.index === 0 ? "mt-1.5" : "mt-4"}`}
     >
       <div className="relative max-w-[75%]">
         <button
@@ -47,7 +50,13 @@ export function Bubble({
           aria-expanded={open}
           aria-controls={open ? pickerId : undefined}
           aria-describedby={`${message.id}-meta`}
-          onClick={() => setOpen((o) => !o)}
+          onClick={(e) => {
+            // A click on a sticker (it lets pointer events through) is about the sticker: it
+            // takes focus, which keeps its tooltip up, instead of opening the picker over it.
+            const sticker = e.detail > 0 && stickerAt(e.currentTarget.parentElement!, e.clientX, e.clientY);
+            if (sticker) sticker.focus();
+            else setOpen((o) => !o);
+          }}
           data-message-id={message.id}
           data-part-index={part.index}
           className={`block w-full cursor-pointer whitespace-pre-wrap break-words text-left text-[15px] leading-snug outline-none transition focus-visible:ring-2 focus-visible:ring-offset-2 focus-visible:ring-blue-500 ${
