@@ -33,6 +33,8 @@ const SHELL_CSS = `
 .tapdesk-bar a { color: #0066cc; text-decoration: none; font-weight: 500; border-radius: 6px; padding: 4px 6px; margin-left: -6px; }
 .tapdesk-bar a:hover { text-decoration: underline; }
 .tapdesk-bar a:focus-visible { outline: 2px solid #0066cc; outline-offset: 2px; }
+/* The renderer opens its first section with 90 px of empty space; under the bar, a little does. */
+.scalar-api-reference .section.introduction-section { padding-top: 24px; }
 @media (prefers-color-scheme: dark) {
   .tapdesk-bar { background: #0a0a0a; border-bottom-color: #262626; }
   .tapdesk-bar a { color: #4da3ff; }

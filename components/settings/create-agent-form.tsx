@@ -45,7 +45,7 @@ export function CreateAgentForm() {
           <Input required value={handle} onValue={setHandle} placeholder="e.g. +12025550142 or bot@example.com" />
         </Field>
       </FieldGrid>
-      <div className="flex flex-wrap gap-6 text-sm">
+      <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
         <Checkbox label="iMessage enabled" checked={imessage} onChange={(e) => setImessage(e.target.checked)} />
         <Checkbox
           label="May send custom emoji"
