@@ -4,7 +4,7 @@ import { useId, useRef, useState } from "react";
 import type { MessageView, PartView } from "@/lib/conversations/view";
 import type { Classic } from "@/lib/tapbacks/kinds";
 import { isClassic } from "@/lib/tapbacks/rules";
-import { Stickers, stickerAt, TapbackBadges } from "./reaction-badges";
+import { Stickers, TapbackBadges } from "./reaction-badges";
 import { TapbackPicker } from "./tapback-picker";
 
 /**
@@ -50,13 +50,7 @@ export function Bubble({
           aria-expanded={open}
           aria-controls={open ? pickerId : undefined}
           aria-describedby={`${message.id}-meta`}
-          onClick={(e) => {
-            // A click on a sticker (it lets pointer events through) is about the sticker: it
-            // takes focus, which keeps its tooltip up, instead of opening the picker over it.
-            const sticker = e.detail > 0 && stickerAt(e.currentTarget.parentElement!, e.clientX, e.clientY);
-            if (sticker) sticker.focus();
-            else setOpen((o) => !o);
-          }}
+          onClick={() => setOpen((o) => !o)}
           data-message-id={message.id}
           data-part-index={part.index}
           className={`block w-full cursor-pointer whitespace-pre-wrap break-words text-left text-[15px] leading-snug outline-none transition focus-visible:ring-2 focus-visible:ring-offset-2 focus-visible:ring-blue-500 ${
@@ -83,7 +77,8 @@ export function Bubble({
           )}
         </button>
         <TapbackBadges reactions={part.reactions} side={outbound ? "left" : "right"} />
-        <Stickers reactions={part.reactions} />
+        {/* A click through a sticker opens the picker: the sticker's hover tooltip then gives way to it. */}
+        <Stickers reactions={part.reactions} quiet={open} />
         {open && (
           <TapbackPicker
             id={pickerId}

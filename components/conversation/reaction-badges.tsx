@@ -86,7 +86,7 @@ const MAX_STICKER_PX = 160;
 const tilt = (i: number) => `rotate(${(i % 2 ? 1 : -1) * 8}deg)`;
 
 /** The sticker under a pointer at (x, y) inside `container`, if any (stickers take no pointer events themselves). */
-export function stickerAt(container: HTMLElement, x: number, y: number): HTMLElement | null {
+function stickerAt(container: HTMLElement, x: number, y: number): HTMLElement | null {
   let over: HTMLElement | null = null;
   for (const el of container.querySelectorAll<HTMLElement>("[data-sticker-id]")) {
     const box = el.getBoundingClientRect();
@@ -101,7 +101,7 @@ export function stickerAt(container: HTMLElement, x: number, y: number): HTMLEle
  * lies under them). So that hovering still tells who placed one, the bubble's container
  * watches the pointer and shows the tooltip of the sticker under it; keyboard focus shows it too.
  */
-export function Stickers({ reactions }: { reactions: ReactionView[] }) {
+export function Stickers({ reactions, quiet = false }: { reactions: ReactionView[]; quiet?: boolean }) {
   const stickers = reactions.filter((r) => r.kind === "sticker" && r.sticker);
   const layer = useRef<HTMLSpanElement>(null);
   const [hovered, setHovered] = useState<string | null>(null);
@@ -139,7 +139,7 @@ export function Stickers({ reactions }: { reactions: ReactionView[] }) {
             role="img"
             aria-label={reactionName(r)}
             tabIndex={0}
-            className={`group pointer-events-none absolute z-20 rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-blue-500 ${hovered === r.id ? "is-hovered" : ""}`}
+            className={`group pointer-events-none absolute z-20 rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-blue-500 ${hovered === r.id && !quiet ? "is-hovered" : ""}`}
             style={{ left: `${20 + i * 18}%`, top: "50%", transform: "translateY(-50%)" }}
           >
             {failed.has(r.id) ? (
