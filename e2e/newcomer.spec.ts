@@ -110,16 +110,15 @@ test("Add an agent: hints that do not look like an agent, labels apart from thei
   page,
 }) => {
   await page.goto("/settings/agents");
-  const form = page.locator("#add-agent");
-  const name = form.getByLabel("Name");
-  const handle = form.getByLabel("Handle");
+  const name = page.locator("#agent-name");
+  const handle = page.locator("#agent-handle");
   const rows = page.getByRole("row");
   const existing = (await rows.nth(1).getByRole("cell").allTextContents()).map((t) => t.trim());
   for (const input of [name, handle]) {
     const hint = (await input.getAttribute("placeholder")) ?? "";
     for (const value of existing.filter(Boolean)) expect(hint).not.toContain(value);
   }
-  const label = (await form.getByText("Name", { exact: true }).boundingBox())!;
+  const label = (await page.locator('label[for="agent-name"]').boundingBox())!;
   const box = (await name.boundingBox())!;
   expect(box.y - (label.y + label.height)).toBeGreaterThanOrEqual(3);
 

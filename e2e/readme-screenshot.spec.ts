@@ -5,14 +5,14 @@ import { ConversationPage } from "./pages/conversation-page";
 /**
  * The README's picture (docs/conversation.png) is taken here, from the demo workspace on the
  * production build, every time the browser suite runs: it shows the console as it is, never as
- * it was. Once, on the embedded-database server.
+ * it was. Its own project (playwright.config.ts) runs it first, on the embedded-database server,
+ * while the inbox holds the demo's conversations alone.
  */
 test.use({ viewport: { width: 1360, height: 760 }, colorScheme: "light" });
 
 test("docs/conversation.png: the demo conversation with live badges, the picker and the sandbox panel", async ({
   page,
-}, testInfo) => {
-  test.skip(testInfo.project.name !== "dashboard", "written once, from the embedded-database server");
+}) => {
   await page.goto("/conversations");
   const thread = new ConversationPage(page);
   await thread.inboxEntry("+14155550177").click();
