@@ -109,6 +109,7 @@ describe("docs/api.md's walk-through", () => {
       // 4: the same reaction, alone and in the message's compact array.
       expect(json(steps[3]![0]!)).toEqual({ id: vars.REACTION, reaction: "laugh", sequence: expect.any(Number) });
       expect(JSON.parse(steps[3]![1]!)).toContainEqual(expect.objectContaining({ id: vars.REACTION }));
+      expect(json(steps[3]![2]!).reactions).toContainEqual(expect.objectContaining({ type: "laugh", is_me: true }));
       // 5: removed, then gone.
       expect(steps[4]).toEqual(["204", "reaction_not_found"]);
       // 6: the operation form adds and removes.
