@@ -39,6 +39,9 @@ const TWO_INSTANCES = /two-instances\.spec\.ts/;
 // The API reference renders the served document in the browser, whatever the database: its spec
 // runs once, on the embedded-database server (the heaviest page of the suite on two cores).
 const API_REFERENCE = /api-reference\.spec\.ts/;
+// The README's picture is taken from the demo workspace before any other test adds its own
+// conversations to the inbox: a project of its own that the dashboard project waits for.
+const README_SCREENSHOT = /readme-screenshot\.spec\.ts/;
 
 const SERVER_ENV = {
   TAPDESK_DIST_DIR: DIST_DIR,
@@ -73,14 +76,16 @@ export default defineConfig({
   // that share nothing but the build, so their projects run side by side. `metadata` tells a
   // spec how `npm run workspace` reaches each server's database.
   projects: [
+    { name: "readme-screenshot", testMatch: README_SCREENSHOT },
     {
       name: "dashboard",
-      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES],
+      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES, README_SCREENSHOT],
+      dependencies: ["readme-screenshot"],
       metadata: { workspaceCommandEnv: { TAPDESK_DATA_DIR: DATA_DIR } },
     },
     {
       name: "dashboard-postgres",
-      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES, API_REFERENCE],
+      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES, API_REFERENCE, README_SCREENSHOT],
       use: { baseURL: PG_BASE_URL },
       metadata: { workspaceCommandEnv: { DATABASE_URL: PG_DATABASE_URL } },
     },

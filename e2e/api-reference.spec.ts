@@ -93,6 +93,21 @@ test.describe("API reference", () => {
     await expectSelfContained(page, seen);
   });
 
+  test("links back to the dashboard, with the title right under the bar", async ({ page }) => {
+    await page.goto("/api-reference");
+    const back = page.getByRole("link", { name: "Back to the Tapdesk dashboard" });
+    await expect(back).toHaveAttribute("href", "/conversations");
+    const title = page.getByRole("heading", { level: 1, name: "Tapdesk API" });
+    await expect(title).toBeVisible(RENDERED);
+    const bar = (await back.boundingBox())!;
+    const heading = (await title.boundingBox())!;
+    // The renderer's own 90 px of empty space above the title is gone.
+    expect(heading.y - (bar.y + bar.height)).toBeLessThan(80);
+    await back.click();
+    // Signed out, the dashboard asks to sign in first.
+    await expect(page).toHaveURL(/\/login/);
+  });
+
   test("Test Request sends an authenticated request to this server and shows the answer", async ({
     page,
     conversation,

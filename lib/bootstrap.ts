@@ -1,9 +1,11 @@
 import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
+import { logger } from "./observability/log";
 import { keyRing, SecretKeyError } from "./secrets/seal";
 import { sealClearSecrets } from "./secrets/sealed-columns";
 import { seedIfEmpty } from "./seed";
+import { privateAddressesAllowed } from "./webhooks/ssrf";
 import { startServerWorker } from "./webhooks/worker";
 import { writeInstanceToken } from "./workspaces/instance-token";
 
@@ -18,6 +20,14 @@ export function startFailure(error: unknown): string {
   return `${message ?? String(error)}`.split("\n")[0]!;
 }
 
+/** Said at start when the SSRF guard lets private and loopback URLs through, so it is never on unnoticed. */
+export function privateUrlsNotice(): string | null {
+  if (!privateAddressesAllowed()) return null;
+  const name =
+    process.env.TAPDESK_ALLOW_PRIVATE_URLS === "1" ? "TAPDESK_ALLOW_PRIVATE_URLS" : "TAPDESK_WEBHOOKS_ALLOW_PRIVATE";
+  return `Tapdesk: ${name}=1 is on: webhook endpoints and bridge URLs may use private and loopback addresses (for local testing; leave it off in production).`;
+}
+
 /**
  * Server start (instrumentation.ts): open the database, apply migrations, start the webhook
  * worker, and on the very first start seed the demo workspace and print how to sign in.
@@ -25,6 +35,8 @@ export function startFailure(error: unknown): string {
 export async function bootstrap(): Promise<void> {
   // The sealing key first: a missing or malformed one stops the start with its sentence.
   keyRing();
+  const notice = privateUrlsNotice();
+  if (notice) logger().warn(notice);
   const database = await getDatabase();
   const sealed = await sealClearSecrets(database.prisma);
   if (sealed > 0) console.log(`Tapdesk: sealed ${sealed} secret(s) that were stored in clear.`);

@@ -182,6 +182,12 @@ export async function seedIfEmpty(db: Db, options: SeedOptions = {}): Promise<Se
         request: demoRequest(r),
       });
     }
+    // The story's tapbacks came just after the message they are on, not at seed time (the
+    // inbox previews the latest activity, and its time).
+    for (const [i, line] of demo.lines.entries()) {
+      const at = new Date(now - line.minutesAgo * 60_000 + 30_000);
+      await db.reaction.updateMany({ where: { messageId: messageIds[i]! }, data: { createdAt: at, updatedAt: at } });
+    }
     if (demo.disconnected) {
       await db.assignment.update({
         where: { id: assignmentId },

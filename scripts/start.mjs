@@ -79,7 +79,8 @@ async function checkDatabaseUrl(url) {
 function checkDataDir(dir) {
   const probe = path.join(dir, `.write-check-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    // Owner-only: the database inside must not be readable by other local users (lib/db/data-dir.ts).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(probe, "");
     rmSync(probe);
   } catch (error) {

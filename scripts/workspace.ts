@@ -13,7 +13,8 @@ import { createWorkspace, listWorkspaces } from "../lib/workspaces/service";
 
 const USAGE = `Usage:
   npm run workspace -- create --name "Acme" --owner ops@acme.test
-  npm run workspace -- list`;
+  npm run workspace -- list
+  npm run workspace -- --help`;
 
 class Failure extends Error {}
 
@@ -81,9 +82,14 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, owner: { type: "string" } },
+    options: { name: { type: "string" }, owner: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   const command = positionals[0];
+  // Asking for the usage is not a mistake: it goes to stdout with exit 0.
+  if (values.help || argv.length === 0) {
+    console.log(USAGE);
+    return;
+  }
   if (command !== "create" && command !== "list") throw new Failure(USAGE);
   const url = process.env.DATABASE_URL;
   const backend = url ? await direct(url) : throughServer();

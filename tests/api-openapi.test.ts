@@ -139,4 +139,60 @@ describe("the OpenAPI document", () => {
     ];
     expect(codes.filter((c) => table.includes(c))).toEqual(table);
   });
+
+  it("gives every operation real examples: a parsing body for each body, a UUID for each id in the path", () => {
+    const doc = openApiDocument();
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const op of OPERATIONS) {
+      const name = `${op.method.toUpperCase()} ${op.path}`;
+      const operation = (doc.paths[op.path] as Record<string, OperationDoc>)[op.method]!;
+      if (op.body) {
+        const example = operation.requestBody?.content["application/json"]?.example;
+        expect(example, `${name} has an example body`).toBeDefined();
+        const parsed = op.body.safeParse(example);
+        expect(parsed.success, `${name}'s example parses: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      }
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in !== "path") continue;
+        expect(parameter.example, `${name} {${parameter.name}}`).toEqual(expect.any(String));
+        if (parameter.schema?.format === "uuid") expect(parameter.example, `${name} {${parameter.name}}`).toMatch(uuid);
+      }
+    }
+    const send = (doc.paths["/reactions"] as Record<string, OperationDoc>).post!;
+    const body = send.requestBody!.content["application/json"]!.example as { message_id: string; reaction: string };
+    expect(body.message_id).toMatch(uuid);
+    expect(body.reaction).toBe("love");
+  });
+
+  it("says each operation's problems in check order, as a table in its description, from the same list", () => {
+    const doc = openApiDocument();
+    for (const op of OPERATIONS) {
+      const operation = (doc.paths[op.path] as Record<string, OperationDoc>)[op.method]!;
+      const rows = [...operation.description.matchAll(/^\| (\d+) \| (\d{3}) \| `(\w+)` \|/gm)];
+      expect(
+        rows.map((r) => r[3]),
+        `${op.method.toUpperCase()} ${op.path}`,
+      ).toEqual(operation["x-error-codes"]);
+      expect(rows.map((r) => Number(r[1]))).toEqual(rows.map((_, i) => i + 1));
+      for (const row of rows) expect(Number(row[2])).toBe(ERRORS[row[3] as ErrorCode].status);
+    }
+  });
+
+  it("names both vendors' contracts and the whole send check order in its introduction", () => {
+    const intro = openApiDocument().info.description;
+    expect(intro).toContain("agent-platform contract (`POST /reactions`");
+    expect(intro).toContain("Linq's operation form (`POST /messages/{id}/reactions`");
+    const order = intro.match(/A tapback send checks, in this order: ([^.]+)\./)![1]!.split("; ");
+    const codes = order.map((entry) => entry.split(" ")[1]);
+    expect(codes).toContain("invalid_part_index");
+    const send = (openApiDocument().paths["/reactions"] as Record<string, OperationDoc>).post!;
+    expect(codes).toEqual(send["x-error-codes"]);
+  });
 });
+
+interface OperationDoc {
+  description: string;
+  parameters?: { name: string; in: string; example?: unknown; schema?: { format?: string } }[];
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  "x-error-codes": string[];
+}

@@ -69,6 +69,17 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const metadata = await link(w.ava.id, { kind: "bluebubbles", url: "http://169.254.169.254", password: "x" });
     expect(metadata.response.status).toBe(422);
     expect(metadata.error!.code).toBe("bridge_url_not_allowed");
+    // With private addresses off, a bridge on this machine is refused with the guard's own sentence.
+    delete process.env.TAPDESK_ALLOW_PRIVATE_URLS;
+    try {
+      const local = await link(w.ava.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
+      expect(local.error!.code).toBe("bridge_url_not_allowed");
+      expect(local.error!.detail).toMatch(
+        /loopback address; bridge URLs must be reachable on the public internet .*TAPDESK_ALLOW_PRIVATE_URLS=1/,
+      );
+    } finally {
+      process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
+    }
 
     const linked = await link(w.ava.id, { kind: "bluebubbles", url: bb.url, password: PASSWORD });
     expect(linked.data).toMatchObject({ id: w.ava.id });

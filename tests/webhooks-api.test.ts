@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { privateUrlsNotice } from "@/lib/bootstrap";
 import { sendMessage } from "@/lib/messages/service";
 import {
   createdEndpointObject,
@@ -101,6 +102,39 @@ describe.each(BACKENDS)("/api/v1/webhook-endpoints on %s", (backend) => {
     const problem = expectProblem(await create({ url, events: ["reaction.added"] }), 422, "webhook_url_not_allowed");
     expect(problem.detail).toMatch(message);
     expect(problem.errors).toEqual([{ field: "url", message: problem.detail }]);
+  });
+
+  it("tells a self-hoster testing locally how to allow a loopback or private URL, but not a link-local one", async () => {
+    for (const url of ["http://127.0.0.1:3401/hooks", "http://localhost:3401/hooks", "http://10.1.2.3/hooks"]) {
+      const problem = expectProblem(await create({ url, events: ["reaction.added"] }), 422, "webhook_url_not_allowed");
+      expect(problem.detail).toMatch(/must be reachable on the public internet/);
+      expect(problem.detail).toContain("TAPDESK_ALLOW_PRIVATE_URLS=1");
+    }
+    const metadata = expectProblem(
+      await create({ url: "http://169.254.169.254/latest/meta-data", events: ["reaction.added"] }),
+      422,
+      "webhook_url_not_allowed",
+    );
+    expect(metadata.detail).not.toContain("TAPDESK_ALLOW_PRIVATE_URLS");
+  });
+
+  it("says at start when private URLs are allowed, naming the switch", () => {
+    const saved = { a: process.env.TAPDESK_ALLOW_PRIVATE_URLS, b: process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE };
+    try {
+      delete process.env.TAPDESK_ALLOW_PRIVATE_URLS;
+      delete process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
+      expect(privateUrlsNotice()).toBeNull();
+      process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
+      expect(privateUrlsNotice()).toMatch(/TAPDESK_ALLOW_PRIVATE_URLS=1 is on: .*private and loopback addresses/);
+    } finally {
+      for (const [k, v] of [
+        ["TAPDESK_ALLOW_PRIVATE_URLS", saved.a],
+        ["TAPDESK_WEBHOOKS_ALLOW_PRIVATE", saved.b],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it("validates the body: events required and known", async () => {

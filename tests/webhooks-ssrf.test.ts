@@ -204,7 +204,7 @@ describe("the SSRF guard in the service and the worker", () => {
           status_code: null,
           duration_ms: 0,
           error:
-            "Not sent: hooks.example resolves to 10.0.0.1, which is a private address; webhook endpoints must be reachable on the public internet.",
+            "Not sent: hooks.example resolves to 10.0.0.1, which is a private address; webhook endpoints must be reachable on the public internet (to allow private and loopback addresses while testing locally, start Tapdesk with TAPDESK_ALLOW_PRIVATE_URLS=1).",
         }),
       ]);
     } finally {

@@ -185,6 +185,15 @@ describe("`npm run workspace` as a command", () => {
     expect(list.stdout).toContain("2 workspaces");
   });
 
+  it("prints the usage and exits 0 for --help, -h and no arguments", async () => {
+    for (const args of [["--help"], ["-h"], [], ["create", "--help"]]) {
+      const out = await workspaceCommand(args, { DATABASE_URL: undefined });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
+      expect(out.stdout).toContain("npm run workspace -- create --name");
+      expect(out.stdout).toContain("npm run workspace -- list");
+    }
+  });
+
   it("says in one sentence what is wrong, with a non-zero exit", async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), "tapdesk-no-server-"));
     try {

@@ -1,9 +1,13 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/login/actions";
 import { Button } from "@/components/ui/button";
+import { NavLink } from "@/components/ui/nav-link";
 import { requireOperator } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
+
+/** The header's current section: underlined as well as darker, so colour is not the only sign. */
+const CURRENT = "font-medium text-neutral-900 underline decoration-2 underline-offset-[6px] dark:text-white";
 
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const operator = await requireOperator();
@@ -14,12 +18,16 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           Tapdesk
         </Link>
         <nav aria-label="Main" className="flex gap-3 text-neutral-700 sm:gap-4 dark:text-neutral-300">
-          <Link href="/conversations" className="hover:text-neutral-900 dark:hover:text-white">
+          <NavLink
+            href="/conversations"
+            className="hover:text-neutral-900 dark:hover:text-white"
+            activeClassName={CURRENT}
+          >
             Inbox
-          </Link>
-          <Link href="/settings" className="hover:text-neutral-900 dark:hover:text-white">
+          </NavLink>
+          <NavLink href="/settings" className="hover:text-neutral-900 dark:hover:text-white" activeClassName={CURRENT}>
             Settings
-          </Link>
+          </NavLink>
           {/* A plain link: the reference is a whole HTML document of its own, not a page of this app's router. */}
           <a href="/api-reference" className="hidden hover:text-neutral-900 sm:inline dark:hover:text-white">
             API reference

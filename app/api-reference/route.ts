@@ -24,6 +24,23 @@ const CUSTOM_CSS = `
   --scalar-color-red: #ff5a52;
 }`;
 
+/**
+ * The page shell around Scalar (kept out of its internals, so the renderer can change): a bar
+ * with the way back to the dashboard, in the app's own colours for light and dark.
+ */
+const SHELL_CSS = `
+.tapdesk-bar { display: flex; align-items: center; gap: 12px; padding: 8px 16px; font: 14px/1.4 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; border-bottom: 1px solid #e5e5e5; background: #fff; }
+.tapdesk-bar a { color: #0066cc; text-decoration: none; font-weight: 500; border-radius: 6px; padding: 4px 6px; margin-left: -6px; }
+.tapdesk-bar a:hover { text-decoration: underline; }
+.tapdesk-bar a:focus-visible { outline: 2px solid #0066cc; outline-offset: 2px; }
+/* The renderer opens its first section with 90 px of empty space; under the bar, a little does. */
+.scalar-api-reference .section.introduction-section { padding-top: 24px; }
+@media (prefers-color-scheme: dark) {
+  .tapdesk-bar { background: #0a0a0a; border-bottom-color: #262626; }
+  .tapdesk-bar a { color: #4da3ff; }
+  .tapdesk-bar a:focus-visible { outline-color: #4da3ff; }
+}`;
+
 const CONFIGURATION = {
   url: "/api/v1/openapi.json",
   // The document's security scheme, selected in the client; the reader pastes the key.
@@ -71,8 +88,12 @@ export function GET(request: Request): Response {
     <meta property="csp-nonce" content="${nonce}">
     <title>API reference · Tapdesk</title>
     <link rel="icon" href="/icon.svg">
+    <style nonce="${nonce}">${SHELL_CSS}</style>
   </head>
   <body>
+    <header class="tapdesk-bar">
+      <a href="/conversations"><span aria-hidden="true">←</span> Back to the Tapdesk dashboard</a>
+    </header>
     <div id="app"></div>
     <script nonce="${nonce}">globalThis.__zod_globalConfig = { jitless: true };</script>
     <script nonce="${nonce}" src="/api-reference/standalone.js?v=${encodeURIComponent(scalarVersion())}"></script>

@@ -36,8 +36,11 @@ export function Bubble({
   };
 
   return (
+    // The room above for the badges' overhang is kept whether or not there are badges, so a
+    // tapback arriving never moves what the operator is reading (the space between messages
+    // already gives most of it to a message's first part).
     <div
-      className={`relative flex ${outbound ? "justify-end" : "justify-start"} ${part.reactions.some((r) => r.kind !== "sticker") ? "mt-5" : "mt-0.5"}`}
+      className={`relative flex ${outbound ? "justify-end" : "justify-start"} ${part.index === 0 ? "mt-1.5" : "mt-4"}`}
     >
       <div className="relative max-w-[75%]">
         <button
@@ -74,7 +77,8 @@ export function Bubble({
           )}
         </button>
         <TapbackBadges reactions={part.reactions} side={outbound ? "left" : "right"} />
-        <Stickers reactions={part.reactions} />
+        {/* A click through a sticker opens the picker: the sticker's hover tooltip then gives way to it. */}
+        <Stickers reactions={part.reactions} quiet={open} />
         {open && (
           <TapbackPicker
             id={pickerId}

@@ -83,13 +83,25 @@ export function TapbackBadges({ reactions, side }: { reactions: ReactionView[]; 
 
 const MAX_STICKER_PX = 160;
 
+const tilt = (i: number) => `rotate(${(i % 2 ? 1 : -1) * 8}deg)`;
+
+/** The sticker under a pointer at (x, y) inside `container`, if any (stickers take no pointer events themselves). */
+function stickerAt(container: HTMLElement, x: number, y: number): HTMLElement | null {
+  let over: HTMLElement | null = null;
+  for (const el of container.querySelectorAll<HTMLElement>("[data-sticker-id]")) {
+    const box = el.getBoundingClientRect();
+    if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) over = el;
+  }
+  return over;
+}
+
 /**
  * Stickers sit over the bubble at their own size (capped so one cannot cover the thread).
  * They never take a click or a tap: pointer events pass through to the bubble (or whatever
  * lies under them). So that hovering still tells who placed one, the bubble's container
  * watches the pointer and shows the tooltip of the sticker under it; keyboard focus shows it too.
  */
-export function Stickers({ reactions }: { reactions: ReactionView[] }) {
+export function Stickers({ reactions, quiet = false }: { reactions: ReactionView[]; quiet?: boolean }) {
   const stickers = reactions.filter((r) => r.kind === "sticker" && r.sticker);
   const layer = useRef<HTMLSpanElement>(null);
   const [hovered, setHovered] = useState<string | null>(null);
@@ -100,14 +112,8 @@ export function Stickers({ reactions }: { reactions: ReactionView[] }) {
     const container = layer.current?.parentElement;
     if (!container || count === 0) return;
     const move = (e: PointerEvent) => {
-      let over: string | null = null;
-      for (const el of layer.current?.querySelectorAll<HTMLElement>("[data-sticker-id]") ?? []) {
-        const box = el.getBoundingClientRect();
-        if (e.clientX >= box.left && e.clientX <= box.right && e.clientY >= box.top && e.clientY <= box.bottom) {
-          over = el.dataset.stickerId ?? null;
-        }
-      }
-      setHovered(over);
+      const over = layer.current && stickerAt(container, e.clientX, e.clientY);
+      setHovered(over?.dataset.stickerId ?? null);
     };
     const leave = () => setHovered(null);
     container.addEventListener("pointermove", move);
@@ -133,17 +139,13 @@ export function Stickers({ reactions }: { reactions: ReactionView[] }) {
             role="img"
             aria-label={reactionName(r)}
             tabIndex={0}
-            className={`group pointer-events-none absolute z-20 rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-blue-500 ${hovered === r.id ? "is-hovered" : ""}`}
-            style={{
-              left: `${20 + i * 18}%`,
-              top: "50%",
-              transform: `translateY(-50%) rotate(${(i % 2 ? 1 : -1) * 8}deg)`,
-            }}
+            className={`group pointer-events-none absolute z-20 rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-blue-500 ${hovered === r.id && !quiet ? "is-hovered" : ""}`}
+            style={{ left: `${20 + i * 18}%`, top: "50%", transform: "translateY(-50%)" }}
           >
             {failed.has(r.id) ? (
               <span
                 className="flex flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-neutral-400 bg-neutral-100/90 text-[11px] font-medium text-neutral-700 dark:border-neutral-500 dark:bg-neutral-800/90 dark:text-neutral-200"
-                style={{ width, height }}
+                style={{ width, height, transform: tilt(i) }}
               >
                 <StickerIcon />
                 {width >= 56 && height >= 48 ? "Sticker" : null}
@@ -156,6 +158,8 @@ export function Stickers({ reactions }: { reactions: ReactionView[] }) {
                 width={width}
                 height={height}
                 className="drop-shadow-md"
+                // The sticker is tilted as if stuck on, its tooltip (a sibling) stays level.
+                style={{ transform: tilt(i) }}
                 draggable={false}
                 onError={() => setFailed((f) => new Set(f).add(r.id))}
                 // An image that failed before hydration fired its error event too early to be heard.

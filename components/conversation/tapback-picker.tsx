@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { CLASSIC, CLASSIC_LABEL, type Classic } from "@/lib/tapbacks/kinds";
 import { TapbackGlyph } from "./tapback-glyph";
 
@@ -22,7 +22,23 @@ export function TapbackPicker({
   id: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Above the bubble, as Messages draws it; below when the scrolling area has no room above
+  // (the first message), so the picker is never cut off under the thread's header.
+  const [below, setBelow] = useState(false);
   const buttons = () => Array.from(ref.current?.querySelectorAll<HTMLButtonElement>("button") ?? []);
+
+  useLayoutEffect(() => {
+    const picker = ref.current;
+    const area = picker && scrollingAncestor(picker);
+    if (!picker || !area) return;
+    if (picker.getBoundingClientRect().top < area.getBoundingClientRect().top) setBelow(true);
+  }, []);
+
+  // Flipped or not, the whole picker is brought into the scrolling area's view.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: again once it has flipped
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "nearest" });
+  }, [below]);
 
   // On open only: focus the current tapback and close on a click outside.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once when the picker opens
@@ -61,7 +77,8 @@ export function TapbackPicker({
       aria-label="Tapback"
       aria-orientation="horizontal"
       onKeyDown={onKeyDown}
-      className={`absolute bottom-full z-40 mb-3 flex gap-1 rounded-full bg-white/95 p-1.5 shadow-xl ring-1 ring-black/10 backdrop-blur dark:bg-neutral-800/95 ${
+      data-placement={below ? "below" : "above"}
+      className={`absolute ${below ? "top-full mt-3" : "bottom-full mb-3"} z-40 flex gap-1 rounded-full bg-white/95 p-1.5 shadow-xl ring-1 ring-black/10 backdrop-blur dark:bg-neutral-800/95 ${
         side === "right" ? "right-0" : "left-0"
       }`}
     >
@@ -87,4 +104,13 @@ export function TapbackPicker({
       })}
     </div>
   );
+}
+
+/** The nearest ancestor that scrolls vertically: what clips the picker. */
+function scrollingAncestor(element: HTMLElement): HTMLElement | null {
+  for (let at = element.parentElement; at; at = at.parentElement) {
+    const overflow = getComputedStyle(at).overflowY;
+    if (overflow === "auto" || overflow === "scroll" || overflow === "hidden") return at;
+  }
+  return null;
 }

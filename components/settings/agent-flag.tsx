@@ -23,7 +23,8 @@ export function AgentFlag({
   const { pending, error, run } = useRefreshingAction();
   const [shown, setShown] = useOptimistic(value);
   return (
-    <span className="inline-flex items-center gap-2">
+    // A block-level flex row: inline, the text-less switch would sit on the line's baseline, above the row's text.
+    <span className="flex items-center gap-2">
       <Switch
         checked={shown}
         label={`${label} for ${agentName}`}

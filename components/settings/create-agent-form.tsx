@@ -39,13 +39,13 @@ export function CreateAgentForm() {
     >
       <FieldGrid>
         <Field id="agent-name" label="Name">
-          <Input required maxLength={100} value={name} onValue={setName} placeholder="Ava" />
+          <Input required maxLength={100} value={name} onValue={setName} placeholder="e.g. Billing assistant" />
         </Field>
         <Field id="agent-handle" label="Handle">
-          <Input required value={handle} onValue={setHandle} placeholder="+14155550100 or agent@example.com" />
+          <Input required value={handle} onValue={setHandle} placeholder="e.g. +12025550142 or bot@example.com" />
         </Field>
       </FieldGrid>
-      <div className="flex flex-wrap gap-6 text-sm">
+      <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
         <Checkbox label="iMessage enabled" checked={imessage} onChange={(e) => setImessage(e.target.checked)} />
         <Checkbox
           label="May send custom emoji"

@@ -34,9 +34,9 @@ export function useFieldControl(onValue?: (value: string) => void) {
 
 const LABEL = {
   /** Forms: the label above its control. */
-  default: "block text-sm font-medium",
+  default: "mb-1 block text-sm font-medium",
   /** Dense panels (the sandbox): a small grey label. */
-  quiet: "block text-xs text-neutral-600 dark:text-neutral-400",
+  quiet: "mb-1 block text-xs text-neutral-600 dark:text-neutral-400",
   /** The sign-in card: the label runs inline, its input (w-full) wraps below it. */
   inline: "text-sm font-medium",
 };

@@ -10,6 +10,7 @@ import * as sandbox from "../sandbox";
 import * as tapbacks from "../tapbacks/schemas";
 import * as webhooks from "../webhooks/schemas";
 import * as z from "../zod";
+import { examplePathId } from "./examples";
 import { MAX_BODY_BYTES } from "./http";
 import { MAX_KEY_LENGTH } from "./idempotency";
 import type { Operation } from "./operation";
@@ -159,16 +160,47 @@ function queryParameters(query: z.ZodObject): JsonSchema[] {
 }
 
 function pathParameters(path: string): JsonSchema[] {
-  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
-    in: "path",
-    required: true,
-    description: "A UUID; anything else names nothing and answers 404.",
-    schema: { type: "string", format: "uuid" },
-  }));
+  return [...path.matchAll(/([\w-]+)\/\{(\w+)\}/g)].map(([, collection, name]) => {
+    const example = examplePathId(collection!, name!);
+    // A bridge attachment is named by BlueBubbles' own GUID, not by a Tapdesk id.
+    if (name === "guid") {
+      return {
+        name,
+        in: "path",
+        required: true,
+        description: "The attachment's GUID on the BlueBubbles server, as in the sticker's or part's `url`.",
+        schema: { type: "string" },
+        example,
+      };
+    }
+    return {
+      name,
+      in: "path",
+      required: true,
+      description: "A UUID; anything else names nothing and answers 404.",
+      schema: { type: "string", format: "uuid" },
+      example,
+    };
+  });
 }
 
-const DESCRIPTION = `The Tapdesk agent API: iMessage tapbacks for AI agents, with both vendors' reaction contracts on one engine.
+/**
+ * The operation's problems as a Markdown table in its description, in the order they are
+ * checked (the first that applies is the answer): the reference's renderer groups responses by
+ * status, which loses that order. Built from the same list as the responses and `x-error-codes`.
+ */
+function errorTable(errors: ErrorCode[]): string {
+  const rows = errors.map((code, i) => `| ${i + 1} | ${ERRORS[code].status} | \`${code}\` | ${ERRORS[code].title} |`);
+  return [
+    "**Errors, in the order they are checked** (the first that applies is the answer):",
+    "",
+    "| # | Status | Code | Problem |",
+    "|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+const DESCRIPTION = `The Tapdesk agent API: iMessage tapbacks for AI agents, with two vendors' reaction contracts on one engine: the agent-platform contract (\`POST /reactions\` with \`message_id\` and \`reaction\`) and Linq's operation form (\`POST /messages/{id}/reactions\` with \`operation\` \`add\` or \`remove\` and \`type\`). Both run the same checks, in the same order, and answer the same reaction object; every message read carries both vendors' shapes (the message-level \`reactions\` and, per part, Linq's \`value\` and \`reactions\`).
 
 Authenticate every request with \`Authorization: Bearer <API key>\`. A key is workspace-wide or restricted to one agent; an agent key sees only that agent's conversations, and anything it may not see answers exactly like something that does not exist (404). Workspace settings (agents, contact rules, API keys, webhook endpoints) take workspace-wide keys only. An address that sends ${RULES.apiKeyAddress.points} wrong keys within ${RULES.apiKeyAddress.windowS} seconds gets 429 too_many_requests with \`Retry-After\` for every request without a valid key until its lock ends (${RULES.apiKeyAddress.firstLockS} seconds, doubling on each further lock up to ${RULES.apiKeyAddress.maxLockS / 3600} hour); a valid key is never refused for its address.
 
@@ -176,8 +208,9 @@ Request bodies are JSON of at most ${MAX_BODY_BYTES / 1024} KiB (413 above). Unk
 
 Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} characters, kept 24 hours, per API key): the same key with the same method, path and body replays the first response byte for byte (with \`Idempotent-Replayed: true\`); with a different request it is 422 idempotency_key_reused; while the first is still running, 409 idempotency_key_in_use. 5xx answers (502 upstream_delivery_failed among them) are not stored, so a retry really runs again.
 
-Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. A tapback send checks, in this order: ${sendReaction.errors
-  .filter((c) => c !== "payload_too_large" && c !== "too_many_requests")
+Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. Each operation's description lists its problems in the order they are checked; the first that applies is the answer. A tapback send checks, in this order: ${operationErrors(
+  sendReaction,
+)
   .map((c) => `${ERRORS[c].status} ${c}`)
   .join("; ")}. A 502 changed nothing and is safe to retry.`;
 
@@ -216,17 +249,23 @@ export function openApiDocument() {
       operationId: operationId(op),
       tags: [op.tag],
       summary: op.summary,
-      ...(op.description || op.workspaceKey
-        ? {
-            description: [op.description, op.workspaceKey ? "Workspace-wide keys only." : ""].filter(Boolean).join(" "),
-          }
-        : {}),
+      description: [
+        [op.description, op.workspaceKey ? "Workspace-wide keys only." : ""].filter(Boolean).join(" "),
+        errorTable(errors),
+      ]
+        .filter(Boolean)
+        .join("\n\n"),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
         ? {
             requestBody: {
               required: !op.bodyOptional,
-              content: { "application/json": { schema: refTo(op.body, REQUEST_COMPONENTS, "input") } },
+              content: {
+                "application/json": {
+                  schema: refTo(op.body, REQUEST_COMPONENTS, "input"),
+                  ...(op.example === undefined ? {} : { example: op.example }),
+                },
+              },
             },
           }
         : {}),

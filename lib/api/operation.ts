@@ -73,6 +73,11 @@ interface Meta<P extends string, Q, B> {
   bodyOptional?: boolean;
   /** Checks the body instead of `parseBody` (the reaction bodies' own error codes). */
   bodyParser?: BodyParser;
+  /**
+   * A plausible request body for the reference (its "Test Request" starts from it); typed by
+   * `body` and parsed with it in tests/api-openapi.test.ts, so it cannot go stale.
+   */
+  example?: B extends z.ZodType ? z.input<B> : never;
   replies: Partial<Record<200 | 201 | 202 | 204, Reply>>;
   /**
    * The operation's own problems, in the order they are checked. The common ones come first
@@ -97,8 +102,10 @@ type Definition<P extends string, Q, B> = Meta<P, Q, B> &
       }
   );
 
-export interface Operation extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser" | "hints"> {
+export interface Operation
+  extends Omit<Meta<string, z.ZodObject, z.ZodType>, "errors" | "bodyParser" | "hints" | "example"> {
   hints: Hints;
+  example?: unknown;
   /** Every problem it can answer, common ones included, in check order (idempotency aside). */
   errors: ErrorCode[];
   /** The Next.js route handler. */
@@ -150,7 +157,8 @@ export function defineOperation<
       { workspaceKey: definition.workspaceKey },
     );
   }
-  const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, replies } = definition;
+  const { method, path, tag, summary, description, workspaceKey, query, body, bodyOptional, example, replies } =
+    definition;
   const errors = [...commonErrors(definition, "handle" in definition), ...definition.errors];
   const hints = { ...defaultHints(method), ...definition.hints };
   return {
@@ -164,6 +172,7 @@ export function defineOperation<
     query,
     body,
     bodyOptional,
+    example,
     replies,
     errors,
     handler,

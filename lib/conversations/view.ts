@@ -8,6 +8,7 @@ import { conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
 import * as z from "../zod";
+import { latestActivity } from "./preview";
 import { touchInboxReads } from "./version";
 
 /**
@@ -254,23 +255,45 @@ export async function inboxView(
         take: 1,
         include: { parts: { orderBy: { index: "asc" }, take: 1 } },
       },
+      // The latest live tapback, with the part it is on: when it is newer than the last
+      // message, the row's preview and time are about it.
+      reactions: {
+        orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+        take: 1,
+        select: {
+          kind: true,
+          customEmoji: true,
+          direction: true,
+          partIndex: true,
+          updatedAt: true,
+          message: { select: { parts: { select: { index: true, type: true, text: true, attachmentFileName: true } } } },
+        },
+      },
     },
   });
   const conversations = rows.map((c) => {
     const last = c.messages[0];
-    const part = last?.parts[0];
+    const reaction = c.reactions[0];
     const readAt = c.reads[0]?.readAt;
+    const latest = latestActivity(
+      last && { at: last.createdAt, part: last.parts[0] },
+      reaction && {
+        kind: reaction.kind,
+        customEmoji: reaction.customEmoji,
+        direction: reaction.direction,
+        part: reaction.message.parts.find((p) => p.index === reaction.partIndex) ?? null,
+        at: reaction.updatedAt,
+      },
+      c.agent.name,
+      c.lastActivityAt,
+    );
     return {
       id: c.id,
       agentName: c.agent.name,
       remoteNumber: c.remoteNumber,
       status: c.assignment.status,
-      lastActivityAt: c.lastActivityAt.toISOString(),
-      snippet: !part
-        ? "No messages yet"
-        : part.type === "text"
-          ? (part.text ?? "")
-          : `Attachment: ${part.attachmentFileName}`,
+      lastActivityAt: latest.at.toISOString(),
+      snippet: latest.snippet,
       unread: !!c.lastInboundAt && (!readAt || readAt < c.lastInboundAt),
     };
   });

@@ -5,6 +5,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type Prisma, PrismaClient } from "../generated/prisma/client";
 import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../live/hub";
 import { logger } from "../observability/log";
+import { ensurePrivateDir, tightenDataDir } from "./data-dir";
 import { migrate, type SqlRunner } from "./migrate";
 
 export type Db = PrismaClient;
@@ -102,9 +103,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       },
     };
   }
+  if (options.dataDir) ensurePrivateDir(options.dataDir);
   const lite = await PGlite.create(options.dataDir);
   const sql = pgliteRunner(lite);
   await migrate(sql);
+  if (options.dataDir) tightenDataDir(options.dataDir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   const { live, closeLive } = lazyLive(() => listenPGlite(lite));
   return {
@@ -117,6 +120,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await closeLive();
       await prisma.$disconnect();
       await lite.close();
+      // Files PostgreSQL created while running (new relations, WAL segments) come out 0644.
+      if (options.dataDir) tightenDataDir(options.dataDir);
     },
   };
 }

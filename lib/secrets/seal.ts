@@ -151,7 +151,8 @@ export function readOrCreateKeyFile(dataDir: string): KeyRing {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new SecretKeyError(`The secret key file ${file} cannot be read (${(error as Error).message}).`);
     }
-    mkdirSync(dataDir, { recursive: true });
+    // Owner-only like the database beside it (lib/db/data-dir.ts); a first start creates it here.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     text = `${generateSecretKey()}\n`;
     try {
       // `wx`: of two processes racing on a first start, one key wins and the other reads it.

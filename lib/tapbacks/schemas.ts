@@ -1,3 +1,4 @@
+import { EXAMPLE_IDS } from "../api/examples";
 import * as z from "../zod";
 import { CLASSIC, KINDS } from "./kinds";
 
@@ -36,6 +37,7 @@ export const sendReactionBody = z
   .object({
     message_id: z.string().meta({
       format: "uuid",
+      example: EXAMPLE_IDS.message,
       description:
         "The message to react to: the human's or the agent's own. An id that names no message you can see (including a string that is not a UUID) answers 404 message_not_found.",
     }),

@@ -34,6 +34,10 @@ function isLinkLocal(address: string): boolean {
 
 export class WebhookUrlError extends Error {}
 
+/** How a self-hoster testing against this machine gets past the guard (not said where even that switch refuses: link-local and non-global IPv6). */
+const ALLOW_HINT =
+  " (to allow private and loopback addresses while testing locally, start Tapdesk with TAPDESK_ALLOW_PRIVATE_URLS=1)";
+
 const MAX_URL_LENGTH = 2048;
 
 /** The shape rules that need no DNS: an absolute http(s) URL without credentials. */
@@ -116,7 +120,7 @@ export interface Destination {
  */
 export async function checkDestination(
   url: URL,
-  options: { resolver?: Resolver; allowPrivate?: boolean } = {},
+  options: { resolver?: Resolver; allowPrivate?: boolean; subject?: string } = {},
 ): Promise<Destination> {
   const host = bareHost(url);
   let addresses: string[];
@@ -146,7 +150,7 @@ export async function checkDestination(
       if (range) {
         const which = address === host ? address : `${host} resolves to ${address}, which`;
         throw new WebhookUrlError(
-          `${which} is a ${rangeName(range)} address; webhook endpoints must be reachable on the public internet.`,
+          `${which} is a ${rangeName(range)} address; ${options.subject ?? "webhook endpoints"} must be reachable on the public internet${refusedEvenIfPrivate(address) ? "" : ALLOW_HINT}.`,
         );
       }
     }

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { NavLink } from "@/components/ui/nav-link";
 import { SmallHeading } from "@/components/ui/small-heading";
 import { requireOperator } from "@/lib/auth/session";
 
@@ -27,9 +27,13 @@ export default async function SettingsLayout({ children }: { children: React.Rea
         <ul className="flex gap-1 overflow-x-auto text-sm md:block md:space-y-1">
           {sections.map((s) => (
             <li key={s.href} className="shrink-0">
-              <Link href={s.href} className="block rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+              <NavLink
+                href={s.href}
+                className="block rounded-md px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800"
+                activeClassName="bg-neutral-100 font-medium text-neutral-900 dark:bg-neutral-800 dark:text-white"
+              >
                 {s.label}
-              </Link>
+              </NavLink>
             </li>
           ))}
         </ul>

@@ -25,6 +25,7 @@ export const createAgent = defineOperation({
   summary: "Create an agent",
   workspaceKey: true,
   body: createAgentBody,
+  example: { name: "Support bot", handle: "+14155550142", imessage_enabled: true, custom_emoji_sends: false },
   replies: { 201: { description: "The agent.", schema: agentSchema } },
   errors: ["agent_handle_taken"],
   handle: async ({ db, caller, body }) => json(await agents.createAgent(db, caller, await body()), 201),
@@ -50,6 +51,7 @@ export const updateAgent = defineOperation({
     'Rename it, flip its flags, or link its BlueBubbles bridge (`bridge: {kind: "bluebubbles", url, password}`; `{kind: "sandbox"}` unlinks it). Linking calls the bridge\'s server info first and registers Tapdesk\'s webhook on it; an unreachable server or a wrong password is 422 `bridge_unreachable` and nothing is saved. The handle cannot change.',
   workspaceKey: true,
   body: updateAgentBody,
+  example: { name: "Support bot (EU)", custom_emoji_sends: true },
   replies: { 200: { description: "The agent.", schema: agentSchema } },
   errors: ["agent_not_found", "bridge_url_not_allowed", "bridge_in_use", "bridge_unreachable"],
   handle: async ({ db, caller, body }, { id }) => {

@@ -24,6 +24,7 @@ export const createApiKey = defineOperation({
     "Workspace-wide, or restricted to one agent's conversations with `agent_id`. The secret is in this response only; Tapdesk stores a keyed hash.",
   workspaceKey: true,
   body: createApiKeyBody,
+  example: { name: "Support bot" },
   replies: { 201: { description: "The key and its secret.", schema: createdApiKeySchema } },
   errors: ["agent_not_found"],
   handle: async ({ db, caller, body }) => {

@@ -22,6 +22,7 @@ export const createContactRule = defineOperation({
   description: "The workspace's agents can then neither message nor react to a matching human (403 contact_blocked).",
   workspaceKey: true,
   body: contactRuleBody,
+  example: { pattern: "+1415555*" },
   replies: { 201: { description: "The rule.", schema: contactRuleSchema } },
   errors: ["contact_rule_exists"],
   handle: async ({ db, caller, body }) => json(await contactRules.createContactRule(db, caller, await body()), 201),

@@ -56,6 +56,7 @@ export const sendMessage = defineOperation({
   tag: "Conversations",
   summary: "Send a message as the agent",
   body: sendMessageBody,
+  example: { parts: [{ text: "Good news: your order shipped this morning." }] },
   replies: { 201: { description: "The message.", schema: messageSchema } },
   errors: [
     "conversation_not_found",

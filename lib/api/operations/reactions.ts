@@ -2,6 +2,7 @@ import { AppError } from "../../errors";
 import * as tapbacks from "../../tapbacks/queries";
 import { reactionOperationBody, reactionSchema, removedSchema, sendReactionBody } from "../../tapbacks/schemas";
 import * as z from "../../zod";
+import { EXAMPLE_IDS } from "../examples";
 import { json, noContent, pathId } from "../http";
 import { defineOperation } from "../operation";
 import { agentReact, reactionBody, reactionResponse } from "../reactions";
@@ -29,6 +30,7 @@ export const sendReaction = defineOperation({
   // The same tapback again is a no-op (rule 2); a different one replaces the agent's last one.
   hints: { idempotentHint: true, destructiveHint: true },
   body: sendReactionBody,
+  example: { message_id: EXAMPLE_IDS.message, reaction: "love", part_index: 0 },
   bodyParser: reactionBody("reaction"),
   replies: {
     201: { description: "Added, or replaced in place.", schema: reactionSchema },
@@ -53,6 +55,7 @@ export const operateReaction = defineOperation({
     "`add` behaves like POST /reactions. `remove` takes the agent's live tapback off the part when it is of `type` (for `custom`, also of `custom_emoji` when given); otherwise it is a no-op.",
   hints: { idempotentHint: true, destructiveHint: true },
   body: reactionOperationBody,
+  example: { operation: "add", type: "like", part_index: 0 },
   bodyParser: reactionBody("type"),
   replies: {
     201: { description: "add: added, or replaced in place.", schema: reactionSchema },

@@ -26,6 +26,7 @@ export const createSandboxConversation = defineOperation({
   description:
     "Creates an assignment and its conversation. Sandbox controls exist only while the sandbox is the upstream.",
   body: createConversationBody,
+  example: { remote_number: "+14155550123" },
   replies: { 201: { description: "The new conversation.", schema: sandboxConversationSchema } },
   errors: ["not_found"],
   handle: async ({ db, caller, body }) => json(await sandbox.createConversation(db, caller, await body()), 201),
@@ -37,6 +38,7 @@ export const humanSendsMessage = defineOperation({
   tag: "Sandbox",
   summary: "The human sends a message",
   body: sendMessageBody,
+  example: { parts: [{ text: "Hi! Is my order shipping today?" }] },
   replies: { 201: { description: "The message.", schema: messageSchema } },
   errors: ["conversation_not_found"],
   handle: async ({ db, caller, body }, { id }) => {
@@ -52,6 +54,7 @@ export const humanReacts = defineOperation({
   summary: "The human reacts",
   description: "Humans may use any emoji and stickers.",
   body: humanReactionBody,
+  example: { operation: "add", type: "love", part_index: 0 },
   bodyParser: reactionBody("type"),
   replies: {
     201: { description: "Added, or replaced in place.", schema: reactionSchema },
@@ -107,6 +110,7 @@ export const setUpstreamMode = defineOperation({
   description:
     "Workspace-wide keys only: the mode applies to every agent of the workspace. `fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
   body: upstreamModeBody,
+  example: { mode: "ok", latency_ms: 0 },
   replies: {
     200: { description: "The mode, and how many held messages went out.", schema: upstreamModeResultSchema },
   },

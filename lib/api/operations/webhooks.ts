@@ -37,6 +37,11 @@ export const createWebhookEndpoint = defineOperation({
     "Deliveries follow Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). The signing secret is in this response only. Private, loopback and link-local addresses are refused.",
   workspaceKey: true,
   body: createEndpointBody,
+  example: {
+    url: "https://example.com/webhooks/tapdesk",
+    events: ["reaction.added", "reaction.removed"],
+    description: "Production receiver",
+  },
   replies: { 201: { description: "The endpoint and its secret.", schema: createdEndpointObject } },
   errors: ["webhook_url_not_allowed"],
   handle: async ({ db, caller, body }) => json(await webhooks.createEndpoint(db, caller, await body()), 201),
@@ -61,6 +66,7 @@ export const updateWebhookEndpoint = defineOperation({
   summary: "Update a webhook endpoint",
   workspaceKey: true,
   body: updateEndpointBody,
+  example: { events: ["reaction.added", "reaction.removed", "imessage.reaction_received"], enabled: true },
   replies: { 200: { description: "The endpoint.", schema: endpointObject } },
   errors: ["webhook_endpoint_not_found", "webhook_url_not_allowed"],
   handle: async ({ db, caller, body }, { id }) => {
@@ -92,6 +98,7 @@ export const rotateWebhookSecret = defineOperation({
     "The old secret keeps signing beside the new one for `overlap_seconds` (default 24 h). The body is optional.",
   workspaceKey: true,
   body: rotateSecretBody,
+  example: { overlap_seconds: 3600 },
   bodyOptional: true,
   replies: { 200: { description: "The new secret, shown once.", schema: rotatedSecretObject } },
   errors: ["webhook_endpoint_not_found"],

@@ -50,7 +50,7 @@ export function inboundUrl(agentId: string, secret: string): string {
  */
 async function checkBridgeUrl(raw: string): Promise<Destination> {
   try {
-    return await checkDestination(parseWebhookUrl(raw), { resolver: bridgeResolver });
+    return await checkDestination(parseWebhookUrl(raw), { resolver: bridgeResolver, subject: "bridge URLs" });
   } catch (error) {
     if (error instanceof WebhookUrlError) {
       throw new AppError("bridge_url_not_allowed", `The bridge URL is not allowed: ${error.message}`, [
