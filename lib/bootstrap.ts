@@ -1,6 +1,7 @@
 import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
+import { startServerScoreWorker } from "./feedback/score-worker";
 import { logger } from "./observability/log";
 import { keyRing, SecretKeyError } from "./secrets/seal";
 import { sealClearSecrets } from "./secrets/sealed-columns";
@@ -47,12 +48,14 @@ export async function bootstrap(): Promise<void> {
   });
   // Delivers webhook events, including those a previous run committed but never sent.
   const worker = startServerWorker(database.prisma);
+  // Sends agents' Langfuse scores from their outbox the same way.
+  const scores = startServerScoreWorker(database.prisma);
   // Applies what the agents' BlueBubbles bridges did while no webhook reached Tapdesk.
   startBridgeReconciler(database.prisma);
   // SIGTERM (scripts/start.mjs), once no request is in flight: let the deliveries in flight
   // finish and be recorded, then close the database cleanly.
   (globalThis as { [SHUTDOWN]?: () => Promise<void> })[SHUTDOWN] = async () => {
-    await worker.stop();
+    await Promise.all([worker.stop(), scores.stop()]);
     await database.close();
   };
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";

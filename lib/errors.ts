@@ -110,6 +110,11 @@ export const ERRORS = {
     title: "Bridge URL not allowed",
     sentence: "That bridge URL is not allowed: use an address reachable on the public internet.",
   },
+  feedback_url_not_allowed: {
+    status: 422,
+    title: "Feedback URL not allowed",
+    sentence: "That Langfuse URL is not allowed: use a public http or https address.",
+  },
   // Webhooks (see docs/webhooks.md).
   webhook_url_not_allowed: {
     status: 422,

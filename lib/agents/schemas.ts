@@ -55,6 +55,29 @@ export const bridgeInput = z
   });
 export type BridgeInput = z.infer<typeof bridgeInput>;
 
+/** Where the agent's feedback goes (SPEC §9): a Langfuse project; null removes it. */
+export const feedbackInput = z
+  .object({
+    kind: z.literal("langfuse"),
+    url: z.string().trim().min(1).max(2048).meta({
+      description: "The Langfuse base URL (https://cloud.langfuse.com, or a self-hosted one).",
+      example: "https://cloud.langfuse.com",
+    }),
+    public_key: z.string().trim().min(1).max(200).meta({ example: "pk-lf-…" }),
+    secret_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: "The project's secret key. Write-only: sealed at rest, never returned." }),
+  })
+  .strict()
+  .nullable()
+  .meta({
+    description:
+      "Forward the human's reactions on this agent's messages that carry a `trace_id` to Langfuse as scores (`imessage_tapback`, categorical: the label). null removes the destination.",
+  });
+export type FeedbackInput = z.infer<typeof feedbackInput>;
+
 /** The handle is the sender of the agent's reactions and messages, so it cannot change. */
 export const updateAgentBody = z
   .object({
@@ -62,6 +85,7 @@ export const updateAgentBody = z
     imessage_enabled: flags.imessage_enabled.optional(),
     custom_emoji_sends: flags.custom_emoji_sends.optional(),
     bridge: bridgeInput.optional(),
+    feedback: feedbackInput.optional(),
   })
   .strict();
 export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
@@ -95,6 +119,11 @@ export const agentSchema = z
     imessage_enabled: z.boolean(),
     custom_emoji_sends: z.boolean(),
     bridge: bridgeSchema,
+    feedback: z
+      .object({ kind: z.literal("langfuse"), url: z.string(), public_key: z.string() })
+      .strict()
+      .nullable()
+      .meta({ description: "Where the agent's feedback goes as Langfuse scores; the secret key is never returned." }),
     created_at: z.iso.datetime(),
   })
   .strict();

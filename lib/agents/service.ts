@@ -2,14 +2,17 @@ import { randomUUID } from "node:crypto";
 import { bridgeObject, linkBridge, unlinkBridge } from "../bridges/bluebubbles/bridge";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import type { Agent, BlueBubblesBridge } from "../generated/prisma/client";
+import { destinationObject, setFeedbackDestination } from "../feedback/langfuse";
+import type { Agent, BlueBubblesBridge, FeedbackDestination } from "../generated/prisma/client";
 import type { Scope } from "../scope";
 import type { AgentObject, CreateAgentBody, UpdateAgentBody } from "./schemas";
 
-const withBridge = { bridge: true } as const;
+const withBridge = { bridge: true, feedback: true } as const;
 
 /** The workspace's agents: a name, one sending identity, two flags, and its upstream. */
-export async function agentObject(row: Agent & { bridge: BlueBubblesBridge | null }): Promise<AgentObject> {
+export async function agentObject(
+  row: Agent & { bridge: BlueBubblesBridge | null; feedback: FeedbackDestination | null },
+): Promise<AgentObject> {
   return {
     id: row.id,
     name: row.name,
@@ -17,6 +20,7 @@ export async function agentObject(row: Agent & { bridge: BlueBubblesBridge | nul
     imessage_enabled: row.imessageEnabled,
     custom_emoji_sends: row.customEmojiSends,
     bridge: await bridgeObject(row.bridge),
+    feedback: destinationObject(row.feedback),
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -52,17 +56,20 @@ export async function createAgent(db: Db, scope: Scope, input: CreateAgentBody):
     skipDuplicates: true,
   });
   if (!row) throw new AppError("agent_handle_taken", `Another agent of this workspace already uses ${input.handle}.`);
-  return agentObject({ ...row, bridge: null });
+  return agentObject({ ...row, bridge: null, feedback: null });
 }
 
 export async function updateAgent(db: Db, scope: Scope, id: string, input: UpdateAgentBody): Promise<AgentObject> {
   // The bridge first: linking calls the Mac, and a bridge it cannot reach saves nothing at all.
-  if (input.bridge) {
+  if (input.bridge || input.feedback !== undefined) {
     const agent = await db.agent.findFirst({ where: { id, workspaceId: scope.workspaceId }, select: { id: true } });
     if (!agent) throw new AppError("agent_not_found");
+  }
+  if (input.bridge) {
     if (input.bridge.kind === "bluebubbles") await linkBridge(db, scope.workspaceId, id, input.bridge);
     else await unlinkBridge(db, scope.workspaceId, id);
   }
+  if (input.feedback !== undefined) await setFeedbackDestination(db, scope.workspaceId, id, input.feedback);
   const data = {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.imessage_enabled !== undefined ? { imessageEnabled: input.imessage_enabled } : {}),

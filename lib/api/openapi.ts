@@ -226,7 +226,7 @@ export function openApiDocument() {
         ...(reply.schema
           ? { content: { "application/json": { schema: refTo(reply.schema, RESPONSE_COMPONENTS, "output") } } }
           : reply.file
-            ? { content: { "*/*": {} } }
+            ? { content: { [reply.mediaType ?? "*/*"]: {} } }
             : {}),
       };
     }

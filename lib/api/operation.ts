@@ -36,6 +36,8 @@ export interface Reply {
   schema?: z.ZodType;
   /** A file instead of JSON: its bytes, in its own media type. */
   file?: true;
+  /** The file's media type when it is always the same (`application/x-ndjson`); any otherwise. */
+  mediaType?: string;
 }
 
 /** `{id: string; deliveryId: string}` for `/webhook-endpoints/{id}/deliveries/{deliveryId}`. */

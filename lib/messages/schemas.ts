@@ -22,7 +22,53 @@ export type PartInput = z.infer<typeof partInput>;
 
 export const partsInput = z.array(partInput).min(1, "A message needs at least one part.").max(20);
 
-export const sendMessageBody = z.object({ parts: partsInput }).strict();
+/** The human's message (the sandbox phone): parts only; traces are the agent's. */
+export const humanMessageBody = z.object({ parts: partsInput }).strict();
+
+export const METADATA_MAX_BYTES = 4096;
+
+/** Why a metadata value cannot be stored as it is (jsonb refuses NUL; JSON has no Infinity), or null. */
+function unsafeJson(value: unknown): string | null {
+  if (typeof value === "string") return z.isSafeText(value) ? null : z.UNSAFE_TEXT_MESSAGE;
+  if (typeof value === "number") return Number.isFinite(value) ? null : "Numbers must be finite.";
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = unsafeJson(item);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = unsafeJson(key) ?? unsafeJson(item);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+export const traceIdInput = z.string().min(1).max(200).meta({
+  description:
+    "Links the message to the agent's own trace (Langfuse, LangSmith, OpenTelemetry). At most 200 characters.",
+  example: "trace-7f3a",
+});
+
+export const metadataInput = z
+  .record(z.string(), z.unknown())
+  .superRefine((value, ctx) => {
+    const problem = unsafeJson(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    else if (Buffer.byteLength(JSON.stringify(value), "utf8") > METADATA_MAX_BYTES) {
+      ctx.addIssue({ code: "custom", message: `At most ${METADATA_MAX_BYTES} bytes of JSON.` });
+    }
+  })
+  .meta({
+    description: "A JSON object of the agent's own (at most 4 KB), returned in reads and in the feedback export.",
+  });
+
+export const sendMessageBody = z
+  .object({ parts: partsInput, trace_id: traceIdInput.optional(), metadata: metadataInput.optional() })
+  .strict();
 
 /**
  * Linq's participant object (its SDK's `ChatHandle`): who placed a per-part reaction. The human
@@ -87,6 +133,11 @@ export const messageSchema = z
     reactions: z
       .array(compactReactionSchema)
       .meta({ description: "The live reactions of all parts, oldest first (created_at, then id)." }),
+    trace_id: z.string().nullable().meta({ description: "The agent's trace id given when it sent the message." }),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: "The JSON object the agent gave when it sent the message." }),
     created_at: z.iso.datetime(),
   })
   .strict();

@@ -103,6 +103,8 @@ export function messageObject(row: MessageRow, people: Participants): MessageObj
     status: row.status,
     parts: row.parts.map((p) => partObject(p, byPart.get(p.index) ?? [])),
     reactions: reactions.map((r) => compactReaction(r, people.remoteNumber)),
+    trace_id: row.traceId,
+    metadata: (row.metadata as Record<string, unknown> | null) ?? null,
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -160,6 +162,8 @@ export async function insertMessage(
     sender: string;
     status: Message["status"];
     bridgeGuid?: string | null;
+    traceId?: string | null;
+    metadata?: Prisma.InputJsonValue;
   },
   parts: PartInput[],
   at: Date,
@@ -178,7 +182,13 @@ export async function insertMessage(
  * upstream delivers it first, outside any transaction; only then is it recorded, so an
  * upstream refusal (502) leaves nothing behind.
  */
-export async function sendMessage(db: Db, scope: Scope, conversationId: string, parts: PartInput[]) {
+export async function sendMessage(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+  parts: PartInput[],
+  trace: { traceId?: string; metadata?: Record<string, unknown> } = {},
+) {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
@@ -212,6 +222,8 @@ export async function sendMessage(db: Db, scope: Scope, conversationId: string, 
         sender: conversation.agent.handle,
         status: receipt.status,
         bridgeGuid: receipt.guid ?? null,
+        traceId: trace.traceId ?? null,
+        ...(trace.metadata ? { metadata: trace.metadata as Prisma.InputJsonValue } : {}),
       },
       parts,
       new Date(),

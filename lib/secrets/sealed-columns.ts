@@ -26,6 +26,7 @@ export const SEALED_COLUMNS: readonly { table: string; key: string; columns: rea
     columns: ["value"],
     only: `"name" IN ('session', 'api_key_pepper', 'instance_token')`,
   },
+  { table: "feedback_destination", key: "agent_id", columns: ["secret_key"] },
 ];
 
 /** The place a value of `table.column` in the row keyed `row` is sealed for. */

@@ -4,6 +4,7 @@ import { isContactBlocked } from "../contact-rules/service";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
+import { recordFeedback } from "../feedback/record";
 import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
@@ -421,6 +422,18 @@ async function record(
     },
   });
   await touchConversation(tx, ctx.target.conversationId, now);
+  // A person's reaction on the agent's message is feedback (SPEC §9): its read model and score, in this transaction.
+  if (ctx.input.side === "human" && ctx.target.direction === "outbound") {
+    await recordFeedback(tx, {
+      workspaceId: ctx.input.scope.workspaceId,
+      agentId: ctx.target.conversation.agent.id,
+      conversationId: ctx.target.conversationId,
+      messageId: ctx.target.id,
+      partIndex: ctx.partIndex,
+      sender: ctx.sender,
+      sequence: row.sequence,
+    });
+  }
   await writeReactionEvents(tx, {
     workspaceId: ctx.input.scope.workspaceId,
     outcome,

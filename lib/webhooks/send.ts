@@ -31,7 +31,12 @@ export function postWebhook(
   url: URL,
   headers: Record<string, string>,
   body: string,
-  options: { timeoutMs: number; destination: Destination },
+  options: {
+    timeoutMs: number;
+    destination: Destination;
+    /** Langfuse scores are deleted with DELETE (lib/feedback/score-worker.ts); webhooks always POST. */
+    method?: "POST" | "DELETE";
+  },
 ): Promise<SendOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -46,11 +51,11 @@ export function postWebhook(
     };
     const payload = Buffer.from(body, "utf8");
     const request = (secure ? https : http).request(url, {
-      method: "POST",
+      method: options.method ?? "POST",
       agent: secure ? agents.https : agents.http,
       headers: {
         ...headers,
-        "content-type": "application/json",
+        ...(payload.byteLength > 0 ? { "content-type": "application/json" } : {}),
         "content-length": String(payload.byteLength),
         "user-agent": USER_AGENT,
       },

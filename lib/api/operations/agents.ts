@@ -48,12 +48,18 @@ export const updateAgent = defineOperation({
   tag: "Agents",
   summary: "Update an agent",
   description:
-    'Rename it, flip its flags, or link its BlueBubbles bridge (`bridge: {kind: "bluebubbles", url, password}`; `{kind: "sandbox"}` unlinks it). Linking calls the bridge\'s server info first and registers Tapdesk\'s webhook on it; an unreachable server or a wrong password is 422 `bridge_unreachable` and nothing is saved. The handle cannot change.',
+    'Rename it, flip its flags, or link its BlueBubbles bridge (`bridge: {kind: "bluebubbles", url, password}`; `{kind: "sandbox"}` unlinks it). Linking calls the bridge\'s server info first and registers Tapdesk\'s webhook on it; an unreachable server or a wrong password is 422 `bridge_unreachable` and nothing is saved. Set `feedback: {kind: "langfuse", url, public_key, secret_key}` to forward the human\'s reactions as Langfuse scores (the secret is sealed and never returned; `null` removes it). The handle cannot change.',
   workspaceKey: true,
   body: updateAgentBody,
   example: { name: "Support bot (EU)", custom_emoji_sends: true },
   replies: { 200: { description: "The agent.", schema: agentSchema } },
-  errors: ["agent_not_found", "bridge_url_not_allowed", "bridge_in_use", "bridge_unreachable"],
+  errors: [
+    "agent_not_found",
+    "bridge_url_not_allowed",
+    "bridge_in_use",
+    "bridge_unreachable",
+    "feedback_url_not_allowed",
+  ],
   handle: async ({ db, caller, body }, { id }) => {
     const changes = await body();
     return json(await agents.updateAgent(db, caller, pathId(id, "agent_not_found"), changes));

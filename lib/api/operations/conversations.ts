@@ -55,6 +55,8 @@ export const sendMessage = defineOperation({
   path: "/conversations/{id}/messages",
   tag: "Conversations",
   summary: "Send a message as the agent",
+  description:
+    "`trace_id` (at most 200 characters) links the message to the agent's own trace, and `metadata` (a JSON object, at most 4 KB) travels with it; both come back in reads, in the feedback export and in Langfuse scores.",
   body: sendMessageBody,
   example: { parts: [{ text: "Good news: your order shipped this morning." }] },
   replies: { 201: { description: "The message.", schema: messageSchema } },
@@ -66,8 +68,14 @@ export const sendMessage = defineOperation({
     "upstream_delivery_failed",
   ],
   handle: async ({ db, caller, body }, { id }) => {
-    const { parts } = await body();
-    return json(await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts), 201);
+    const { parts, trace_id, metadata } = await body();
+    return json(
+      await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts, {
+        traceId: trace_id,
+        metadata,
+      }),
+      201,
+    );
   },
 });
 

@@ -10,6 +10,7 @@ import {
   listReactionChanges,
   sendMessage,
 } from "./conversations";
+import { exportFeedback, feedbackSummary, listFeedbackMessages } from "./feedback";
 import { getReaction, operateReaction, removeReaction, sendReaction } from "./reactions";
 import {
   createSandboxConversation,
@@ -48,6 +49,9 @@ export const OPERATIONS: Operation[] = [
   sendMessage,
   getMessage,
   listReactionChanges,
+  feedbackSummary,
+  listFeedbackMessages,
+  exportFeedback,
   listAgents,
   createAgent,
   getAgent,

@@ -1,4 +1,4 @@
-import { messageSchema, sendMessageBody } from "../../messages/schemas";
+import { humanMessageBody, messageSchema } from "../../messages/schemas";
 import * as sandbox from "../../sandbox";
 import {
   assignmentStatusSchema,
@@ -37,7 +37,7 @@ export const humanSendsMessage = defineOperation({
   path: "/sandbox/conversations/{id}/inbound",
   tag: "Sandbox",
   summary: "The human sends a message",
-  body: sendMessageBody,
+  body: humanMessageBody,
   example: { parts: [{ text: "Hi! Is my order shipping today?" }] },
   replies: { 201: { description: "The message.", schema: messageSchema } },
   errors: ["conversation_not_found"],
