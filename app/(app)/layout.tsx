@@ -25,6 +25,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           >
             Inbox
           </NavLink>
+          <NavLink href="/feedback" className="hover:text-neutral-900 dark:hover:text-white" activeClassName={CURRENT}>
+            Feedback
+          </NavLink>
           <NavLink href="/settings" className="hover:text-neutral-900 dark:hover:text-white" activeClassName={CURRENT}>
             Settings
           </NavLink>

@@ -122,7 +122,8 @@ const STATUS_LABEL: Record<string, string> = {
   sending: "Sending…",
 };
 
-export function Thread({ initial }: { initial: ThreadView }) {
+/** `highlight`: a message to scroll to and mark on arrival (the feedback review queue links here). */
+export function Thread({ initial, highlight }: { initial: ThreadView; highlight?: string }) {
   const { data, mutate } = useConditionalPoll<ThreadView>(`/api/ui/conversations/${initial.id}`, initial);
   const view = data ?? initial;
   const [tapbacked, apply] = useOptimistic(view, withAgentTapback);
@@ -133,11 +134,16 @@ export function Thread({ initial }: { initial: ThreadView }) {
   const [sandboxOpen, setSandboxOpen] = useState(false);
   const list = useRef<HTMLOListElement>(null);
 
-  // Keep the newest message in view, as Messages does, when the thread grows.
+  // Keep the newest message in view, as Messages does, when the thread grows; on arrival at a
+  // highlighted message, that one instead.
   const count = optimistic.messages.length;
+  const arrival = useRef(highlight);
   // biome-ignore lint/correctness/useExhaustiveDependencies: count is the trigger on purpose
   useLayoutEffect(() => {
-    list.current?.scrollTo({ top: list.current.scrollHeight });
+    const target = arrival.current ? document.getElementById(`message-${arrival.current}`) : null;
+    arrival.current = undefined;
+    if (target) target.scrollIntoView({ block: "center" });
+    else list.current?.scrollTo({ top: list.current.scrollHeight });
   }, [count]);
 
   const reply = (text: string) =>
@@ -239,7 +245,14 @@ export function Thread({ initial }: { initial: ThreadView }) {
             return (
               <li
                 key={m.id}
+                id={`message-${m.id}`}
                 aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${time(m.createdAt)}`}
+                aria-current={m.id === highlight ? "true" : undefined}
+                className={
+                  m.id === highlight
+                    ? "rounded-2xl bg-amber-50 p-1 ring-2 ring-amber-500 dark:bg-amber-950/40 dark:ring-amber-400"
+                    : undefined
+                }
               >
                 {showDay && (
                   <p className="py-2 text-center text-xs font-medium text-neutral-600 dark:text-neutral-400">{day}</p>

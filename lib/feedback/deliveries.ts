@@ -15,6 +15,7 @@ export interface ScoreAttemptObject {
 
 export interface ScoreDeliveryObject {
   id: string;
+  agent_id: string;
   message_id: string;
   part_index: number;
   score_id: string;
@@ -30,17 +31,19 @@ export interface ScoreDeliveryObject {
 export async function listScoreDeliveries(
   db: Db,
   scope: Scope,
-  agentId: string,
+  /** One agent's, or (null) every agent's of the workspace. */
+  agentId: string | null,
   limit = 50,
 ): Promise<ScoreDeliveryObject[]> {
   const rows = await db.scoreDelivery.findMany({
-    where: { workspaceId: scope.workspaceId, agentId },
+    where: { workspaceId: scope.workspaceId, ...(agentId ? { agentId } : {}) },
     orderBy: [{ updatedAt: "desc" }, { id: "asc" }],
     take: limit,
     include: { log: { orderBy: { number: "asc" } } },
   });
   return rows.map((row) => ({
     id: row.id,
+    agent_id: row.agentId,
     message_id: row.messageId,
     part_index: row.partIndex,
     score_id: row.scoreId,

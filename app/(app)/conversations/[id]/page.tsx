@@ -6,15 +6,23 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { isUuid } from "@/lib/ids";
 
-export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ConversationPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ message?: string }>;
+}) {
   const { id } = await params;
+  // ?message= (the feedback review queue's links): scrolled to and highlighted.
+  const { message } = await searchParams;
   const operator = await requireOperator();
   if (!isUuid(id)) notFound();
   const prisma = await db();
   try {
     const view = await threadView(prisma, operator.scope, id);
     await markRead(prisma, operator.scope, operator.id, id);
-    return <Thread key={id} initial={view} />;
+    return <Thread key={id} initial={view} highlight={isUuid(message ?? "") ? message : undefined} />;
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     throw error;

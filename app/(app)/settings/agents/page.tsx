@@ -1,4 +1,5 @@
 import { AgentBridge } from "@/components/settings/agent-bridge";
+import { AgentFeedback } from "@/components/settings/agent-feedback";
 import { AgentFlag } from "@/components/settings/agent-flag";
 import { dayColumn } from "@/components/settings/columns";
 import { CreateAgentForm } from "@/components/settings/create-agent-form";
@@ -45,6 +46,16 @@ export default async function AgentsPage() {
         </p>
         {agents.map((agent) => (
           <AgentBridge key={agent.id} agent={agent} />
+        ))}
+      </Section>
+      <Section id="feedback-heading" title="Feedback to Langfuse" roomy>
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+          A person's tapback on an agent's message that carries a <code>trace_id</code> becomes a Langfuse score on that
+          trace (<code>imessage_tapback</code>: positive, negative, confused or other); a replaced tapback overwrites
+          it, a removed one deletes it. Deliveries are retried like webhooks; their log is under Settings → Webhooks.
+        </p>
+        {agents.map((agent) => (
+          <AgentFeedback key={agent.id} agent={agent} />
         ))}
       </Section>
     </ListPage>

@@ -12,6 +12,7 @@ import { EndpointActions } from "@/components/webhooks/endpoint-actions";
 import { requireOwner } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
+import { listScoreDeliveries, type ScoreDeliveryObject } from "@/lib/feedback/deliveries";
 import { getDelivery, listDeliveries, listEndpoints } from "@/lib/webhooks/endpoints";
 import type { DeliveryDetailObject, DeliveryObject, EndpointObject } from "@/lib/webhooks/schemas";
 import * as z from "@/lib/zod";
@@ -40,6 +41,15 @@ export default async function WebhooksPage({
   const endpoints = await listEndpoints(prisma, operator.scope);
   const selected = endpoints.find((e) => e.id === params.endpoint) ?? endpoints[0];
   const log = selected ? await listDeliveries(prisma, operator.scope, selected.id, { limit: 50 }) : null;
+  const scores = await listScoreDeliveries(prisma, operator.scope, null);
+  const agentNames = new Map(
+    (
+      await prisma.agent.findMany({
+        where: { workspaceId: operator.scope.workspaceId },
+        select: { id: true, name: true },
+      })
+    ).map((a) => [a.id, a.name]),
+  );
   let detail: DeliveryDetailObject | null = null;
   if (selected && params.delivery && uuid.safeParse(params.delivery).success) {
     detail = await getDelivery(prisma, operator.scope, selected.id, params.delivery).catch((error) => {
@@ -104,6 +114,18 @@ export default async function WebhooksPage({
       )}
 
       {selected && detail && <DeliveryDetail endpoint={selected} delivery={detail} />}
+
+      <Section id="scores-heading" title="Langfuse scores">
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+          Agents with a feedback destination (Settings → Agents) send each person's tapback on a traced message as a
+          Langfuse score, retried on the same schedule. One row per message part: its latest state and every attempt.
+        </p>
+        {scores.length === 0 ? (
+          <p className="text-sm text-neutral-500 dark:text-neutral-400">No scores sent yet.</p>
+        ) : (
+          <ScoreTable deliveries={scores} agentNames={agentNames} />
+        )}
+      </Section>
     </Page>
   );
 }
@@ -279,5 +301,37 @@ function DeliveryDetail({ endpoint, delivery }: { endpoint: EndpointObject; deli
         {JSON.stringify(delivery.payload, null, 2)}
       </pre>
     </Card>
+  );
+}
+
+function ScoreTable({
+  deliveries,
+  agentNames,
+}: {
+  deliveries: ScoreDeliveryObject[];
+  agentNames: Map<string, string>;
+}) {
+  const tone = { succeeded: "green", failed: "amber", dead: "red", pending: "grey" } as const;
+  return (
+    <Table
+      look="boxed"
+      rows={deliveries}
+      columns={[
+        { header: "Agent", cell: (d) => agentNames.get(d.agent_id) ?? "—" },
+        { header: "Score", className: "font-mono text-xs break-all", cell: (d) => `${d.score_id} (#${d.sequence})` },
+        { header: "Operation", cell: (d) => (d.operation === "delete" ? "Delete" : "Upsert") },
+        { header: "Status", cell: (d) => <Badge tone={tone[d.status]}>{d.status}</Badge> },
+        {
+          header: "Attempts",
+          cell: (d) =>
+            d.attempts.length === 0
+              ? "none yet"
+              : d.attempts
+                  .map((a) => `${a.method} ${a.status_code ?? "no answer"}${a.error ? ` (${a.error})` : ""}`)
+                  .join(" · "),
+        },
+        { header: "Changed", cell: (d) => <LocalTime iso={d.updated_at} options={WHEN} /> },
+      ]}
+    />
   );
 }

@@ -1,0 +1,25 @@
+import { errorResponse, parseQuery, problem } from "@/lib/api/http";
+import { currentOperator } from "@/lib/auth/session";
+import { getDatabase } from "@/lib/db/client";
+import { exportQuery } from "@/lib/feedback/schemas";
+import { exportFeedback } from "@/lib/feedback/service";
+
+/** The Feedback page's "Export": the same NDJSON as GET /api/v1/feedback/export, for a signed-in operator. */
+export async function GET(request: Request) {
+  try {
+    const operator = await currentOperator();
+    if (!operator) return problem("unauthorized");
+    const query = parseQuery(exportQuery, request);
+    const database = await getDatabase();
+    const body = await exportFeedback(database.prisma, operator.scope, query);
+    return new Response(body, {
+      headers: {
+        "content-type": "application/x-ndjson; charset=utf-8",
+        "content-disposition": 'attachment; filename="feedback.ndjson"',
+        "cache-control": "no-store",
+      },
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
