@@ -5,6 +5,7 @@ import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
 import { apiReadsSection } from "./sections/api-reads";
 import { dashboardPollSection } from "./sections/dashboard-poll";
+import { feedbackSection } from "./sections/feedback";
 import { liveSection } from "./sections/live";
 import { serviceWriteSection } from "./sections/service-write";
 import { slowUpstreamSection } from "./sections/slow-upstream";
@@ -27,6 +28,7 @@ const ALL: Section[] = [
   slowUpstreamSection,
   liveSection,
   throughputSection,
+  feedbackSection,
 ];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.

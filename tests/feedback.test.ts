@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listScoreDeliveries } from "@/lib/feedback/deliveries";
+import { rebuildFeedback } from "@/lib/feedback/rebuild";
 import { exportLineSchema, feedbackPageSchema, summarySchema } from "@/lib/feedback/schemas";
 import { ScoreWorker } from "@/lib/feedback/score-worker";
 import { expectProblem, textOf } from "./helpers/answers";
@@ -267,5 +268,19 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     const log = await settled();
     const delivery = log.find((d) => d.message_id === ids[0])!;
     expect(delivery.attempts.map((a) => a.status_code)).toEqual(expect.arrayContaining([503, 200]));
+  });
+
+  it("keeps the read model equal to what a rebuild from the messages, reactions and audit trail gives", async () => {
+    const snapshot = async () => ({
+      parts: await w.t.prisma.feedbackPart.findMany({
+        where: { agentId },
+        orderBy: [{ messageId: "asc" }, { partIndex: "asc" }],
+      }),
+      days: await w.t.prisma.feedbackDaily.findMany({ where: { agentId }, orderBy: { day: "asc" } }),
+    });
+    const kept = await snapshot();
+    expect(kept.parts).toHaveLength(6);
+    await rebuildFeedback(w.t.prisma, agentId);
+    expect(await snapshot()).toEqual(kept);
   });
 });

@@ -100,25 +100,40 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   }
 }
 
-export async function startServer(): Promise<RunningServer> {
-  const baseUrl = `http://127.0.0.1:${PORT}`;
+/**
+ * A server on a PostgreSQL database the caller prepared (the feedback section seeds a million
+ * parts first): its URL, the sealing key it was seeded under, and the credentials it was seeded with.
+ */
+export interface PostgresTarget {
+  databaseUrl: string;
+  secretKey: string;
+  email: string;
+  password: string;
+  apiKey: string;
+}
+
+export async function startServer(postgres?: PostgresTarget): Promise<RunningServer> {
+  // Beside the shared embedded-database server, never in its port or data directory.
+  const port = postgres ? PORT + 1 : PORT;
+  const dataDir = postgres ? `${DATA_DIR}-pg` : DATA_DIR;
+  const baseUrl = `http://127.0.0.1:${port}`;
   if (await answers(`${baseUrl}/login`)) {
-    throw new Error(`something already answers on port ${PORT}; set BENCH_PORT to a free port`);
+    throw new Error(`something already answers on port ${port}; set BENCH_PORT to a free port`);
   }
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
   mkdirSync(path.dirname(LOG), { recursive: true });
   const buildIdBefore = existsSync(path.join(ROOT, DIST_DIR, "BUILD_ID"))
     ? readFileSync(path.join(ROOT, DIST_DIR, "BUILD_ID"), "utf8")
     : null;
 
-  const email = "bench@tapdesk.local";
-  const password = randomBytes(12).toString("base64url");
-  const apiKey = `td_${randomBytes(32).toString("base64url")}`;
+  const email = postgres?.email ?? "bench@tapdesk.local";
+  const password = postgres?.password ?? randomBytes(12).toString("base64url");
+  const apiKey = postgres?.apiKey ?? `td_${randomBytes(32).toString("base64url")}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PORT: String(PORT),
-    TAPDESK_DATA_DIR: DATA_DIR,
+    PORT: String(port),
+    TAPDESK_DATA_DIR: dataDir,
     TAPDESK_DIST_DIR: DIST_DIR,
     TAPDESK_ADMIN_EMAIL: email,
     TAPDESK_ADMIN_PASSWORD: password,
@@ -128,6 +143,10 @@ export async function startServer(): Promise<RunningServer> {
   };
   // The figures are for the embedded default, whatever the caller's shell has configured.
   delete env.DATABASE_URL;
+  if (postgres) {
+    env.DATABASE_URL = postgres.databaseUrl;
+    env.TAPDESK_SECRET_KEY = postgres.secretKey;
+  }
   const log = openSync(LOG, "w");
   const started = Date.now();
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
@@ -137,7 +156,7 @@ export async function startServer(): Promise<RunningServer> {
     stdio: ["ignore", log, log],
   });
   const running: RunningServer = {
-    server: { baseUrl, apiKey, cookie: "", build: "", dataDir: DATA_DIR, processGroup: child.pid ?? 0 },
+    server: { baseUrl, apiKey, cookie: "", build: "", dataDir, processGroup: child.pid ?? 0 },
     stop: () => stopGroup(child),
   };
   try {
