@@ -183,6 +183,18 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     expect(rex.data!.agent_id).toBe(w.rex.id);
   });
 
+  it("answers 422, never 500, for a cursor or an `after` that names no uuid", async () => {
+    const dashes = "-".repeat(36);
+    const badAfter = await w.raw("GET", `/feedback/export?agent_id=${agentId}&after=${dashes}:0`);
+    expectProblem(badAfter, 422, "validation_failed");
+    const cursor = Buffer.from(`2026-12-06T00:00:00.000Z|${dashes}|0`).toString("base64url");
+    expectProblem(
+      await w.raw("GET", `/feedback/messages?agent_id=${agentId}&cursor=${cursor}`),
+      422,
+      "validation_failed",
+    );
+  });
+
   it("queues the negative parts newest first, with the replaced one's changes", async () => {
     const answer = await w.as(agentKey).GET("/feedback/messages", { params: { query: { label: "negative" } } });
     const page = feedbackPageSchema.parse(answer.data);

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
+import { isUuid } from "../ids";
 import type { Scope } from "../scope";
 import { COUNTERS, LABELS, type Label, rate } from "../tapbacks/feedback";
 import { KINDS, type Kind, type StickerInfo } from "../tapbacks/kinds";
@@ -215,7 +216,7 @@ function decodeCursor(cursor: string): Position {
   const [at, messageId, index] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const sentAt = new Date(at ?? "");
   const partIndex = Number(index);
-  if (Number.isNaN(sentAt.getTime()) || !/^[0-9a-f-]{36}$/.test(messageId ?? "") || !Number.isInteger(partIndex)) {
+  if (Number.isNaN(sentAt.getTime()) || !isUuid(messageId ?? "") || !Number.isInteger(partIndex)) {
     throw new AppError("validation_failed", "The cursor is not one this list gave.", [
       { field: "cursor", message: "Pass the `next_cursor` of the previous page." },
     ]);
@@ -300,10 +301,12 @@ export async function exportFeedback(
   let position: Position | null = null;
   if (input.after) {
     const [messageId, index] = input.after.split(":") as [string, string];
-    const start = await db.feedbackPart.findFirst({
-      where: { messageId: messageId.toLowerCase(), partIndex: Number(index), agentId: period.agentId },
-      select: { sentAt: true, messageId: true, partIndex: true },
-    });
+    const start = !isUuid(messageId)
+      ? null
+      : await db.feedbackPart.findFirst({
+          where: { messageId: messageId.toLowerCase(), partIndex: Number(index), agentId: period.agentId },
+          select: { sentAt: true, messageId: true, partIndex: true },
+        });
     if (!start) {
       throw new AppError("validation_failed", "`after` names no exported line of this agent.", [
         { field: "after", message: "Pass `<message_id>:<part_index>` of a line this export gave." },
