@@ -43,6 +43,13 @@ export const FIXED_PAGES: PageUnderTest[] = [
     },
   },
   {
+    name: "feedback",
+    open: async (page) => {
+      await page.goto("/feedback?queue=all");
+      await expect(page.getByRole("heading", { name: "Review queue" })).toBeVisible();
+    },
+  },
+  {
     name: "API reference",
     open: async (page) => {
       await page.goto("/api-reference");
