@@ -153,35 +153,38 @@ export function ReactionsChart({ buckets }: { buckets: Bucket[] }) {
           Confused rate (right scale)
         </span>
       </figcaption>
-      <table className="sr-only">
-        <caption>Human reactions per day by kind, with the negative and confused rates</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Parts sent</th>
-            {KINDS.map((k) => (
-              <th key={k} scope="col">
-                {NAME[k]}
-              </th>
-            ))}
-            <th scope="col">Negative rate</th>
-            <th scope="col">Confused rate</th>
-          </tr>
-        </thead>
-        <tbody>
-          {buckets.map((b) => (
-            <tr key={b.start}>
-              <th scope="row">{dayLabel(b.start)}</th>
-              <td>{b.parts}</td>
+      {/* In a clipped box: a table never shrinks below its content, so it cannot be clipped itself. */}
+      <div className="sr-only">
+        <table>
+          <caption>Human reactions per day by kind, with the negative and confused rates</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Parts sent</th>
               {KINDS.map((k) => (
-                <td key={k}>{b.kinds[k]}</td>
+                <th key={k} scope="col">
+                  {NAME[k]}
+                </th>
               ))}
-              <td>{percent(b.negative_rate)}</td>
-              <td>{percent(b.confused_rate)}</td>
+              <th scope="col">Negative rate</th>
+              <th scope="col">Confused rate</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {buckets.map((b) => (
+              <tr key={b.start}>
+                <th scope="row">{dayLabel(b.start)}</th>
+                <td>{b.parts}</td>
+                {KINDS.map((k) => (
+                  <td key={k}>{b.kinds[k]}</td>
+                ))}
+                <td>{percent(b.negative_rate)}</td>
+                <td>{percent(b.confused_rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

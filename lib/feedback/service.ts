@@ -294,7 +294,7 @@ const EXPORT_PAGE = 500;
 export async function exportFeedback(
   db: Db,
   scope: Scope,
-  input: PeriodInput & { label?: Label; after?: string },
+  input: PeriodInput & { label?: Label; labels?: Label[]; after?: string },
   pageSize = EXPORT_PAGE,
 ): Promise<ReadableStream<Uint8Array>> {
   const period = await resolvePeriod(db, scope, input);
@@ -321,7 +321,7 @@ export async function exportFeedback(
       async pull(controller) {
         if (done) return;
         const rows = await readPage(db, period, {
-          labels: input.label ? [input.label] : null,
+          labels: input.labels ?? (input.label ? [input.label] : null),
           order: "asc",
           position,
           limit: pageSize,

@@ -67,7 +67,7 @@ export default async function FeedbackPage({ searchParams }: { searchParams: Pro
         agent_id: agent.id,
         from: summary.from.slice(0, 10),
         to: new Date(Date.parse(summary.to) - 86_400_000).toISOString().slice(0, 10),
-        label: queue.labels.length === 1 ? queue.labels[0] : undefined,
+        labels: queue.labels.join(","),
       })}`;
       const t = summary.totals;
       body = (
