@@ -81,7 +81,7 @@ async function bulkSeed(client: pg.PoolClient, workspaceId: string): Promise<{ a
   await step(
     `CREATE TEMP TABLE br AS
        SELECT bm.*, gen_random_uuid() AS slot_id, gen_random_uuid() AS reaction_id,
-              (ARRAY['love','like','dislike','laugh','emphasize','question','custom','like'])[1 + n % 8] AS kind,
+              (ARRAY['love','like','dislike','laugh','emphasize','question','custom','like'])[1 + bm.n % 8] AS kind,
               c.assignment_id
          FROM bm JOIN bc c ON c.conversation_id = bm.conversation_id
         WHERE bm.direction = 'outbound' AND (bm.n * 7919) % 1000 < $1`,
