@@ -28,7 +28,10 @@ const DAYS = 365;
 const SUMMARIES = 200;
 const COUNTS = 20;
 
-async function bulkSeed(client: pg.PoolClient, workspaceId: string): Promise<{ agentId: string; reactions: number }> {
+export async function bulkSeed(
+  client: pg.PoolClient,
+  workspaceId: string,
+): Promise<{ agentId: string; reactions: number }> {
   const step = async (sql: string, params: unknown[] = []) => client.query(sql, params);
   const [{ id: agentId }] = (
     await step(
@@ -84,7 +87,7 @@ async function bulkSeed(client: pg.PoolClient, workspaceId: string): Promise<{ a
               (ARRAY['love','like','dislike','laugh','emphasize','question','custom','like'])[1 + bm.n % 8] AS kind,
               c.assignment_id
          FROM bm JOIN bc c ON c.conversation_id = bm.conversation_id
-        WHERE bm.direction = 'outbound' AND (bm.n * 7919) % 1000 < $1`,
+        WHERE bm.direction = 'outbound' AND (bm.n::bigint * 7919) % 1000 < $1`,
     [REACTED_PER_MILLE],
   );
   await step(
