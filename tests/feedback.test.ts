@@ -282,6 +282,34 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     expect(delivery.attempts.map((a) => a.status_code)).toEqual(expect.arrayContaining([503, 200]));
   });
 
+  it("sends a change made while the part's score is in flight after it, never beside it, the latest last", async () => {
+    const scoreOf = () => fake.scores.get(`tapdesk-${ids[2]}-0`);
+    const react = (type: "love" | "dislike") =>
+      w.as(agentKey).POST("/sandbox/messages/{id}/reactions", {
+        params: { path: { id: ids[2]! } },
+        body: { operation: "add", type },
+      });
+    // Whatever else is due goes first, so the part's score is the only one in flight below.
+    worker = new ScoreWorker(w.t.prisma, { allowPrivate: true, pollMs: 20, schedule: [50, 50] }).start();
+    await settled();
+    await worker.stop();
+    const release = fake.hold();
+    await react("love");
+    worker = new ScoreWorker(w.t.prisma, { allowPrivate: true, pollMs: 20, schedule: [50, 50] }).start();
+    await fake.waitFor(() => fake.held() === 1);
+    // The love is on its way to Langfuse; the human changes it to a dislike meanwhile.
+    await react("dislike");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.held()).toBe(1);
+    const before = fake.requests.length;
+    release();
+    await fake.waitFor(() => scoreOf()?.value === "negative");
+    const posts = fake.requests.slice(before).map((r) => (r.body as { value?: string }).value);
+    expect(posts).toEqual(["positive", "negative"]);
+    const delivery = (await settled()).find((d) => d.message_id === ids[2])!;
+    expect(delivery).toMatchObject({ operation: "upsert", status: "succeeded" });
+  });
+
   it("keeps the read model equal to what a rebuild from the messages, reactions and audit trail gives", async () => {
     const snapshot = async () => ({
       parts: await w.t.prisma.feedbackPart.findMany({

@@ -40,6 +40,9 @@ export interface FakeLangfuse {
   requests: LangfuseRequest[];
   /** Makes the next `n` requests answer `status` (a Langfuse outage), before any checks. */
   failNext(n: number, status: number): void;
+  /** Holds every request's answer until the returned function is called; `held` counts those waiting. */
+  hold(): () => void;
+  held(): number;
   waitFor(predicate: (f: FakeLangfuse) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,12 +77,19 @@ export async function startFakeLangfuse(publicKey = "pk-lf-test", secretKey = "s
   const scores = new Map<string, Score>();
   const requests: LangfuseRequest[] = [];
   let failures: { n: number; status: number } = { n: 0, status: 500 };
+  let gate: Promise<void> | null = null;
+  let waiting = 0;
   const expected = `Basic ${Buffer.from(`${publicKey}:${secretKey}`).toString("base64")}`;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
+      if (gate) {
+        waiting += 1;
+        await gate;
+        waiting -= 1;
+      }
       const text = Buffer.concat(chunks).toString("utf8");
       let body: unknown;
       try {
@@ -132,6 +142,17 @@ export async function startFakeLangfuse(publicKey = "pk-lf-test", secretKey = "s
     failNext(n, status) {
       failures = { n, status };
     },
+    hold() {
+      let release = () => {};
+      gate = new Promise<void>((resolve) => {
+        release = () => {
+          gate = null;
+          resolve();
+        };
+      });
+      return release;
+    },
+    held: () => waiting,
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(fake)) {
