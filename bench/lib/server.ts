@@ -17,7 +17,8 @@ export const PORT = Number(process.env.BENCH_PORT || 3500);
 export const DATA_DIR = process.env.BENCH_DATA_DIR || path.join(os.tmpdir(), "tapdesk-bench-data");
 const DIST_DIR = ".next-bench";
 const LOG = path.join(ROOT, "bench/out/server.log");
-const READY_TIMEOUT_MS = 240_000;
+// A first start builds the app: minutes on a loaded machine (BENCH_READY_TIMEOUT_S raises it).
+const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_S || 240) * 1000;
 
 export interface BenchServer {
   baseUrl: string;
