@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { seal } from "../secrets/seal";
+import { sealedAt } from "../secrets/sealed-columns";
 import type { PartFeedback } from "../tapbacks/feedback";
 import { checkDestination, parseWebhookUrl, WebhookUrlError } from "../webhooks/ssrf";
 
@@ -59,6 +60,9 @@ export function scoreRequest(baseUrl: string, delivery: { operation: string; sco
     : { method: "POST" as const, url: `${base}/api/public/scores` };
 }
 
+/** Where a destination's secret key is sealed: bound to its table, column and agent. */
+export const secretKeyAt = (agentId: string) => sealedAt("feedback_destination", "secret_key", agentId);
+
 export function basicAuth(publicKey: string, secretKey: string): string {
   return `Basic ${Buffer.from(`${publicKey}:${secretKey}`, "utf8").toString("base64")}`;
 }
@@ -101,7 +105,7 @@ export async function setFeedbackDestination(
       { field: "feedback.url", message: error.message },
     ]);
   }
-  const secretKey = await seal(input.secret_key);
+  const secretKey = await seal(input.secret_key, secretKeyAt(agentId));
   await db.feedbackDestination.upsert({
     where: { agentId },
     create: { agentId, workspaceId, kind: input.kind, url: input.url, publicKey: input.public_key, secretKey },

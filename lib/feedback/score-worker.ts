@@ -6,7 +6,7 @@ import { afterAttempt, judge, RETRY_SCHEDULE_MS } from "../webhooks/delivery-sta
 import { onWebhookNudge } from "../webhooks/nudge";
 import { postWebhook, type SendOutcome } from "../webhooks/send";
 import { checkDestination, type Resolver, WebhookUrlError } from "../webhooks/ssrf";
-import { basicAuth, scoreRequest } from "./langfuse";
+import { basicAuth, scoreRequest, secretKeyAt } from "./langfuse";
 
 /**
  * Sends the Langfuse scores of the outbox (score_delivery, written by lib/feedback/record.ts in
@@ -171,7 +171,7 @@ export class ScoreWorker {
   }
 
   private async send(
-    destination: { url: string; publicKey: string; secretKey: string },
+    destination: { agentId: string; url: string; publicKey: string; secretKey: string },
     request: { method: "POST" | "DELETE"; url: string },
     body: string | null,
     _at: Date,
@@ -190,7 +190,7 @@ export class ScoreWorker {
     }
     let secret: string;
     try {
-      secret = await unseal(destination.secretKey);
+      secret = await unseal(destination.secretKey, secretKeyAt(destination.agentId));
     } catch (error) {
       if (!(error instanceof UnsealError)) throw error;
       return { statusCode: null, responseBody: null, error: `Not sent: ${error.message}`, durationMs: 0 };
