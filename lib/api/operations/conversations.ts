@@ -62,11 +62,13 @@ export const sendMessage = defineOperation({
     "identity_not_imessage",
     "contact_blocked",
     "recipient_disconnected",
+    "conversation_taken_over",
     "upstream_delivery_failed",
   ],
   handle: async ({ db, caller, body }, { id }) => {
     const { parts } = await body();
-    return json(await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts), 201);
+    const actor = { type: "api_key" as const, id: caller.apiKeyId };
+    return json(await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts, actor), 201);
   },
 });
 

@@ -31,7 +31,10 @@ export const sendTapback = operatorAction(tapbackActionInput, async ({ operator,
 
 /** The operator replies as the conversation's agent: the same service and upstream as the API's send. */
 export const sendReply = operatorAction(replyInput, async ({ operator, db }, input) => {
-  const message = await sendMessage(db, operator.scope, input.conversationId, [{ text: input.text }]);
+  const message = await sendMessage(db, operator.scope, input.conversationId, [{ text: input.text }], {
+    type: "operator",
+    id: operator.id,
+  });
   return { id: message.id };
 });
 
