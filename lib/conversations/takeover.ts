@@ -143,7 +143,7 @@ export async function takeOver(
     const at = new Date();
     await setTakenOver(tx, row.id, operator.id, at);
     await record(tx, scope, row, operator, "take_over", at);
-    return { changed: true, takenOver: { operator, at } };
+    return { changed: true, takenOver: { operator: { id: operator.id, email: operator.email }, at } };
   });
 }
 

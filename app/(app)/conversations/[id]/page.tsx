@@ -14,7 +14,7 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
   try {
     const view = await threadView(prisma, operator.scope, id);
     await markRead(prisma, operator.scope, operator.id, id);
-    return <Thread key={id} initial={view} />;
+    return <Thread key={id} initial={view} me={{ id: operator.id, email: operator.email }} />;
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     throw error;
