@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/login/actions";
+import { NotificationWatcher } from "@/components/notification-watcher";
 import { Button } from "@/components/ui/button";
 import { requireOperator } from "@/lib/auth/session";
 
@@ -35,6 +36,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <div className="flex min-h-0 flex-1">{children}</div>
+      {operator.notifyTakenOver && <NotificationWatcher />}
     </div>
   );
 }
