@@ -82,8 +82,8 @@ test("two operators: keyboard tapbacks, presence, take over with 409s and webhoo
     await expect(help).toBeHidden();
 
     // The member writes: the owner sees it; then the member closes the tab and is gone well within 30 s.
-    await member.getByRole("textbox", { name: "Message" }).fill("I'll take this");
-    await member.getByRole("textbox", { name: "Message" }).press("e");
+    await member.getByRole("textbox", { name: "Message", exact: true }).fill("I'll take this");
+    await member.getByRole("textbox", { name: "Message", exact: true }).press("e");
     await expect(page.getByText(`${email} is writing a reply…`)).toBeVisible(LIVE);
     await member.close();
     const left = Date.now();
@@ -145,7 +145,7 @@ test("r, / and Escape; every shortcut has a visible equivalent; no shortcut fire
   await api.sendHumanMessage(conversation.id, ["First"]);
   const second = await api.sendHumanMessage(conversation.id, ["Second"]);
   await thread.goto(conversation.id);
-  const reply = page.getByRole("textbox", { name: "Message" });
+  const reply = page.getByRole("textbox", { name: "Message", exact: true });
   await expect(async () => {
     await page.keyboard.press("r");
     await expect(reply).toBeFocused({ timeout: 1_000 });

@@ -21,7 +21,11 @@ export async function addOperator(page: Page, email: string, role: "member" | "o
 
 /** A browser context of its own, signed in as `email` (the owner's session stays in the test's page). */
 export async function signedIn(browser: Browser, email: string, password: string, baseURL?: string): Promise<Page> {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL });
+  // Left out, the context takes the project's baseURL.
+  const context = await browser.newContext({
+    storageState: { cookies: [], origins: [] },
+    ...(baseURL ? { baseURL } : {}),
+  });
   const page = await context.newPage();
   const login = new LoginPage(page);
   await login.goto();
