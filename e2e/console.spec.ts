@@ -215,3 +215,72 @@ for (const scheme of ["light", "dark"] as const) {
     }
   });
 }
+
+test("an operator who opted in is notified of the human's message and tapback while the tab is hidden", async ({
+  browser,
+  page,
+  api,
+  conversation,
+}) => {
+  // A member of their own: the opt-in is per operator, and the suite's owner stays opted out.
+  const email = uniqueEmail("notified");
+  const password = await addOperator(page, email, "member");
+  const member = await signedIn(browser, email, password);
+  try {
+    // The browser's Notification API, recorded (a headless browser shows nothing), and a tab
+    // whose visibility the test decides.
+    await member.addInitScript(() => {
+      const shown: { title: string; body: string }[] = [];
+      let hidden = false;
+      Object.defineProperty(document, "hidden", { get: () => hidden });
+      Object.assign(window, {
+        __shown: shown,
+        __hide: (value: boolean) => {
+          hidden = value;
+          document.dispatchEvent(new Event("visibilitychange"));
+        },
+        Notification: class {
+          static permission = "default";
+          static requestPermission = async (): Promise<string> => {
+            (window.Notification as unknown as { permission: string }).permission = "granted";
+            return "granted";
+          };
+          onclick: (() => void) | null = null;
+          constructor(title: string, options: { body: string }) {
+            shown.push({ title, body: options.body });
+          }
+          close() {}
+        },
+      });
+    });
+    await member.goto("/settings/account");
+    const optIn = member.getByRole("switch", { name: "Notify me in this browser" });
+    await expect(async () => {
+      if ((await optIn.getAttribute("aria-checked")) !== "true") await optIn.click();
+      await expect(optIn).toHaveAttribute("aria-checked", "true", { timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
+
+    const message = await api.sendHumanMessage(conversation.id, ["Before the take over"]);
+    await new ConversationPage(member).goto(conversation.id);
+    await member.getByRole("button", { name: "Take over" }).click();
+    await expect(member.getByText(/Taken over by you since/)).toBeVisible();
+    const shown = () => member.evaluate(() => (window as unknown as { __shown: unknown[] }).__shown);
+
+    // In view: nothing pops up (the page shows it already).
+    await api.sendHumanMessage(conversation.id, ["Seen in the page"]);
+    await expect(new ConversationPage(member).bubble("Seen in the page")).toBeVisible(LIVE);
+    // Hidden: the human's message and tapback come up as notifications.
+    await member.evaluate(() => (window as unknown as { __hide: (v: boolean) => void }).__hide(true));
+    await api.sendHumanMessage(conversation.id, ["Are you still there?"]);
+    await api.humanReact(message.id, { operation: "add", type: "love" });
+    await expect.poll(shown, LIVE).toEqual([
+      { title: `${conversation.remoteNumber} wrote`, body: "Are you still there?" },
+      { title: `${conversation.remoteNumber} reacted`, body: "Reacted with Love" },
+    ]);
+    await member.evaluate(() => (window as unknown as { __hide: (v: boolean) => void }).__hide(false));
+    await member.getByRole("button", { name: "Hand back" }).click();
+    await expect(member.getByRole("button", { name: "Take over" })).toBeVisible();
+  } finally {
+    await member.context().close();
+  }
+});

@@ -56,7 +56,9 @@ export function PresenceBar({
         </span>
       )}
       {writing.length > 0 && (
-        <span className="font-medium text-amber-900 dark:text-amber-200">{names(writing)} writing a reply…</span>
+        <span className="font-medium text-amber-900 dark:text-amber-200">
+          {names(writing)} {writing.length === 1 ? "is" : "are"} writing a reply…
+        </span>
       )}
     </p>
   );
