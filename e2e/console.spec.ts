@@ -233,6 +233,7 @@ test("an operator who opted in is notified of the human's message and tapback wh
       const shown: { title: string; body: string }[] = [];
       let hidden = false;
       Object.defineProperty(document, "hidden", { get: () => hidden });
+      const permission = { value: "default" };
       Object.assign(window, {
         __shown: shown,
         __hide: (value: boolean) => {
@@ -240,11 +241,13 @@ test("an operator who opted in is notified of the human's message and tapback wh
           document.dispatchEvent(new Event("visibilitychange"));
         },
         Notification: class {
-          static permission = "default";
-          static requestPermission = async (): Promise<string> => {
-            (window.Notification as unknown as { permission: string }).permission = "granted";
+          static get permission(): string {
+            return permission.value;
+          }
+          static async requestPermission(): Promise<string> {
+            permission.value = "granted";
             return "granted";
-          };
+          }
           onclick: (() => void) | null = null;
           constructor(title: string, options: { body: string }) {
             shown.push({ title, body: options.body });
