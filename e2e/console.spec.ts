@@ -92,7 +92,7 @@ test("two operators: keyboard tapbacks, presence, take over with 409s and webhoo
     expect(Date.now() - left).toBeLessThan(30_000);
 
     // Take over: the agent's tapback and message answer 409 naming the owner, and the webhook arrives.
-    await page.getByRole("button", { name: "Take over" }).click();
+    await page.getByRole("button", { name: "Take over", exact: true }).click();
     await expect(page.getByText(/Taken over by you since/)).toBeVisible();
     const refused = await agentCall(page, "/reactions", { message_id: human.id, reaction: "love" });
     expect(refused.status).toBe(409);
@@ -118,8 +118,8 @@ test("two operators: keyboard tapbacks, presence, take over with 409s and webhoo
     await expect(owner.inbox.getByRole("link")).toHaveCount(1);
 
     // Hand back: the agent's tapback answers 201 again, and conversation.handed_back arrives.
-    await page.getByRole("button", { name: "Hand back" }).click();
-    await expect(page.getByRole("button", { name: "Take over" })).toBeVisible();
+    await page.getByRole("button", { name: "Hand back", exact: true }).click();
+    await expect(page.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
     const back = await agentCall(page, "/reactions", { message_id: human.id, reaction: "like" });
     expect(back.status).toBe(201);
     await expect.poll(() => events("conversation.handed_back").length, LIVE).toBe(1);
@@ -192,7 +192,7 @@ for (const scheme of ["light", "dark"] as const) {
     try {
       const thread = new ConversationPage(page);
       await thread.goto(conversation.id);
-      await page.getByRole("button", { name: "Take over" }).click();
+      await page.getByRole("button", { name: "Take over", exact: true }).click();
       await new ConversationPage(viewer).goto(conversation.id);
       await expect(page.getByText(`${email} is viewing`)).toBeVisible(LIVE);
       await expect(page.getByText(/Taken over by you since/)).toBeVisible();
@@ -202,14 +202,14 @@ for (const scheme of ["light", "dark"] as const) {
       await page.keyboard.press("Escape");
 
       await page.setViewportSize({ width: 390, height: 844 });
-      await expect(page.getByRole("button", { name: "Hand back" })).toBeInViewport();
+      await expect(page.getByRole("button", { name: "Hand back", exact: true })).toBeInViewport();
       await expect(page.getByRole("button", { name: "Shortcuts" })).toBeInViewport();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       expect(await violations(page)).toEqual([]);
       await page.screenshot({ path: testInfo.outputPath(`console-390-${scheme}.png`) });
-      await page.getByRole("button", { name: "Hand back" }).click();
-      await expect(page.getByRole("button", { name: "Take over" })).toBeVisible();
+      await page.getByRole("button", { name: "Hand back", exact: true }).click();
+      await expect(page.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
     } finally {
       await viewer.context().close();
     }
@@ -263,9 +263,9 @@ test("an operator who opted in is notified of the human's message and tapback wh
       await expect(optIn).toHaveAttribute("aria-checked", "true", { timeout: 2_000 });
     }).toPass({ timeout: 15_000 });
 
-    const message = await api.sendHumanMessage(conversation.id, ["Before the take over"]);
+    const message = await api.sendHumanMessage(conversation.id, ["Hi, anyone?"]);
     await new ConversationPage(member).goto(conversation.id);
-    await member.getByRole("button", { name: "Take over" }).click();
+    await member.getByRole("button", { name: "Take over", exact: true }).click();
     await expect(member.getByText(/Taken over by you since/)).toBeVisible();
     const shown = () => member.evaluate(() => (window as unknown as { __shown: unknown[] }).__shown);
 
@@ -281,8 +281,8 @@ test("an operator who opted in is notified of the human's message and tapback wh
       { title: `${conversation.remoteNumber} reacted`, body: "Reacted with Love" },
     ]);
     await member.evaluate(() => (window as unknown as { __hide: (v: boolean) => void }).__hide(false));
-    await member.getByRole("button", { name: "Hand back" }).click();
-    await expect(member.getByRole("button", { name: "Take over" })).toBeVisible();
+    await member.getByRole("button", { name: "Hand back", exact: true }).click();
+    await expect(member.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
   } finally {
     await member.context().close();
   }

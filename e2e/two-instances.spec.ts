@@ -235,7 +235,7 @@ test("presence and take over reach across instances: a member on A, the owner on
     await expect(owner.getByText(`${email} is viewing`)).toBeVisible(LIVE);
 
     // The member takes over on A; the owner's page on B says so, and the agent is refused on both.
-    await member.getByRole("button", { name: "Take over" }).click();
+    await member.getByRole("button", { name: "Take over", exact: true }).click();
     await expect(owner.getByText(`Taken over by ${email} since`, { exact: false })).toBeVisible(LIVE);
     for (const api of [pair.apiA, pair.apiB]) {
       const refused = await api.post("/api/v1/reactions", { data: { message_id: messageId, reaction: "like" } });
@@ -249,8 +249,8 @@ test("presence and take over reach across instances: a member on A, the owner on
     await expect(owner.getByText(`${email} is viewing`)).toBeHidden({ timeout: 30_000 });
 
     // The owner hands back on B: the agent's tapback through A is accepted again.
-    await owner.getByRole("button", { name: "Hand back" }).click();
-    await expect(owner.getByRole("button", { name: "Take over" })).toBeVisible();
+    await owner.getByRole("button", { name: "Hand back", exact: true }).click();
+    await expect(owner.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
     const accepted = await pair.apiA.post("/api/v1/reactions", { data: { message_id: messageId, reaction: "like" } });
     expect(accepted.status()).toBe(201);
     await expect.poll(() => receiver.received.filter((r) => r.json.type === "conversation.handed_back").length).toBe(1);
