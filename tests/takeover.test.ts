@@ -180,6 +180,7 @@ describe.each(BACKENDS)("take over on %s", (backend) => {
   });
 
   it("sends conversation.taken_over and conversation.handed_back through the outbox to a subscribed endpoint", async () => {
+    const previous = process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
     process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = "1";
     const endpoint = await createEndpoint(
       w.t.prisma,
@@ -213,7 +214,8 @@ describe.each(BACKENDS)("take over on %s", (backend) => {
     } finally {
       await worker.stop();
       await w.t.prisma.webhookEndpoint.delete({ where: { id: endpoint.id } });
-      delete process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
+      if (previous === undefined) delete process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE;
+      else process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = previous;
     }
   });
 });
