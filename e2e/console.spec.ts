@@ -184,6 +184,7 @@ for (const scheme of ["light", "dark"] as const) {
     api,
     conversation,
   }, testInfo) => {
+    test.setTimeout(120_000);
     await page.emulateMedia({ colorScheme: scheme });
     await api.sendHumanMessage(conversation.id, ["Are you a bot?"]);
     const email = uniqueEmail("viewer");
@@ -222,6 +223,7 @@ test("an operator who opted in is notified of the human's message and tapback wh
   api,
   conversation,
 }) => {
+  test.setTimeout(120_000);
   // A member of their own: the opt-in is per operator, and the suite's owner stays opted out.
   const email = uniqueEmail("notified");
   const password = await addOperator(page, email, "member");
@@ -233,7 +235,8 @@ test("an operator who opted in is notified of the human's message and tapback wh
       const shown: { title: string; body: string }[] = [];
       let hidden = false;
       Object.defineProperty(document, "hidden", { get: () => hidden });
-      const permission = { value: "default" };
+      // The browser remembers a granted permission across page loads.
+      const permission = { value: localStorage.getItem("e2e-notification-permission") ?? "default" };
       Object.assign(window, {
         __shown: shown,
         __hide: (value: boolean) => {
@@ -246,6 +249,7 @@ test("an operator who opted in is notified of the human's message and tapback wh
           }
           static async requestPermission(): Promise<string> {
             permission.value = "granted";
+            localStorage.setItem("e2e-notification-permission", "granted");
             return "granted";
           }
           onclick: (() => void) | null = null;

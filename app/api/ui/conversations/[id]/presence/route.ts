@@ -22,6 +22,10 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
     await heartbeat(await db(), operator.scope, operator.id, id, parsed.data);
     return json({ heartbeat_ms: HEARTBEAT_MS, ttl_ms: PRESENCE_TTL_MS }, 200, { "Cache-Control": "no-store" });
   } catch (error) {
+    // The page went away while its last heartbeat was on the wire: nobody is left to answer.
+    if (request.signal.aborted || (error as { code?: string }).code === "ECONNRESET") {
+      return new Response(null, { status: 204 });
+    }
     return errorResponse(error);
   }
 }
