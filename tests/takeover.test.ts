@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handBack, takeOver } from "@/lib/conversations/takeover";
-import { inboxView, threadView } from "@/lib/conversations/view";
+import { inboxView, markRead, threadView } from "@/lib/conversations/view";
 import { sendMessage } from "@/lib/messages/service";
 import { react } from "@/lib/tapbacks/service";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
@@ -18,8 +18,9 @@ import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 describe.each(BACKENDS)("take over on %s", (backend) => {
   let w: ApiWorld;
   let receiver: Receiver;
-  let owner: { id: string; email: string };
-  let member: { id: string; email: string };
+  type Operator = { id: string; email: string };
+  let owner: Operator;
+  let member: Operator;
   const send = (message_id: string, reaction: "love" | "like" = "like") =>
     w.api.POST("/reactions", { body: { message_id, reaction } });
   const operate = (id: string, operation: "add" | "remove", type: "love" | "like" = "like") =>
@@ -171,6 +172,12 @@ describe.each(BACKENDS)("take over on %s", (backend) => {
     expect(view.handoffs.map((h) => [h.action, h.by])).toEqual([["take_over", member.email]]);
     const mine = await inboxView(w.t.prisma, w.scope, member.id, { unread: false, mine: true });
     expect(mine.conversations.map((e) => e.id)).toEqual([c.conversationId]);
+    // Unread is per operator: the owner read it, the member has not.
+    await markRead(w.t.prisma, w.scope, owner.id, c.conversationId);
+    const unreadFor = async (who: Operator) =>
+      (await inboxView(w.t.prisma, w.scope, who.id, { unread: true, mine: false })).conversations.map((e) => e.id);
+    expect(await unreadFor(owner)).not.toContain(c.conversationId);
+    expect(await unreadFor(member)).toContain(c.conversationId);
     const ownersMine = await inboxView(w.t.prisma, w.scope, owner.id, { unread: false, mine: true });
     expect(ownersMine.conversations.map((e) => e.id)).not.toContain(c.conversationId);
     await handBack(w.t.prisma, w.scope, member, c.conversationId);
