@@ -1,33 +1,5 @@
-import type { Browser, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { LoginPage } from "./pages/login-page";
-
-function uniqueEmail(prefix: string) {
-  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}@e2e.tapdesk.test`;
-}
-
-/** Settings → Operators: adds an operator and returns the one-time password shown once. */
-async function addOperator(page: Page, email: string, role: "member" | "owner"): Promise<string> {
-  await page.goto("/settings/operators");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Role", { exact: true }).selectOption(role);
-  const password = page.getByRole("textbox", { name: "One-time password" });
-  await expect(async () => {
-    await page.getByRole("button", { name: "Add operator", exact: true }).click();
-    await expect(password).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 15_000 });
-  return password.inputValue();
-}
-
-async function signedIn(browser: Browser, email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.signIn(email, password);
-  await expect(page).toHaveURL(/\/conversations$/);
-  return page;
-}
+import { addOperator, signedIn, uniqueEmail } from "./pages/operators";
 
 test("an owner adds a member, who signs in and cannot open Settings → API keys", async ({ browser, page }) => {
   const email = uniqueEmail("member");

@@ -5,6 +5,7 @@ import { type Receiver, startReceiver } from "../tests/helpers/webhook-receiver"
 import { type Cluster, type Instance, startCluster } from "./instances";
 import { ConversationPage } from "./pages/conversation-page";
 import { LoginPage } from "./pages/login-page";
+import { addOperator, signedIn, uniqueEmail } from "./pages/operators";
 import { API_KEY, LIVE, OPERATOR } from "./settings";
 
 // Two production instances of the app (the browser suite's build) on one PostgreSQL database,
@@ -264,5 +265,63 @@ test("an MCP client is served by either instance, request by request, and a wait
     expect(activity.messages.map((m: { id: string }) => m.id)).toEqual([reply]);
   } finally {
     await Promise.all([agent.close(), waiter.close()]);
+  }
+});
+
+test("presence and take over reach across instances: a member on A, the owner on B", async ({ pair, browser }) => {
+  const conversation = await newConversation(pair.apiA);
+  const messageId = await humanMessage(pair.apiA, conversation.id, "Anyone there?");
+  const receiver: Receiver = await startReceiver();
+  const created = await pair.apiA.post("/api/v1/webhook-endpoints", {
+    data: { url: receiver.url, events: ["conversation.taken_over", "conversation.handed_back"] },
+  });
+  expect(created.status()).toBe(201);
+  const endpoint = await created.json();
+  receiver.secrets = [endpoint.secret];
+
+  const ownerContext = await browser.newContext({ baseURL: pair.b.baseUrl });
+  const owner = await ownerContext.newPage();
+  const login = new LoginPage(owner);
+  await login.goto();
+  await login.signIn(OPERATOR.email, OPERATOR.password);
+  await expect(owner).toHaveURL(/\/conversations$/);
+  // The member is made on B and signs in on A.
+  const email = uniqueEmail("instances");
+  const password = await addOperator(owner, email, "member");
+  const member = await signedIn(browser, email, password, pair.a.baseUrl);
+  try {
+    const ownerThread = new ConversationPage(owner);
+    await ownerThread.goto(conversation.id);
+    await new ConversationPage(member).goto(conversation.id);
+    await expect(owner.getByText(`${email} is viewing`)).toBeVisible(LIVE);
+
+    // The member takes over on A; the owner's page on B says so, and the agent is refused on both.
+    await member.getByRole("button", { name: "Take over", exact: true }).click();
+    await expect(owner.getByText(`Taken over by ${email} since`, { exact: false })).toBeVisible(LIVE);
+    for (const api of [pair.apiA, pair.apiB]) {
+      const refused = await api.post("/api/v1/reactions", { data: { message_id: messageId, reaction: "like" } });
+      expect(refused.status()).toBe(409);
+      expect(await refused.json()).toMatchObject({ code: "conversation_taken_over", taken_over_by: { email } });
+    }
+    await expect.poll(() => receiver.received.filter((r) => r.json.type === "conversation.taken_over").length).toBe(1);
+
+    // The member closes the tab: gone from the owner's page on B within 30 s.
+    await member.context().close();
+    await expect(owner.getByText(`${email} is viewing`)).toBeHidden({ timeout: 30_000 });
+
+    // The owner hands back on B: the agent's tapback through A is accepted again.
+    await owner.getByRole("button", { name: "Hand back", exact: true }).click();
+    await expect(owner.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
+    const accepted = await pair.apiA.post("/api/v1/reactions", { data: { message_id: messageId, reaction: "like" } });
+    expect(accepted.status()).toBe(201);
+    await expect.poll(() => receiver.received.filter((r) => r.json.type === "conversation.handed_back").length).toBe(1);
+  } finally {
+    await member
+      .context()
+      .close()
+      .catch(() => {});
+    await ownerContext.close();
+    await pair.apiA.delete(`/api/v1/webhook-endpoints/${endpoint.id}`);
+    await receiver.close();
   }
 });

@@ -45,6 +45,11 @@ export const ERRORS = {
     title: "Recipient disconnected",
     sentence: "The person has disconnected from this agent and must reconnect before you can react.",
   },
+  conversation_taken_over: {
+    status: 409,
+    title: "Conversation taken over",
+    sentence: "An operator has taken this conversation over; the agent cannot send to it until it is handed back.",
+  },
   message_not_reactable: {
     status: 400,
     title: "Message not reactable",
@@ -209,6 +214,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     detail?: string,
     readonly errors?: FieldError[],
+    /** Extension members of the problem (RFC 9457 §3.2), such as who took a conversation over. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail ?? ERRORS[code].sentence);
     this.status = ERRORS[code].status;

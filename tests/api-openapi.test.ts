@@ -134,6 +134,7 @@ describe("the OpenAPI document", () => {
       "identity_not_imessage",
       "contact_blocked",
       "recipient_disconnected",
+      "conversation_taken_over",
       "message_not_reactable",
       "upstream_delivery_failed",
     ];

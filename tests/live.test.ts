@@ -77,7 +77,14 @@ describe.each(BACKENDS)("live updates on %s", (backend) => {
   beforeAll(async () => {
     world = await apiWorld(backend);
     const op = await world.t.prisma.operator.findFirstOrThrow({ where: { workspaceId: world.scope.workspaceId } });
-    session.operator = { id: op.id, email: op.email, name: op.name, role: op.role, scope: world.scope };
+    session.operator = {
+      id: op.id,
+      email: op.email,
+      name: op.name,
+      role: op.role,
+      scope: world.scope,
+      notifyTakenOver: false,
+    };
   });
   afterAll(async () => {
     session.operator = null;

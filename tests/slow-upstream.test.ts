@@ -69,7 +69,14 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
   beforeAll(async () => {
     w = await apiWorld(backend);
     const op = await w.t.prisma.operator.findFirstOrThrow({ where: { workspaceId: w.scope.workspaceId } });
-    session.operator = { id: op.id, email: op.email, name: op.name, role: op.role, scope: w.scope };
+    session.operator = {
+      id: op.id,
+      email: op.email,
+      name: op.name,
+      role: op.role,
+      scope: w.scope,
+      notifyTakenOver: false,
+    };
 
     const workspaceId = randomUUID();
     await w.t.prisma.workspace.create({ data: { id: workspaceId, name: "Other workspace" } });

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/login/actions";
+import { NotificationWatcher } from "@/components/notification-watcher";
 import { Button } from "@/components/ui/button";
 import { NavLink } from "@/components/ui/nav-link";
 import { requireOperator } from "@/lib/auth/session";
@@ -46,6 +47,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <div className="flex min-h-0 flex-1">{children}</div>
+      {operator.notifyTakenOver && <NotificationWatcher />}
     </div>
   );
 }

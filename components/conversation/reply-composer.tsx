@@ -18,8 +18,11 @@ export function ReplyComposer({
   failure,
   onSend,
   onDismiss,
+  onTyping,
 }: {
   disabledReason: string | null;
+  /** Each keystroke in the box (presence: "writing a reply"). */
+  onTyping?: () => void;
   failure: ReplyFailure | null;
   /** Resolves false when the message was not sent (the draft then comes back if the box is empty). */
   onSend: (text: string) => Promise<boolean>;
@@ -67,7 +70,10 @@ export function ReplyComposer({
           disabled={disabled}
           maxLength={10_000}
           placeholder={disabled ? "Replies are off" : "iMessage"}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            onTyping?.();
+          }}
           onKeyDown={(e) => {
             // Enter sends; Shift+Enter (and Enter while an input method composes) is a new line.
             if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {

@@ -4,17 +4,23 @@ import Link from "next/link";
 import { useLayoutEffect, useOptimistic, useRef, useState, useTransition } from "react";
 import { sendReply, sendTapback } from "@/app/(app)/conversations/[id]/actions";
 import { useConditionalPoll } from "@/lib/client/use-conditional-poll";
+import { usePresence } from "@/lib/client/use-presence";
+import { useThreadShortcuts } from "@/lib/client/use-thread-shortcuts";
 import type { MessageView, ThreadView } from "@/lib/conversations/view";
 import { CLASSIC_LABEL, type Classic, type TapbackKind } from "@/lib/tapbacks/kinds";
-import { decide, type ReactionRequest, toggle } from "@/lib/tapbacks/rules";
+import { decide, isClassic, type ReactionRequest, toggle } from "@/lib/tapbacks/rules";
 import { SandboxPanel } from "../sandbox/sandbox-panel";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { useLocalFormat } from "../ui/local-time";
 import { RetryAlert } from "../ui/retry-alert";
 import { Bubble } from "./bubble";
+import { useAnnouncer } from "./live-announcer";
 import { MessageDetailsDialog } from "./message-details-dialog";
+import { PresenceBar } from "./presence-bar";
 import { ReplyComposer, type ReplyFailure } from "./reply-composer";
+import { ShortcutsDialog } from "./shortcuts-dialog";
+import { TakeOverControl } from "./take-over-control";
 
 const BRIDGE_STATUS: Record<string, string> = {
   ok: "connected",
@@ -122,8 +128,38 @@ const STATUS_LABEL: Record<string, string> = {
   sending: "Sending…",
 };
 
+type Entry = { kind: "message"; message: MessageView } | { kind: "handoff"; handoff: ThreadView["handoffs"][number] };
+
+/** The messages with the take-overs and hand-backs between them, in time order. */
+function withHandoffs(view: ThreadView): Entry[] {
+  const entries: Entry[] = [];
+  const handoffs = [...view.handoffs];
+  for (const message of view.messages) {
+    while (handoffs[0] && handoffs[0].at <= message.createdAt) {
+      entries.push({ kind: "handoff", handoff: handoffs.shift()! });
+    }
+    entries.push({ kind: "message", message });
+  }
+  for (const handoff of handoffs) entries.push({ kind: "handoff", handoff });
+  return entries;
+}
+
+/** The agent's classic tapback on one part, as the picker marks it. */
+function agentTapback(part: MessageView["parts"][number] | undefined): Classic | null {
+  const mine = part?.reactions.find((r) => r.direction === "outbound" && r.kind !== "sticker");
+  return mine && isClassic(mine.kind) ? mine.kind : null;
+}
+
 /** `highlight`: a message to scroll to and mark on arrival (the feedback review queue links here). */
-export function Thread({ initial, highlight }: { initial: ThreadView; highlight?: string }) {
+export function Thread({
+  initial,
+  me,
+  highlight,
+}: {
+  initial: ThreadView;
+  me: { id: string; email: string };
+  highlight?: string;
+}) {
   const { data, mutate } = useConditionalPoll<ThreadView>(`/api/ui/conversations/${initial.id}`, initial);
   const view = data ?? initial;
   const [tapbacked, apply] = useOptimistic(view, withAgentTapback);
@@ -132,7 +168,11 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
   const [replyFailure, setReplyFailure] = useState<ReplyFailure | null>(null);
   const [detailsOf, setDetailsOf] = useState<string | null>(null);
   const [sandboxOpen, setSandboxOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [focusedId, setFocusedId] = useState<string | null>(null);
   const list = useRef<HTMLOListElement>(null);
+  const { typed } = usePresence(initial.id);
+  const { announce, region } = useAnnouncer();
 
   // Keep the newest message in view, as Messages does, when the thread grows; on arrival at a
   // highlighted message, that one instead.
@@ -182,6 +222,71 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
     });
   };
 
+  const focusable = () =>
+    optimistic.messages.filter((m) => m.status !== "sending" && m.parts.length > 0).map((m) => m.id);
+  const focusMessage = (id: string) => {
+    setFocusedId(id);
+    const bubble = list.current?.querySelector<HTMLButtonElement>(`button[data-message-id="${id}"]`);
+    bubble?.focus();
+    bubble?.scrollIntoView({ block: "nearest" });
+  };
+  /** The focused message and part: the bubble with the focus, else the last one j/k chose. */
+  const focused = () => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active.dataset.messageId && list.current?.contains(active)) {
+      return { id: active.dataset.messageId, part: Number(active.dataset.partIndex ?? 0) };
+    }
+    return focusedId ? { id: focusedId, part: 0 } : null;
+  };
+  const authorOf = (m: MessageView) => (m.direction === "outbound" ? optimistic.agent.name : optimistic.remoteNumber);
+
+  useThreadShortcuts({
+    move: (by) => {
+      const ids = focusable();
+      if (ids.length === 0) return;
+      const at = ids.indexOf(focused()?.id ?? "");
+      // Nothing focused yet: start at the newest message, the one in view at the bottom.
+      const next = at < 0 ? ids.length - 1 : Math.min(Math.max(at + by, 0), ids.length - 1);
+      focusMessage(ids[next]!);
+    },
+    tapback: (kind) => {
+      const at = focused();
+      const message = at && optimistic.messages.find((m) => m.id === at.id);
+      if (!at || !message || message.status === "sending") {
+        announce("Focus a message first: press j or k.");
+        return;
+      }
+      const part = message.parts.find((p) => p.index === at.part) ?? message.parts[0];
+      if (!part) return;
+      const current = agentTapback(part);
+      const operation = toggle(current ? classic(current) : null, classic(kind)).operation;
+      send(message.id, part.index, kind, operation);
+      announce(
+        `${CLASSIC_LABEL[kind]} ${operation === "add" ? "added to" : "removed from"} the message from ${authorOf(message)}.`,
+      );
+    },
+    reply: () => document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]')?.focus(),
+    search: () => {
+      const search = document.querySelector<HTMLInputElement>('input[aria-label="Search conversations"]');
+      if (search && search.offsetParent !== null) search.focus();
+      else announce("The search is in the inbox: go back to the inbox to search.");
+    },
+    back: (fromField) => {
+      if (fromField) {
+        const at = focusedId ?? focusable().at(-1);
+        if (at) focusMessage(at);
+        else (document.activeElement as HTMLElement | null)?.blur();
+        return;
+      }
+      if (focusedId || list.current?.contains(document.activeElement)) {
+        setFocusedId(null);
+        (document.activeElement as HTMLElement | null)?.blur();
+        announce("Left the messages.");
+      }
+    },
+    help: () => setHelpOpen(true),
+  });
+
   let lastDay = "";
   return (
     <div className="relative flex min-h-0 flex-1">
@@ -198,6 +303,7 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
             <p className="truncate text-xs text-neutral-600 dark:text-neutral-400">
               with {optimistic.agent.name} ({optimistic.agent.handle}) · iMessage
             </p>
+            <PresenceBar presence={optimistic.presence} me={me.id} announce={announce} />
           </div>
           <div className="flex flex-wrap justify-end gap-2 text-xs">
             {optimistic.assignmentStatus === "disconnected" && <Badge tone="light-amber">Disconnected</Badge>}
@@ -222,6 +328,26 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
             </Button>
           )}
         </header>
+        <div className="flex flex-wrap items-center justify-end gap-2 border-b border-neutral-200 px-3 py-2 sm:px-6 dark:border-neutral-800">
+          <TakeOverControl
+            conversationId={optimistic.id}
+            agentName={optimistic.agent.name}
+            takenOver={optimistic.takenOver}
+            me={me}
+            onChanged={() => mutate()}
+            announce={announce}
+          />
+          <Button
+            variant="secondary"
+            size="sm"
+            aria-haspopup="dialog"
+            aria-keyshortcuts="?"
+            onClick={() => setHelpOpen(true)}
+          >
+            Shortcuts
+          </Button>
+        </div>
+        {region}
         {failure && (
           <RetryAlert
             message={failure.message}
@@ -236,7 +362,18 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
               {optimistic.earlierCount} earlier messages are available through the API.
             </li>
           )}
-          {optimistic.messages.map((m) => {
+          {withHandoffs(optimistic).map((entry) => {
+            if (entry.kind === "handoff") {
+              const h = entry.handoff;
+              const who = h.by === me.email ? "You" : h.by;
+              return (
+                <li key={h.id} className="py-1 text-center text-xs text-neutral-600 dark:text-neutral-400">
+                  {who} {h.action === "take_over" ? "took over from" : "handed back to"} {optimistic.agent.name} ·{" "}
+                  {time(h.at)}
+                </li>
+              );
+            }
+            const m = entry.message;
             const day = dayOf(m.createdAt);
             const showDay = day !== lastDay;
             lastDay = day;
@@ -246,13 +383,17 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
               <li
                 key={m.id}
                 id={`message-${m.id}`}
+                data-message={m.id}
                 aria-label={`${outbound ? optimistic.agent.name : optimistic.remoteNumber}, ${time(m.createdAt)}`}
                 aria-current={m.id === highlight ? "true" : undefined}
-                className={
+                onFocus={(e) => {
+                  if (e.target instanceof HTMLElement && e.target.dataset.messageId === m.id) setFocusedId(m.id);
+                }}
+                className={`rounded-2xl ${
                   m.id === highlight
-                    ? "rounded-2xl bg-amber-50 p-1 ring-2 ring-amber-500 dark:bg-amber-950/40 dark:ring-amber-400"
-                    : undefined
-                }
+                    ? "bg-amber-50 p-1 ring-2 ring-amber-500 dark:bg-amber-950/40 dark:ring-amber-400"
+                    : ""
+                } ${focusedId === m.id ? "outline-2 outline-offset-4 outline-blue-500/70" : ""}`}
               >
                 {showDay && (
                   <p className="py-2 text-center text-xs font-medium text-neutral-600 dark:text-neutral-400">{day}</p>
@@ -301,6 +442,7 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
           })}
         </ol>
         <ReplyComposer
+          onTyping={typed}
           disabledReason={replyBlocker(optimistic)}
           failure={replyFailure}
           onSend={reply}
@@ -315,6 +457,7 @@ export function Thread({ initial, highlight }: { initial: ThreadView; highlight?
           onClose={() => setSandboxOpen(false)}
         />
       )}
+      {helpOpen && <ShortcutsDialog onClose={() => setHelpOpen(false)} />}
       {detailsOf && (
         <MessageDetailsDialog
           messageId={detailsOf}

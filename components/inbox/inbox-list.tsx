@@ -18,10 +18,10 @@ const WHEN: Intl.DateTimeFormatOptions = {
   minute: "2-digit",
 };
 
-/** The inbox's search and filters live in the URL (?q=&agent=&unread=1), so a link opens the same view. */
+/** The inbox's search and filters live in the URL (?q=&agent=&unread=1&mine=1), so a link opens the same view. */
 function filtersOf(params: URLSearchParams): string {
   const kept = new URLSearchParams();
-  for (const name of ["q", "agent", "unread"]) {
+  for (const name of ["q", "agent", "unread", "mine"]) {
     const value = params.get(name);
     if (value) kept.set(name, value);
   }
@@ -45,11 +45,12 @@ export function InboxList({ initial }: { initial: InboxView }) {
   const [q, setQ] = useState(searchParams.get("q") ?? "");
   const [agent, setAgent] = useState(searchParams.get("agent") ?? "");
   const [unreadOnly, setUnreadOnly] = useState(searchParams.get("unread") === "1");
+  const [mineOnly, setMineOnly] = useState(searchParams.get("mine") === "1");
   const inbox = data ?? initial;
   // The server's first render is unfiltered; until the filtered answer arrives, say so.
   const searching = query !== "" && inbox === initial;
 
-  const setFilter = (name: "q" | "agent" | "unread", value: string) => {
+  const setFilter = (name: "q" | "agent" | "unread" | "mine", value: string) => {
     // From the address bar, not `searchParams`: that lags a quick second change behind the first.
     const next = new URLSearchParams(window.location.search);
     if (value) next.set(name, value);
@@ -62,6 +63,7 @@ export function InboxList({ initial }: { initial: InboxView }) {
     setQ(searchParams.get("q") ?? "");
     setAgent(searchParams.get("agent") ?? "");
     setUnreadOnly(searchParams.get("unread") === "1");
+    setMineOnly(searchParams.get("mine") === "1");
   }, [searchParams]);
 
   // A new search or filter is answered at once, not at the next poll.
@@ -138,6 +140,15 @@ export function InboxList({ initial }: { initial: InboxView }) {
             }}
           />
         </div>
+        <Checkbox
+          label="Taken over by me"
+          className="flex items-center gap-1.5 text-sm"
+          checked={mineOnly}
+          onChange={(e) => {
+            setMineOnly(e.target.checked);
+            setFilter("mine", e.target.checked ? "1" : "");
+          }}
+        />
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto">
         <p role="status" className="sr-only">
@@ -183,7 +194,9 @@ export function InboxList({ initial }: { initial: InboxView }) {
                         className={`block truncate text-xs ${active ? "text-white" : "text-neutral-600 dark:text-neutral-400"}`}
                       >
                         {c.agentName}
-                        {c.status === "disconnected" ? " · disconnected" : ""} · {c.snippet}
+                        {c.status === "disconnected" ? " · disconnected" : ""}
+                        {c.takenOverBy ? ` · taken over by ${c.takenOverByMe ? "you" : c.takenOverBy}` : ""} ·{" "}
+                        {c.snippet}
                       </span>
                     </span>
                   </Link>

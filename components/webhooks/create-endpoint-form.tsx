@@ -14,7 +14,9 @@ const EVENT_LABELS = {
   "imessage.reaction_received": "The person reacts to one of the agent's messages",
   "reaction.added": "Any reaction added or changed, by either side",
   "reaction.removed": "Any reaction removed, by either side",
-} as const;
+  "conversation.taken_over": "An operator takes a conversation over from its agent",
+  "conversation.handed_back": "An operator hands a conversation back to its agent",
+} as const satisfies Record<EventType, string>;
 
 export function CreateEndpointForm() {
   const [url, setUrl] = useState("");

@@ -27,6 +27,7 @@ export function problem(
   detail?: string,
   errors?: FieldError[],
   headers: Record<string, string> = {},
+  extensions: Record<string, unknown> = {},
 ): Response {
   const meta = ERRORS[code];
   const body = {
@@ -36,6 +37,7 @@ export function problem(
     detail: detail ?? meta.sentence,
     code,
     ...(errors ? { errors } : {}),
+    ...extensions,
     // The request's id, as in its X-Request-Id header and its log line.
     instance: currentRequestId(),
   };
@@ -269,7 +271,7 @@ export function errorResponse(error: unknown): Response {
     // The rest of an oversized body is still on the wire, unread: a kept-alive connection
     // would read it as the next request. Close it instead.
     const close: Record<string, string> = error.code === "payload_too_large" ? { Connection: "close" } : {};
-    return problem(error.code, error.message, error.errors, close);
+    return problem(error.code, error.message, error.errors, close, error.extensions);
   }
   logger().error({ err: error, requestId: currentRequestId() }, "unhandled API error");
   return problem("internal_error", "Something went wrong on our side.");

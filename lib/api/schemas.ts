@@ -16,6 +16,12 @@ export const problemSchema = z
       .array(z.object({ field: z.string(), message: z.string() }).strict())
       .optional()
       .meta({ description: "validation_failed only: each bad field by dotted path, with what is wrong." }),
+    taken_over_by: z
+      .object({ id: z.uuid(), email: z.string() })
+      .strict()
+      .optional()
+      .meta({ description: "conversation_taken_over only: the operator who took the conversation over." }),
+    taken_over_at: z.iso.datetime().optional().meta({ description: "conversation_taken_over only: since when." }),
     instance: z
       .string()
       .meta({ description: "The request's id, as in its X-Request-Id header and the server's log line for it." }),

@@ -19,6 +19,8 @@ export interface SignedInOperator {
   name: string;
   role: "owner" | "member";
   scope: Scope;
+  /** Opted in to browser notifications for the conversations they took over. */
+  notifyTakenOver: boolean;
 }
 
 const COOKIE = "tapdesk_session";
@@ -71,7 +73,14 @@ export async function currentOperator(): Promise<SignedInOperator | null> {
   const op = await prisma.operator.findUnique({ where: { id: operatorId } });
   // Removal and password changes move the epoch on: older sessions end at once.
   if (!op || op.removedAt || op.sessionEpoch !== (epoch ?? 0)) return null;
-  return { id: op.id, email: op.email, name: op.name, role: op.role, scope: { workspaceId: op.workspaceId } };
+  return {
+    id: op.id,
+    email: op.email,
+    name: op.name,
+    role: op.role,
+    scope: { workspaceId: op.workspaceId },
+    notifyTakenOver: op.notifyTakenOver,
+  };
 }
 
 /** For pages: the operator, or a redirect to /login. */

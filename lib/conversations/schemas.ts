@@ -12,6 +12,17 @@ export const conversationSchema = z
       .meta({ description: "The assignment's status: a disconnected human must reconnect through the router." }),
     last_activity_at: z.iso.datetime(),
     created_at: z.iso.datetime(),
+    taken_over: z
+      .object({
+        operator: z.object({ id: z.uuid(), email: z.string() }).strict(),
+        at: z.iso.datetime(),
+      })
+      .strict()
+      .nullable()
+      .meta({
+        description:
+          "The operator who took the conversation over from its agent, and since when; the agent's sends answer 409 conversation_taken_over until it is handed back. Null while the agent has it.",
+      }),
   })
   .strict();
 export type ConversationObject = z.infer<typeof conversationSchema>;

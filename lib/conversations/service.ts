@@ -4,9 +4,15 @@ import type { Assignment, Conversation } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import { conversationWhere, type Scope } from "../scope";
 import type { ConversationObject, ConversationPage } from "./schemas";
+import { takenOverOf } from "./takeover";
 
 /** Conversations as the API shows them (GET /conversations), newest activity first. */
-function conversationObject(row: Conversation & { assignment: Assignment }): ConversationObject {
+type Row = Conversation & { assignment: Assignment; takenOverBy: { id: string; email: string } | null };
+
+const withState = { assignment: true, takenOverBy: { select: { id: true, email: true } } } as const;
+
+function conversationObject(row: Row): ConversationObject {
+  const takenOver = takenOverOf(row);
   return {
     id: row.id,
     assignment_id: row.assignmentId,
@@ -15,6 +21,7 @@ function conversationObject(row: Conversation & { assignment: Assignment }): Con
     status: row.assignment.status,
     last_activity_at: row.lastActivityAt.toISOString(),
     created_at: row.createdAt.toISOString(),
+    taken_over: takenOver && { operator: takenOver.operator, at: takenOver.at.toISOString() },
   };
 }
 
@@ -52,7 +59,7 @@ export async function listConversations(
         ? { OR: [{ lastActivityAt: { lt: after.at } }, { lastActivityAt: after.at, id: { lt: after.id } }] }
         : {}),
     },
-    include: { assignment: true },
+    include: withState,
     orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
     take: limit + 1,
   });
@@ -67,7 +74,7 @@ export async function listConversations(
 export async function getConversation(db: Db, scope: Scope, id: string): Promise<ConversationObject> {
   const row = await db.conversation.findFirst({
     where: { id, ...conversationWhere(scope) },
-    include: { assignment: true },
+    include: withState,
   });
   if (!row) throw new AppError("conversation_not_found");
   return conversationObject(row);

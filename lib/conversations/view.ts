@@ -8,7 +8,9 @@ import { conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
 import * as z from "../zod";
+import { PRESENCE_KEY_SQL, type PresenceEntry, presenceKey, presentIn } from "./presence";
 import { latestActivity } from "./preview";
+import { takenOverOf } from "./takeover";
 import { touchInboxReads } from "./version";
 
 /**
@@ -63,11 +65,28 @@ export interface ThreadView {
   blocked: boolean;
   messages: MessageView[];
   earlierCount: number;
+  /** The operator who took the conversation over from its agent, and since when; null while the agent has it. */
+  takenOver: { operator: { id: string; email: string }; at: string } | null;
+  /** The take-over audit trail, oldest first: who took it over or handed it back, and when. */
+  handoffs: { id: string; action: "take_over" | "hand_back"; by: string; at: string }[];
+  /** Other operators with the thread open now, and whether each is writing a reply (see presence.ts). */
+  presence: PresenceEntry[];
 }
 
-/** The sandbox's controls are workspace-wide, so they are part of every thread's ETag. */
-function threadEtag(version: number, ws: { upstreamMode: string; upstreamLatencyMs: number }): string {
-  return `"t${version}-${ws.upstreamMode}-${ws.upstreamLatencyMs}"`;
+/** How many take-overs and hand-backs a thread shows (the newest). */
+const HANDOFF_LIMIT = 50;
+
+/**
+ * The sandbox's controls are workspace-wide, so they are part of every thread's ETag; so is
+ * who has the thread open (presence changes no version: it is not the conversation's data).
+ */
+function threadEtag(
+  version: number,
+  ws: { upstreamMode: string; upstreamLatencyMs: number },
+  presence: string,
+): string {
+  const who = presence ? `-p${createHash("sha1").update(presence).digest("base64url").slice(0, 12)}` : "";
+  return `"t${version}-${ws.upstreamMode}-${ws.upstreamLatencyMs}${who}"`;
 }
 
 /**
@@ -76,13 +95,20 @@ function threadEtag(version: number, ws: { upstreamMode: string; upstreamLatency
  */
 export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
   const agentId = scope.agentId ?? null;
-  const [c] = await db.$queryRaw<{ version: number; upstream_mode: string; upstream_latency_ms: number }[]>`
-    SELECT c.version, w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms
+  const [c] = await db.$queryRaw<
+    { version: number; upstream_mode: string; upstream_latency_ms: number; presence: string | null }[]
+  >`
+    SELECT c.version, w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms,
+           (${PRESENCE_KEY_SQL}) AS presence
       FROM conversation c JOIN workspace w ON w.id = c.workspace_id
      WHERE c.id = ${conversationId}::uuid AND c.workspace_id = ${scope.workspaceId}::uuid
        AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
   if (!c) throw new AppError("conversation_not_found");
-  return threadEtag(c.version, { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms });
+  return threadEtag(
+    c.version,
+    { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms },
+    c.presence ?? "",
+  );
 }
 
 export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {
@@ -92,10 +118,16 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
       agent: { include: { bridge: { select: { status: true } } } },
       assignment: true,
       workspace: { select: { upstreamMode: true, upstreamLatencyMs: true } },
+      takenOverBy: { select: { id: true, email: true } },
+      handoffs: {
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: HANDOFF_LIMIT,
+        include: { operator: { select: { email: true } } },
+      },
     },
   });
   if (!c) throw new AppError("conversation_not_found");
-  const [blocked, total, rows] = await Promise.all([
+  const [blocked, total, rows, presence] = await Promise.all([
     isContactBlocked(db, scope.workspaceId, c.remoteNumber),
     db.message.count({ where: { conversationId, workspaceId: scope.workspaceId } }),
     db.message.findMany({
@@ -104,11 +136,21 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
       take: THREAD_LIMIT,
       include: { parts: { orderBy: { index: "asc" } }, reactions: true },
     }),
+    presentIn(db, conversationId),
   ]);
+  const takenOver = takenOverOf(c);
   const by = (direction: string) => (direction === "outbound" ? c.agent.name : c.remoteNumber);
   return {
     id: c.id,
-    etag: threadEtag(c.version, c.workspace),
+    etag: threadEtag(c.version, c.workspace, presenceKey(presence)),
+    takenOver: takenOver && { operator: takenOver.operator, at: takenOver.at.toISOString() },
+    handoffs: c.handoffs.reverse().map((h) => ({
+      id: h.id,
+      action: h.action,
+      by: h.operator.email,
+      at: h.createdAt.toISOString(),
+    })),
+    presence,
     agent: {
       id: c.agent.id,
       name: c.agent.name,
@@ -186,6 +228,10 @@ export interface InboxEntry {
   lastActivityAt: string;
   snippet: string;
   unread: boolean;
+  /** The email of the operator who took it over, or null while the agent has it. */
+  takenOverBy: string | null;
+  /** Taken over by the operator looking at the inbox. */
+  takenOverByMe: boolean;
 }
 
 export interface InboxView {
@@ -195,7 +241,7 @@ export interface InboxView {
   agents: { id: string; name: string }[];
 }
 
-/** The inbox's search and filters, as they stand in the page's URL (?q=&agent=&unread=1). */
+/** The inbox's search and filters, as they stand in the page's URL (?q=&agent=&unread=1&mine=1). */
 export const inboxFilters = z.object({
   // NUL cannot be stored or searched in PostgreSQL text; it never matches anything anyway.
   q: z
@@ -206,6 +252,12 @@ export const inboxFilters = z.object({
     .catch(undefined),
   agent: z.uuid().optional().catch(undefined),
   unread: z
+    .enum(["1"])
+    .optional()
+    .catch(undefined)
+    .transform((v) => v === "1"),
+  /** Only the conversations this operator has taken over. */
+  mine: z
     .enum(["1"])
     .optional()
     .catch(undefined)
@@ -231,7 +283,7 @@ export async function inboxView(
   db: Db,
   scope: Scope,
   operatorId: string,
-  filters: InboxFilters = { unread: false },
+  filters: InboxFilters = { unread: false, mine: false },
 ): Promise<InboxView> {
   const agents = await db.agent.findMany({
     where: { workspaceId: scope.workspaceId, ...(scope.agentId ? { id: scope.agentId } : {}) },
@@ -242,6 +294,7 @@ export async function inboxView(
     where: {
       ...conversationWhere(scope),
       ...(filters.agent ? { agentId: filters.agent } : {}),
+      ...(filters.mine ? { takenOverById: operatorId } : {}),
       ...(filters.q ? searchWhere(filters.q) : {}),
     },
     orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
@@ -249,6 +302,7 @@ export async function inboxView(
     include: {
       agent: { select: { name: true } },
       assignment: { select: { status: true } },
+      takenOverBy: { select: { id: true, email: true } },
       reads: { where: { operatorId }, select: { readAt: true } },
       messages: {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -295,6 +349,8 @@ export async function inboxView(
       lastActivityAt: latest.at.toISOString(),
       snippet: latest.snippet,
       unread: !!c.lastInboundAt && (!readAt || readAt < c.lastInboundAt),
+      takenOverBy: c.takenOverBy?.email ?? null,
+      takenOverByMe: c.takenOverBy?.id === operatorId,
     };
   });
   const shown = filters.unread ? conversations.filter((c) => c.unread) : conversations;

@@ -18,6 +18,8 @@ export const notice = {
   workspace: (workspaceId: string) => `w ${workspaceId}`,
   /** An operator read a conversation: only the inbox's unread marks change. */
   read: (workspaceId: string) => `r ${workspaceId}`,
+  /** Who has a thread open (or is writing in it) changed: that thread only, not the inbox. */
+  presence: (workspaceId: string, conversationId: string) => `p ${workspaceId} ${conversationId}`,
 };
 
 /** What a poll waits on. */
@@ -33,6 +35,7 @@ function topicsOf(payload: string): string[] {
   if (kind === "c" && conversationId) return [topic.thread(conversationId), topic.inbox(workspaceId)];
   if (kind === "w") return [topic.workspaceThreads(workspaceId), topic.inbox(workspaceId)];
   if (kind === "r") return [topic.inbox(workspaceId)];
+  if (kind === "p" && conversationId) return [topic.thread(conversationId)];
   return [];
 }
 

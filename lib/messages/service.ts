@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
+import { refusedWhileTakenOver, takenOverError, takenOverOf } from "../conversations/takeover";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import type { Assignment, Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
-import { conversationWhere, type Scope } from "../scope";
+import { type Actor, conversationWhere, type Scope } from "../scope";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge, compactReaction } from "../tapbacks/serialize";
 import { UpstreamError, upstreamFor } from "../upstream";
@@ -147,7 +148,11 @@ function partRows(workspaceId: string, messageId: string, parts: PartInput[]) {
 export async function findConversation(db: Db | Tx, scope: Scope, conversationId: string) {
   const conversation = await db.conversation.findFirst({
     where: { id: conversationId, ...conversationWhere(scope) },
-    include: { agent: { include: { bridge: { select: { id: true } } } }, assignment: true },
+    include: {
+      agent: { include: { bridge: { select: { id: true } } } },
+      assignment: true,
+      takenOverBy: { select: { id: true, email: true } },
+    },
   });
   if (!conversation) throw new AppError("conversation_not_found");
   return conversation;
@@ -180,19 +185,23 @@ export async function insertMessage(
 /**
  * The agent sends a message (POST /conversations/{id}/messages, the dashboard's reply). The
  * upstream delivers it first, outside any transaction; only then is it recorded, so an
- * upstream refusal (502) leaves nothing behind.
+ * upstream refusal (502) leaves nothing behind. `actor` says who sends as the agent: while an
+ * operator has taken the conversation over, only operators may (409 conversation_taken_over).
  */
 export async function sendMessage(
   db: Db,
   scope: Scope,
   conversationId: string,
   parts: PartInput[],
+  actor?: Actor,
   trace: { traceId?: string; metadata?: Record<string, unknown> } = {},
 ) {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (await isContactBlocked(db, scope.workspaceId, conversation.remoteNumber)) throw new AppError("contact_blocked");
   if (conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
+  const takenOver = takenOverOf(conversation);
+  if (takenOver && refusedWhileTakenOver(actor)) throw takenOverError(takenOver);
   const upstream = upstreamFor(db, { id: conversation.agentId, bridged: conversation.agent.bridge !== null });
   let receipt: Awaited<ReturnType<typeof upstream.deliverMessage>>;
   try {

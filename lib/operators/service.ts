@@ -140,3 +140,8 @@ export async function operatorEmails(db: Db | Tx, scope: Scope, ids: string[]): 
   });
   return new Map(rows.map((r) => [r.id, r.email]));
 }
+
+/** The operator's own opt-in to browser notifications (SPEC §11). */
+export async function setNotifyTakenOver(db: Db, operatorId: string, on: boolean): Promise<void> {
+  await db.operator.update({ where: { id: operatorId }, data: { notifyTakenOver: on } });
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
+import { refusedWhileTakenOver, takenOverError } from "../conversations/takeover";
 import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
@@ -83,6 +84,9 @@ interface TargetRow {
   imessage_enabled: boolean;
   custom_emoji_sends: boolean;
   bridge_id: string | null;
+  taken_over_by_id: string | null;
+  taken_over_by_email: string | null;
+  taken_over_at: Date | null;
 }
 
 /**
@@ -99,12 +103,15 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
            c.remote_number, c.chat_guid,
            a.id::text AS assignment_id, a.status::text AS assignment_status,
            g.id::text AS agent_id, g.handle, g.imessage_enabled, g.custom_emoji_sends,
-           b.id::text AS bridge_id
+           b.id::text AS bridge_id,
+           c.taken_over_by_id::text AS taken_over_by_id, o.email AS taken_over_by_email,
+           (c.taken_over_at AT TIME ZONE 'UTC') AS taken_over_at
       FROM message m
       JOIN conversation c ON c.id = m.conversation_id AND c.workspace_id = m.workspace_id
       JOIN assignment a ON a.id = c.assignment_id
       JOIN agent g ON g.id = c.agent_id
       LEFT JOIN bluebubbles_bridge b ON b.agent_id = g.id
+      LEFT JOIN operator o ON o.id = c.taken_over_by_id
      WHERE m.id = ${messageId}::uuid AND m.workspace_id = ${scope.workspaceId}::uuid
        AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
   if (!row) throw new AppError("message_not_found");
@@ -118,6 +125,10 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
     conversation: {
       remoteNumber: row.remote_number,
       chatGuid: row.chat_guid,
+      takenOver:
+        row.taken_over_by_id && row.taken_over_at
+          ? { operator: { id: row.taken_over_by_id, email: row.taken_over_by_email ?? "" }, at: row.taken_over_at }
+          : null,
       assignment: { id: row.assignment_id, status: row.assignment_status },
       agent: {
         id: row.agent_id,
@@ -133,13 +144,17 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
 type Target = Awaited<ReturnType<typeof findTarget>>;
 
 /** The checks of the error table that follow the lookup, in the table's order. */
-function checkAgentMayReact(target: Target, request: ReactionRequest, contactBlocked: boolean, upstream: Upstream) {
+function checkAgentMayReact(target: Target, input: ReactInput, contactBlocked: boolean, upstream: Upstream) {
+  const { request } = input;
   const agent = target.conversation.agent;
   const refusal = agentSendRefusal(request, agent, upstream.capabilities);
   if (refusal) throw new AppError("reaction_not_sendable", refusal);
   if (!agent.imessageEnabled) throw new AppError("identity_not_imessage");
   if (contactBlocked) throw new AppError("contact_blocked");
   if (target.conversation.assignment.status === "disconnected") throw new AppError("recipient_disconnected");
+  if (target.conversation.takenOver && refusedWhileTakenOver(input.actor)) {
+    throw takenOverError(target.conversation.takenOver);
+  }
   if (target.direction === "outbound" && (target.status === "queued" || target.status === "failed")) {
     throw new AppError(
       "message_not_reactable",
@@ -191,7 +206,7 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   if (input.side === "agent" && !input.observed) {
     upstream = upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
     const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
-    checkAgentMayReact(target, request, blocked, upstream);
+    checkAgentMayReact(target, input, blocked, upstream);
   }
   const sender = input.side === "agent" ? agent.handle : target.conversation.remoteNumber;
   const ctx: Ctx = { input, target, sender, partIndex, upstream };

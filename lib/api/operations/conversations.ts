@@ -65,12 +65,14 @@ export const sendMessage = defineOperation({
     "identity_not_imessage",
     "contact_blocked",
     "recipient_disconnected",
+    "conversation_taken_over",
     "upstream_delivery_failed",
   ],
   handle: async ({ db, caller, body }, { id }) => {
     const { parts, trace_id, metadata } = await body();
+    const actor = { type: "api_key" as const, id: caller.apiKeyId };
     return json(
-      await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts, {
+      await messages.sendMessage(db, caller, pathId(id, "conversation_not_found"), parts, actor, {
         traceId: trace_id,
         metadata,
       }),

@@ -16,6 +16,7 @@ const SEND_ERRORS = [
   "identity_not_imessage",
   "contact_blocked",
   "recipient_disconnected",
+  "conversation_taken_over",
   "message_not_reactable",
   "upstream_delivery_failed",
 ] as const;
@@ -101,6 +102,7 @@ export const removeReaction = defineOperation({
     "identity_not_imessage",
     "contact_blocked",
     "recipient_disconnected",
+    "conversation_taken_over",
     "upstream_delivery_failed",
   ],
   handle: async ({ db, caller }, { id }) => {

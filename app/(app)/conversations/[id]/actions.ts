@@ -2,6 +2,7 @@
 
 import { operatorAction } from "@/lib/actions";
 import { messageDetails } from "@/lib/audit/details";
+import { handBack, takeOver } from "@/lib/conversations/takeover";
 import { replyInput } from "@/lib/messages/schemas";
 import { sendMessage } from "@/lib/messages/service";
 import {
@@ -31,9 +32,30 @@ export const sendTapback = operatorAction(tapbackActionInput, async ({ operator,
 
 /** The operator replies as the conversation's agent: the same service and upstream as the API's send. */
 export const sendReply = operatorAction(replyInput, async ({ operator, db }, input) => {
-  const message = await sendMessage(db, operator.scope, input.conversationId, [{ text: input.text }]);
+  const message = await sendMessage(db, operator.scope, input.conversationId, [{ text: input.text }], {
+    type: "operator",
+    id: operator.id,
+  });
   return { id: message.id };
 });
+
+/** "Take over": the agent's own sends to this conversation are refused until it is handed back. */
+export const takeOverAction = operatorAction(
+  z.object({ conversationId: z.uuid() }),
+  async ({ operator, db }, input) => {
+    const result = await takeOver(db, operator.scope, operator, input.conversationId);
+    return { changed: result.changed };
+  },
+);
+
+/** "Hand back": the agent may send again. */
+export const handBackAction = operatorAction(
+  z.object({ conversationId: z.uuid() }),
+  async ({ operator, db }, input) => {
+    const result = await handBack(db, operator.scope, operator, input.conversationId);
+    return { changed: result.changed };
+  },
+);
 
 /** The "Message details" panel: live reactions, who placed them, and each slot's audit trail. */
 export const loadMessageDetails = operatorAction(z.object({ messageId: z.uuid() }), async ({ operator, db }, input) =>

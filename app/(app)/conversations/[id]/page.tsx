@@ -22,7 +22,14 @@ export default async function ConversationPage({
   try {
     const view = await threadView(prisma, operator.scope, id);
     await markRead(prisma, operator.scope, operator.id, id);
-    return <Thread key={id} initial={view} highlight={isUuid(message ?? "") ? message : undefined} />;
+    return (
+      <Thread
+        key={id}
+        initial={view}
+        me={{ id: operator.id, email: operator.email }}
+        highlight={isUuid(message ?? "") ? message : undefined}
+      />
+    );
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     throw error;

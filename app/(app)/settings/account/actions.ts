@@ -6,7 +6,8 @@ import { startSession } from "@/lib/auth/session";
 import { clientAddress, throttledCheck, tryAgainSentence } from "@/lib/auth/throttle";
 import { AppError } from "@/lib/errors";
 import { changePasswordInput } from "@/lib/operators/schemas";
-import { changeOwnPassword } from "@/lib/operators/service";
+import { changeOwnPassword, setNotifyTakenOver } from "@/lib/operators/service";
+import * as z from "@/lib/zod";
 
 /**
  * Every operator changes their own password; their other sessions end, this one stays. The
@@ -35,5 +36,11 @@ export const changePasswordAction = operatorAction(changePasswordInput, async ({
     throw new AppError("too_many_requests", `Too many wrong current passwords. ${tryAgainSentence(outcome.lockedMs)}`);
   }
   await startSession(operator.id, epoch);
+  return null;
+});
+
+/** Opt in or out of browser notifications for the conversations this operator took over. */
+export const setNotificationsAction = operatorAction(z.object({ on: z.boolean() }), async ({ operator, db }, input) => {
+  await setNotifyTakenOver(db, operator.id, input.on);
   return null;
 });

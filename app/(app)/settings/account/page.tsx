@@ -1,5 +1,6 @@
 import { signOutEverywhereAction } from "@/app/login/actions";
 import { ChangePasswordForm } from "@/components/settings/change-password-form";
+import { NotificationsSetting } from "@/components/settings/notifications-setting";
 import { Button } from "@/components/ui/button";
 import { Page } from "@/components/ui/page";
 import { requireOperator } from "@/lib/auth/session";
@@ -8,7 +9,7 @@ import { MIN_PASSWORD } from "@/lib/operators/schemas";
 export const metadata = { title: "Your account · Tapdesk" };
 
 export default async function AccountPage() {
-  const { email, role } = await requireOperator();
+  const { email, role, notifyTakenOver } = await requireOperator();
   const who = role === "owner" ? "an owner" : "a member";
   return (
     <Page
@@ -20,6 +21,7 @@ export default async function AccountPage() {
       }
       width="3xl"
     >
+      <NotificationsSetting initial={notifyTakenOver} />
       <ChangePasswordForm minLength={MIN_PASSWORD} />
       <form action={signOutEverywhereAction} className="mt-8 max-w-sm space-y-3" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading" className="font-semibold">
