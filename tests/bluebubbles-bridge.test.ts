@@ -37,7 +37,10 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     await w?.dispose();
     process.env = saved;
   });
-  afterEach(() => bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" }));
+  afterEach(() => {
+    bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" });
+    bb.resetCalls();
+  });
 
   const link = (agentId: string, bridge: Schemas["UpdateAgentRequest"]["bridge"]) =>
     w.api.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body: { bridge } });
@@ -216,12 +219,16 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const slow = sendReaction({ message_id: first.id, reaction: "emphasize" }).finally(() => {
       slowDone = true;
     });
-    await bb.waitForCall((c) => c.path === "/api/v1/message/react");
+    // The slow send has reached the bridge and waits there for its answer.
+    const held = await bb.waitForInFlight((c) => c.path === "/api/v1/message/react");
     const read = await messagesOf(conversationId);
     expect(read.response.status).toBe(200);
     const other = await sendReaction({ message_id: theirs.data!.id, reaction: "like" });
     expect(other.response.status).toBe(201);
     expect(slowDone).toBe(false);
+    expect(held.status).toBe(0);
+    // Waiting on the bridge holds no database connection (PostgreSQL's pool; PGlite has one).
+    if (w.t.pool) expect(w.t.pool.totalCount - w.t.pool.idleCount).toBe(0);
     expect((await slow).response.status).toBe(201);
   });
 
