@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const MODULES = {
-  "lib/tapbacks/rules.ts": ["tests/rules.test.ts"],
+  "lib/tapbacks/rules.ts": ["tests/rules.test.ts", "tests/rules-decisions.test.ts"],
   "lib/webhooks/delivery-state.ts": ["tests/webhook-delivery-state.test.ts"],
   "lib/errors.ts": ["tests/errors.test.ts"],
   "lib/secrets/seal.ts": ["tests/seal.test.ts"],
