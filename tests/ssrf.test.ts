@@ -5,6 +5,7 @@ import {
   parseWebhookUrl,
   privateAddressesAllowed,
   type Resolver,
+  systemResolver,
   WebhookUrlError,
 } from "@/lib/webhooks/ssrf";
 
@@ -79,6 +80,18 @@ describe("parseWebhookUrl", () => {
   });
 });
 
+describe("the system resolver", () => {
+  // Equivalent mutants kept (mutation testing): `verbatim: false` only reorders the addresses,
+  // and every one of them is checked; in parseWebhookUrl, /:$/ → /:/ strips the same colon (a
+  // protocol has exactly one, at its end), and the "no host" refusal cannot be reached by an
+  // http(s) URL (WHATWG URL parsing refuses an empty host for them), so removing it changes nothing.
+  it("resolves every address of a name (localhost: loopback only, from the hosts file)", async () => {
+    const addresses = await systemResolver("localhost");
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const address of addresses) expect(blockedRange(address)).toBe("loopback");
+  });
+});
+
 describe("blockedRange", () => {
   it("names the range of anything but public unicast, and null for public unicast", () => {
     expect(blockedRange("93.184.216.34")).toBeNull();
@@ -128,6 +141,13 @@ describe("checkDestination", () => {
       expect(await check("http://10.0.0.1/", true)).toBeNull();
       expect(await check("http://ten.example/", true)).toBeNull();
       expect(await check("http://nowhere.example/", true)).toBeNull();
+    });
+
+    it("lets through a resolver's answer that is no address at all (the connection will fail)", async () => {
+      const junk = async () => ["not-an-address"];
+      expect(
+        await checkDestination(new URL("http://junk.example/"), { resolver: junk, allowPrivate: true }),
+      ).toBeNull();
     });
 
     it("still refuses link-local, named as a literal or behind a hostname", async () => {
