@@ -10,7 +10,7 @@ const MODULES = {
   "lib/errors.ts": ["tests/errors.test.ts"],
   "lib/secrets/seal.ts": ["tests/seal.test.ts", "tests/seal-edges.test.ts"],
   "lib/api/idempotency.ts": ["tests/idempotency-store.test.ts"],
-  "lib/bridges/bluebubbles/inbound.ts": ["tests/bluebubbles-protocol.test.ts"],
+  "lib/bridges/bluebubbles/inbound.ts": ["tests/bluebubbles-protocol.test.ts", "tests/bluebubbles-inbound.test.ts"],
   "lib/webhooks/ssrf.ts": ["tests/ssrf.test.ts"],
 };
 const THRESHOLD = 90;
