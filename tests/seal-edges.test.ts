@@ -22,6 +22,7 @@ import {
  * parse, what each refusal says, the sealed format's fields, and the key file's corners.
  */
 
+const CTX = { table: "webhook_endpoint", column: "secret", row: "row-1" };
 const HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const B64 = Buffer.from(HEX, "hex").toString("base64"); // 44 characters, one "=".
 const dirs: string[] = [];
@@ -35,7 +36,7 @@ afterAll(() => {
 });
 const unsealError = (keys: Parameters<typeof unsealWith>[0], sealed: string) => {
   try {
-    unsealWith(keys, sealed);
+    unsealWith(keys, sealed, CTX);
   } catch (error) {
     expect(error).toBeInstanceOf(UnsealError);
     return (error as Error).message;
@@ -78,45 +79,45 @@ describe("the sealed format", () => {
   const key = parseSecretKey(HEX);
   const other = parseSecretKey(generateSecretKey());
 
-  it("is tdseal:v1:<key id>:… and opens to the same text, any Unicode included", () => {
+  it("is tdseal:v2:<key id>:… and opens to the same text, any Unicode included", () => {
     const plain = "pässwörd 🎉 \u0000 end";
-    const sealed = sealWith(key, plain);
+    const sealed = sealWith(key, plain, CTX);
     expect(sealed.split(":")).toHaveLength(6);
-    expect(sealed.startsWith(`tdseal:v1:${key.id}:`)).toBe(true);
+    expect(sealed.startsWith(`tdseal:v2:${key.id}:`)).toBe(true);
     expect(isSealed(sealed)).toBe(true);
     expect(sealedKeyId(sealed)).toBe(key.id);
-    expect(unsealWith([other, key], sealed)).toBe(plain);
-    expect(sealWith(key, plain)).not.toBe(sealed);
+    expect(unsealWith([other, key], sealed, CTX)).toBe(plain);
+    expect(sealWith(key, plain, CTX)).not.toBe(sealed);
   });
 
   it("tells sealed values from others by their whole header", () => {
     expect(isSealed("tdseal")).toBe(false);
     expect(isSealed("xtdseal:v1")).toBe(false);
     expect(isSealed("whsec_abc")).toBe(false);
-    const [, , id, iv, body, tag] = sealWith(key, "x").split(":");
-    expect(sealedKeyId(`tdseal:v1:${id}:${iv}:${body}`)).toBeNull();
+    const [, , id, iv, body, tag] = sealWith(key, "x", CTX).split(":");
+    expect(sealedKeyId(`tdseal:v2:${id}:${iv}:${body}`)).toBeNull();
     expect(sealedKeyId(`other:v1:${id}:${iv}:${body}:${tag}`)).toBeNull();
-    expect(sealedKeyId(`tdseal:v2:${id}:${iv}:${body}:${tag}`)).toBeNull();
+    expect(sealedKeyId(`tdseal:v9:${id}:${iv}:${body}:${tag}`)).toBeNull();
   });
 
   it("says why a value cannot be opened", () => {
-    const sealed = sealWith(key, "secret");
+    const sealed = sealWith(key, "secret", CTX);
     const [, , id, iv, body, tag] = sealed.split(":");
     expect(unsealError([key], "secret")).toBe("The value is not a sealed secret.");
-    expect(unsealError([key], `tdseal:v1:${id}:${iv}:${body}`)).toBe("The value is not a sealed secret.");
+    expect(unsealError([key], `tdseal:v2:${id}:${iv}:${body}`)).toBe("The value is not a sealed secret.");
     expect(unsealError([key], `other:v1:${id}:${iv}:${body}:${tag}`)).toBe("The value is not a sealed secret.");
     expect(unsealError([key], `tdseal:v9:${id}:${iv}:${body}:${tag}`)).toBe(
-      "Sealed secrets of format v9 are not supported.",
+      "Sealed secrets of format v9 are not supported here.",
     );
     expect(unsealError([other], sealed)).toBe(
       `The secret was sealed under key ${key.id}, which is not configured (TAPDESK_SECRET_KEY, TAPDESK_SECRET_KEY_PREVIOUS).`,
     );
     const flipped = `${body!.slice(0, -1)}${body!.endsWith("A") ? "B" : "A"}`;
-    expect(unsealError([key], `tdseal:v1:${id}:${iv}:${flipped}:${tag}`)).toBe(
+    expect(unsealError([key], `tdseal:v2:${id}:${iv}:${flipped}:${tag}`)).toBe(
       "The sealed secret was altered or is damaged.",
     );
     // The header is authenticated: the same fields under another configured key's id do not open.
-    const relabelled = `tdseal:v1:${other.id}:${iv}:${body}:${tag}`;
+    const relabelled = `tdseal:v2:${other.id}:${iv}:${body}:${tag}`;
     const twin = { id: other.id, bytes: key.bytes };
     expect(unsealError([twin], relabelled)).toBe("The sealed secret was altered or is damaged.");
   });

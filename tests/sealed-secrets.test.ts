@@ -122,10 +122,10 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
     expect(await resealAll(db.prisma, [current], next)).toBeGreaterThanOrEqual(2);
     const resealed = await db.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { id: bridge.id } });
     expect([sealedKeyId(resealed.password), sealedKeyId(resealed.inboundSecret)]).toEqual([next.id, next.id]);
-    expect([unsealWith([next], resealed.password), unsealWith([next], resealed.inboundSecret)]).toEqual([
-      "hunter2",
-      "s3cret",
-    ]);
+    expect([
+      unsealWith([next], resealed.password, sealedAt("bluebubbles_bridge", "password", agentId)),
+      unsealWith([next], resealed.inboundSecret, sealedAt("bluebubbles_bridge", "inbound_secret", agentId)),
+    ]).toEqual(["hunter2", "s3cret"]);
     // Back under the ring's key, for the tests that follow.
     await resealAll(db.prisma, [current, next], current);
   });

@@ -113,7 +113,7 @@ describe("checkDestination", () => {
   it("names the address and its kind in every refusal", async () => {
     expect(await refusal("http://10.0.0.1/")).toMatch(/^10\.0\.0\.1 is a private address; webhook endpoints must be/);
     expect(await refusal("http://ten.example/")).toMatch(
-      /^ten\.example resolves to 10\.0\.0\.1, which is a private address; webhook endpoints must be reachable on the public internet\.$/,
+      /^ten\.example resolves to 10\.0\.0\.1, which is a private address; webhook endpoints must be reachable on the public internet/,
     );
     const kinds: Array<[string, string]> = [
       ["http://[fd00::1]/", "private"],
@@ -137,17 +137,17 @@ describe("checkDestination", () => {
   });
 
   describe("with private addresses allowed", () => {
-    it("lets private and loopback through unpinned, resolved or not", async () => {
-      expect(await check("http://10.0.0.1/", true)).toBeNull();
-      expect(await check("http://ten.example/", true)).toBeNull();
-      expect(await check("http://nowhere.example/", true)).toBeNull();
+    it("lets private and loopback through, pinned to the address checked; a name must still resolve", async () => {
+      expect(await check("http://10.0.0.1/", true)).toEqual({ address: "10.0.0.1", family: 4 });
+      expect(await check("http://ten.example/", true)).toEqual({ address: "10.0.0.1", family: 4 });
+      expect(await refusal("http://nowhere.example/", true)).toBe("The host nowhere.example could not be resolved.");
     });
 
-    it("lets through a resolver's answer that is no address at all (the connection will fail)", async () => {
+    it("refuses a resolver's answer that is no address at all", async () => {
       const junk = async () => ["not-an-address"];
-      expect(
-        await checkDestination(new URL("http://junk.example/"), { resolver: junk, allowPrivate: true }),
-      ).toBeNull();
+      await expect(
+        checkDestination(new URL("http://junk.example/"), { resolver: junk, allowPrivate: true }),
+      ).rejects.toThrow(/^junk\.example resolves to not-an-address, which .* never allowed\.$/);
     });
 
     it("still refuses link-local, named as a literal or behind a hostname", async () => {
@@ -171,7 +171,10 @@ describe("checkDestination", () => {
       expect(privateAddressesAllowed()).toBe(false);
       process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
       expect(privateAddressesAllowed()).toBe(true);
-      expect(await checkDestination(new URL("http://ten.example/"), { resolver })).toBeNull();
+      expect(await checkDestination(new URL("http://ten.example/"), { resolver })).toEqual({
+        address: "10.0.0.1",
+        family: 4,
+      });
       delete process.env.TAPDESK_ALLOW_PRIVATE_URLS;
       process.env.TAPDESK_WEBHOOKS_ALLOW_PRIVATE = "1";
       expect(privateAddressesAllowed()).toBe(true);
