@@ -135,6 +135,8 @@ const WORKSPACE_SETTINGS = new Set([
   "GET /webhook-endpoints/{id}/deliveries",
   "GET /webhook-endpoints/{id}/deliveries/{deliveryId}",
   "POST /webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver",
+  // The workspace's sandbox mode holds or fails every agent's sends, not only the key's agent's.
+  "PUT /sandbox/upstream",
 ]);
 /** Operations without path ids whose body names another resource. */
 const BODY_IDS = new Set(["POST /reactions", "POST /api-keys", "POST /sandbox/conversations"]);
