@@ -401,7 +401,11 @@ describe.each(BACKENDS)("the agent API on %s", (backend) => {
 
       const asRex = await w.as(key.key).GET("/conversations");
       expect(asRex.response.status).toBe(200);
+      // Rex has conversations of his own, and Ava has some the key must not show.
+      expect(asRex.data!.data.length).toBeGreaterThan(0);
       expect(asRex.data!.data.every((c) => c.agent_id === w.rex.id)).toBe(true);
+      const all = (await w.api.GET("/conversations", { params: { query: { limit: 200 } } })).data!.data;
+      expect(all.some((c) => c.agent_id !== w.rex.id)).toBe(true);
 
       const revoke = () => w.api.DELETE("/api-keys/{id}", { params: { path: { id: key.id } } });
       expect((await revoke()).response.status).toBe(204);

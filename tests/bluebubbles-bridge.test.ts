@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { interpret } from "@/lib/bridges/bluebubbles/inbound";
 import { reconcileBridge } from "@/lib/bridges/bluebubbles/reconcile";
 import { type Schemas, textOf } from "./helpers/answers";
 import { type ApiWorld, apiWorld } from "./helpers/api";
@@ -36,7 +37,10 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     await w?.dispose();
     process.env = saved;
   });
-  afterEach(() => bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" }));
+  afterEach(() => {
+    bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" });
+    bb.resetCalls();
+  });
 
   const link = (agentId: string, bridge: Schemas["UpdateAgentRequest"]["bridge"]) =>
     w.api.PATCH("/agents/{id}", { params: { path: { id: agentId } }, body: { bridge } });
@@ -215,12 +219,16 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     const slow = sendReaction({ message_id: first.id, reaction: "emphasize" }).finally(() => {
       slowDone = true;
     });
-    await bb.waitForCall((c) => c.path === "/api/v1/message/react");
+    // The slow send has reached the bridge and waits there for its answer.
+    const held = await bb.waitForInFlight((c) => c.path === "/api/v1/message/react");
     const read = await messagesOf(conversationId);
     expect(read.response.status).toBe(200);
     const other = await sendReaction({ message_id: theirs.data!.id, reaction: "like" });
     expect(other.response.status).toBe(201);
     expect(slowDone).toBe(false);
+    expect(held.status).toBe(0);
+    // Waiting on the bridge holds no database connection (PostgreSQL's pool; PGlite has one).
+    if (w.t.pool) expect(w.t.pool.totalCount - w.t.pool.idleCount).toBe(0);
     expect((await slow).response.status).toBe(201);
   });
 
@@ -278,20 +286,22 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
   });
 
   it("a wrong secret or a forged body changes nothing", async () => {
-    const { first } = await conversationWithHuman();
+    const { first, bridgeGuid } = await conversationWithHuman();
     const bridge = (await w.api.GET("/agents/{id}", { params: { path: { id: w.ava.id } } })).data!.bridge;
     const inboundUrl = bridge.kind === "bluebubbles" ? bridge.inbound_url : "";
     const before = await w.t.prisma.reactionChange.count();
-    const forged = {
-      type: "new-message",
-      data: {
-        guid: "FORGED-GUID",
-        isFromMe: false,
-        associatedMessageGuid: `p:0/${first.id}`,
-        associatedMessageType: "love",
-        chats: [{ guid: "iMessage;-;+15550000000" }],
-      },
+    // The human's love on their real message, in the bridge's own serialization, under a guid
+    // the bridge never issued: it would apply if the body were trusted (interpret says so), so
+    // only re-reading the message from the bridge keeps it out.
+    const forgedMessage = {
+      ...bb.message(bridgeGuid)!,
+      guid: `FORGED-${first.id}`,
+      text: "Loved “hi Ava”",
+      associatedMessageGuid: `p:0/${bridgeGuid}`,
+      associatedMessageType: "love",
     };
+    expect(interpret(forgedMessage)).toMatchObject({ kind: "reaction", targetGuid: bridgeGuid, reaction: "love" });
+    const forged = { type: "new-message", data: forgedMessage };
     const wrongSecret = await fetch(`${inboundUrl.replace(/\/[^/]+$/, "/not-the-secret")}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -304,6 +314,7 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
       body: JSON.stringify(forged),
     });
     expect(forgedBody.status).toBe(200);
+    expect((await getMessage(first.id)).data!.reactions).toEqual([]);
     const junk = await fetch(inboundUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -110,6 +110,34 @@ const BODIES: Record<string, (ids: Ids) => unknown> = {
   "POST /webhook-endpoints": () => ({ url: "http://127.0.0.1:9/intruder", events: ["reaction.added"] }),
   "PUT /sandbox/upstream": () => ({ mode: "fail" }),
 };
+/**
+ * The workspace settings an agent key may not call, read or written (docs/api.md's "ws"
+ * column), held here rather than read from the document's x-error-codes: those come from the
+ * same flag that enforces the rule, so a route that lost the flag would drop out of both.
+ */
+const WORKSPACE_SETTINGS = new Set([
+  "GET /agents",
+  "POST /agents",
+  "GET /agents/{id}",
+  "PATCH /agents/{id}",
+  "GET /api-keys",
+  "POST /api-keys",
+  "DELETE /api-keys/{id}",
+  "GET /contact-rules",
+  "POST /contact-rules",
+  "DELETE /contact-rules/{id}",
+  "GET /webhook-endpoints",
+  "POST /webhook-endpoints",
+  "GET /webhook-endpoints/{id}",
+  "PATCH /webhook-endpoints/{id}",
+  "DELETE /webhook-endpoints/{id}",
+  "POST /webhook-endpoints/{id}/rotate-secret",
+  "GET /webhook-endpoints/{id}/deliveries",
+  "GET /webhook-endpoints/{id}/deliveries/{deliveryId}",
+  "POST /webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver",
+  // The workspace's sandbox mode holds or fails every agent's sends, not only the key's agent's.
+  "PUT /sandbox/upstream",
+]);
 /** Operations without path ids whose body names another resource. */
 const BODY_IDS = new Set(["POST /reactions", "POST /api-keys", "POST /sandbox/conversations"]);
 
@@ -214,13 +242,19 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
     expect(res.data!.data.map((c) => c.id).sort()).toEqual([w.b.conversation.id, w.b.rexConversation.id].sort());
   });
 
-  it("an agent key gets 403 on every workspace-wide-only operation of the document, and changes nothing", async () => {
-    const settings = ops.filter((op) => op.errorCodes.includes("workspace_key_required"));
-    expect(settings.map(key)).toEqual(
-      expect.arrayContaining(["DELETE /api-keys/{id}", "POST /api-keys", "GET /agents"]),
-    );
+  it("an agent key gets 403 on every workspace setting, reads and writes alike, and on nothing else", async () => {
+    const inDocument = new Set(ops.map(key));
+    for (const op of WORKSPACE_SETTINGS) expect(inDocument.has(op), `${op} is not in the document`).toBe(true);
+    // The document's flag says the same as the independent list.
+    expect(
+      ops
+        .filter((op) => op.errorCodes.includes("workspace_key_required"))
+        .map(key)
+        .sort(),
+    ).toEqual([...WORKSPACE_SETTINGS].sort());
     const snapshot = await workspaceSnapshot(w.t, w.a.id);
-    for (const op of settings) {
+    const counts = await rowCounts(w.t);
+    for (const op of ops.filter((o) => WORKSPACE_SETTINGS.has(key(o)))) {
       // A's own ids: even the workspace-wide key of its own workspace is out of an agent key's reach.
       const res = await request(op, ofTenant(w.a), w.a.avaKey);
       expect({ status: res.response.status, code: res.error?.code }, key(op)).toEqual({
@@ -229,10 +263,16 @@ describe.each(BACKENDS)("workspace isolation through the API on %s", (backend) =
       });
     }
     expect(await workspaceSnapshot(w.t, w.a.id)).toEqual(snapshot);
-    // And no other operation answers an agent key that way: the document says which ones do.
-    for (const op of ops.filter((o) => !o.errorCodes.includes("workspace_key_required") && o.method === "GET")) {
-      const res = await request(op, ofTenant(w.a), w.a.avaKey);
+    expect(await rowCounts(w.t)).toEqual(counts);
+    // And no other operation, whatever its method, answers an agent key that way. Writes name
+    // ids that do not exist (the key check comes first), so they change nothing of A's.
+    for (const op of ops.filter((o) => !WORKSPACE_SETTINGS.has(key(o)))) {
+      const res =
+        key(op) === "PUT /sandbox/upstream"
+          ? await callOperation(testClient(w.a.avaKey), op.method, op.path, { path: {}, body: { mode: "ok" } })
+          : await request(op, op.method === "GET" ? ofTenant(w.a) : nowhere(), w.a.avaKey);
       expect(res.error?.code, key(op)).not.toBe("workspace_key_required");
+      if (op.method !== "GET") expect(res.response.status, key(op)).toBeLessThan(500);
     }
   });
 

@@ -115,6 +115,19 @@ describe.each(BACKENDS)("sealed webhook signing secrets on %s", (backend) => {
       await unseal(row.inboundSecret, sealedAt("bluebubbles_bridge", "inbound_secret", agentId)),
     ]).toEqual(["hunter2", "s3cret"]);
     expect(row.password).not.toContain("hunter2");
+
+    // Re-sealing under a new key takes the bridge's columns along.
+    const current = keyRing().current;
+    const next = parseSecretKey(generateSecretKey());
+    expect(await resealAll(db.prisma, [current], next)).toBeGreaterThanOrEqual(2);
+    const resealed = await db.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { id: bridge.id } });
+    expect([sealedKeyId(resealed.password), sealedKeyId(resealed.inboundSecret)]).toEqual([next.id, next.id]);
+    expect([
+      unsealWith([next], resealed.password, sealedAt("bluebubbles_bridge", "password", agentId)),
+      unsealWith([next], resealed.inboundSecret, sealedAt("bluebubbles_bridge", "inbound_secret", agentId)),
+    ]).toEqual(["hunter2", "s3cret"]);
+    // Back under the ring's key, for the tests that follow.
+    await resealAll(db.prisma, [current, next], current);
   });
 
   it("seals instance secrets a Tapdesk from before stored in clear, and binds v1 values, keeping what they open", async () => {

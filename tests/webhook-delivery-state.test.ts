@@ -56,6 +56,12 @@ describe("judging an attempt", () => {
 
   it("redirects fail, and are said not to be followed", () => {
     expect(judge(answered(302))).toEqual({ verdict: "failed", error: "Answered 302; redirects are not followed." });
+    // The 3xx range's edges: 300 is a redirect, 400 is not. (Mutation testing: judge()'s two
+    // surviving mutants drop a `code !== null` guard, and are equivalent: null >= 200 and
+    // null >= 300 are false, so the guards change no answer.)
+    expect(judge(answered(300))).toEqual({ verdict: "failed", error: "Answered 300; redirects are not followed." });
+    expect(judge(answered(399))).toEqual({ verdict: "failed", error: "Answered 399; redirects are not followed." });
+    expect(judge(answered(400))).toEqual({ verdict: "failed", error: "Answered 400." });
   });
 
   it("any other status fails with its code; no answer fails with its reason", () => {

@@ -15,7 +15,8 @@ export async function dataFingerprint(database: Pick<Database, "sql">): Promise<
     .filter((t) => !SKIP.has(t.name))
     .map((t) =>
       t.name === "api_key"
-        ? `SELECT 'api_key' AS name, md5(coalesce(string_agg(id::text || name || coalesce(revoked_at::text, ''), ',' ORDER BY id), '')) AS hash FROM api_key`
+        ? // The whole row (agent, hash, prefix…) but its last use, which every request moves.
+          `SELECT 'api_key' AS name, md5(coalesce(string_agg(md5((to_jsonb(x) - 'last_used_at')::text), ',' ORDER BY md5((to_jsonb(x) - 'last_used_at')::text)), '')) AS hash FROM api_key x`
         : `SELECT '${t.name}' AS name, md5(coalesce(string_agg(md5(x::text), ',' ORDER BY md5(x::text)), '')) AS hash FROM "${t.name}" x`,
     );
   const rows = await database.sql.query<{ name: string; hash: string }>(parts.join(" UNION ALL "));

@@ -23,6 +23,8 @@ import type { AddressInfo } from "node:net";
  *   bb.deliveries                              // every webhook POST it made and the answer
  *   await bb.settled()                         // webhooks sent after an HTTP answer have landed
  *   bb.message(guid), bb.messages(), bb.webhooks(), await bb.redeliver(guid), await bb.waitForCall(fn)
+ *   bb.inFlight(), await bb.waitForInFlight(fn)   // calls not answered yet (a send held by latencyMs)
+ *   bb.resetCalls()                            // between tests: forget calls and deliveries
  *   await bb.close()
  *
  * What it follows from the source:
@@ -192,6 +194,12 @@ export interface FakeBlueBubbles {
   /** Re-sends a stored message's webhook, e.g. to replay a delivery. */
   redeliver(guid: string, type?: "new-message" | "updated-message"): Promise<void>;
   waitForCall(predicate: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  /** Calls received and not yet answered (status 0): a send waiting at the bridge. */
+  inFlight(): FakeCall[];
+  /** Resolves with a call that has arrived and is not answered yet. */
+  waitForInFlight(predicate: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  /** Forgets the calls and deliveries seen so far: call between tests, so none matches a stale one. */
+  resetCalls(): void;
   /** Resolves when every webhook the fake started sending after an answer has been answered. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -1006,6 +1014,20 @@ export async function startFakeBlueBubbles(
         }
         await sleep(20);
       }
+    },
+    inFlight: () => calls.filter((c) => c.status === 0),
+    async waitForInFlight(predicate, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = calls.find((c) => c.status === 0 && predicate(c));
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`fake-bluebubbles: no such call in flight within ${timeoutMs} ms`);
+        await sleep(5);
+      }
+    },
+    resetCalls() {
+      calls.length = 0;
+      deliveries.length = 0;
     },
     close: () =>
       new Promise((resolve) => {
