@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUT_MS } from "./bridges/bluebubbles/client";
 import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
 import { dataDir, getDatabase } from "./db/client";
@@ -6,6 +7,7 @@ import { logger } from "./observability/log";
 import { keyRing, SecretKeyError } from "./secrets/seal";
 import { sealClearSecrets } from "./secrets/sealed-columns";
 import { seedIfEmpty } from "./seed";
+import { drainSends } from "./upstream/in-flight";
 import { privateAddressesAllowed } from "./webhooks/ssrf";
 import { startServerWorker } from "./webhooks/worker";
 import { writeInstanceToken } from "./workspaces/instance-token";
@@ -55,6 +57,10 @@ export async function bootstrap(): Promise<void> {
   // SIGTERM (scripts/start.mjs), once no request is in flight: let the deliveries in flight
   // finish and be recorded, then close the database cleanly.
   (globalThis as { [SHUTDOWN]?: () => Promise<void> })[SHUTDOWN] = async () => {
+    // Sends waiting on an upstream (a bridge may take 75 s) finish and are recorded first; one
+    // still running at the drain's end is settled from the upstream by the next start.
+    const left = await drainSends(DEFAULT_TIMEOUT_MS + 5_000);
+    if (left > 0) console.warn(`Tapdesk: ${left} send(s) still waiting on their upstream at shutdown.`);
     await Promise.all([worker.stop(), scores.stop()]);
     await database.close();
   };

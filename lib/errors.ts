@@ -61,6 +61,12 @@ export const ERRORS = {
     sentence: "iMessage did not accept the tapback. Nothing was changed; you can try again.",
     retryable: true,
   },
+  upstream_outcome_unknown: {
+    status: 504,
+    title: "Upstream outcome unknown",
+    sentence:
+      "iMessage did not confirm it, and it may have been sent. Not confirmed yet: Tapdesk is checking with iMessage and will record what really happened. Do not send it again; retry only with the same Idempotency-Key.",
+  },
   // Beyond the reaction table: reads, removal by id, and the workspace settings.
   reaction_not_found: {
     status: 404,
@@ -210,6 +216,8 @@ export interface FieldError {
 /** Every failure Tapdesk reports on purpose: the API answers it as problem+json, an action as its sentence. */
 export class AppError extends Error {
   readonly status: number;
+  /** For upstream_outcome_unknown: the unsettled send an Idempotency-Key stays bound to. */
+  unsettledSendId?: string;
   constructor(
     readonly code: ErrorCode,
     detail?: string,

@@ -170,7 +170,8 @@ async function drain(signal) {
   if (draining) return;
   draining = true;
   log.info({ signal }, "Tapdesk: draining (in-flight requests and webhook sends finish, then exit)");
-  const limit = Number(process.env.TAPDESK_DRAIN_TIMEOUT_S || "30") * 1000;
+  // Long enough for a bridge call in flight (75 s) to answer and be recorded (lib/upstream/in-flight.ts).
+  const limit = Number(process.env.TAPDESK_DRAIN_TIMEOUT_S || "90") * 1000;
   setTimeout(() => {
     log.warn("Tapdesk: drain timed out; exiting with requests still open");
     process.exit(1);

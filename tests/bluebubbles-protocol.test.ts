@@ -93,7 +93,7 @@ describe("BlueBubbles client against the fake server", () => {
     expect(JSON.stringify(bb.calls)).not.toContain(PASSWORD);
   });
 
-  it("maps an unreachable bridge and a slow one to failed", async () => {
+  it("maps an unreachable bridge to failed, and a send that outlives the timeout to unknown", async () => {
     const closed = await startFakeBlueBubbles({ password: PASSWORD });
     const url = closed.url;
     await closed.close();
@@ -114,7 +114,8 @@ describe("BlueBubbles client against the fake server", () => {
         partIndex: 0,
       }),
     );
-    expect(slow).toMatchObject({ outcome: "failed" });
+    // The bridge had the request: the Mac may still send it (SPEC §5.0).
+    expect(slow).toMatchObject({ outcome: "unknown" });
     expect(slow.sentence).toMatch(/did not answer within/);
   });
 
@@ -590,6 +591,25 @@ describe("interpret", () => {
     expect(interpret(input).kind).toBe("ignore");
   });
 
+  it("keeps iMessage's part numbers when a part is empty, so p:N names the same part (finding 11)", () => {
+    const msg = bbMsg({
+      text: "\uFFFChello",
+      attributedBody: [
+        {
+          string: "\uFFFChello",
+          runs: [
+            { range: [0, 1], attributes: { __kIMMessagePartAttributeName: 0 } },
+            { range: [1, 5], attributes: { __kIMMessagePartAttributeName: 1 } },
+          ],
+        },
+      ],
+    });
+    const item = interpret(msg);
+    expect(item.kind).toBe("message");
+    // Part 1 is "hello" on the phone: a tapback on p:1 must land on it.
+    expect(item.kind === "message" && item.parts).toEqual([{ text: "" }, { text: "hello" }]);
+  });
+
   it("numbers a message's parts from its attributed body", () => {
     const body = [
       {
@@ -617,6 +637,7 @@ describe("interpret", () => {
       remote: HUMAN,
       isFromMe: false,
       at: new Date(1_700_000_000_000),
+      rowid: null,
       parts: [
         { text: "hi" },
         { attachment: { guid: "AT-9", mime_type: "image/jpeg", file_name: "a.jpg" } },

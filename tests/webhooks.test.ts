@@ -293,6 +293,37 @@ describe.each(BACKENDS)("webhook delivery on %s", (backend) => {
     expect(page.next_cursor).toBe(page.data[0]!.id);
   });
 
+  it("a redeliver while an attempt is in flight is not undone by that attempt (issue 16, finding 10)", async () => {
+    let redelivered: Promise<unknown> | null = null;
+    receiver.respond = (request, seen) => {
+      if (seen === 0 && request.json.type === "reaction.added") {
+        // The operator asks for a redelivery while the first attempt is still running.
+        redelivered = (async () => {
+          await new Promise((r) => setTimeout(r, 150));
+          const delivery = await t.prisma.webhookDelivery.findFirstOrThrow({
+            where: { eventId: request.id, endpointId },
+          });
+          return redeliver(t.prisma, scope, endpointId, delivery.id);
+        })();
+        return { status: 200, delayMs: 600 };
+      }
+      return { status: 200 };
+    };
+    const messageId = await agentMessage();
+    const result = await react(t.prisma, {
+      scope,
+      actor: agent,
+      side: "agent",
+      messageId,
+      request: { operation: "add", kind: "question" },
+    });
+    for (let i = 0; i < 200 && !redelivered; i++) await new Promise((r) => setTimeout(r, 25));
+    await redelivered;
+    const got = await settledFor(result.reaction!.id);
+    // The redelivery asked for after the first attempt began is made: the event arrives twice.
+    expect(got.filter((r) => r.json.type === "reaction.added").map((r) => r.status)).toEqual([200, 200]);
+  });
+
   it("sends both signatures while a rotated secret overlaps, then only the new one", async () => {
     const old = receiver.secrets[0]!;
     const rotated = await rotateSecret(t.prisma, scope, endpointId, 3600);

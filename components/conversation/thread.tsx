@@ -192,10 +192,13 @@ export function Thread({
       startTransition(async () => {
         addPendingReply({ id: `pending-${crypto.randomUUID()}`, text, createdAt: new Date().toISOString() });
         const result = await sendReply({ conversationId: view.id, text });
-        if (result.ok) await mutate();
+        // An unknown outcome is not a failure: the thread shows it as "Not confirmed yet" until
+        // Tapdesk settles it, and offers no Retry (it may have been sent).
+        const unconfirmed = !result.ok && result.code === "upstream_outcome_unknown";
+        if (result.ok || unconfirmed) await mutate();
         else
           setReplyFailure({ message: `Your message was not sent. ${result.error}`, text, retryable: result.retryable });
-        resolve(result.ok);
+        resolve(result.ok || unconfirmed);
       });
     });
   const time = useLocalFormat(TIME);
@@ -208,6 +211,10 @@ export function Thread({
       apply({ messageId, partIndex, request: { operation, kind } });
       const result = await sendTapback({ messageId, partIndex, kind, operation });
       if (result.ok) {
+        await mutate();
+        return;
+      }
+      if (result.code === "upstream_outcome_unknown") {
         await mutate();
         return;
       }
@@ -437,9 +444,36 @@ export function Thread({
                     </button>
                   )}
                 </p>
+                {optimistic.unconfirmed
+                  .filter((u) => u.type === "reaction" && u.messageId === m.id)
+                  .map((u) =>
+                    u.type === "reaction" ? (
+                      <p
+                        key={u.id}
+                        className={`mt-0.5 text-[11px] text-amber-800 dark:text-amber-300 ${outbound ? "text-left" : "text-right"}`}
+                      >
+                        {CLASSIC_LABEL[u.kind as Classic] ?? u.kind} tapback{u.operation === "remove" ? " removal" : ""}
+                        : Not confirmed yet
+                      </p>
+                    ) : null,
+                  )}
               </li>
             );
           })}
+          {optimistic.unconfirmed.map((u) =>
+            u.type === "message" ? (
+              <li key={u.id} aria-label={`${optimistic.agent.name}, not confirmed yet`}>
+                <div className="flex justify-end">
+                  <p className="max-w-[75%] whitespace-pre-wrap break-words rounded-[18px] rounded-br-md border border-dashed border-[#0066cc] px-3.5 py-2 text-[15px] leading-snug text-[#0066cc] dark:text-[#4da3ff]">
+                    {u.text}
+                  </p>
+                </div>
+                <p className="mt-1 text-right text-[11px] text-amber-800 dark:text-amber-300">
+                  Not confirmed yet: Tapdesk is checking with iMessage whether it was sent.
+                </p>
+              </li>
+            ) : null,
+          )}
         </ol>
         <ReplyComposer
           onTyping={typed}

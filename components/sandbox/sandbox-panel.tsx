@@ -33,6 +33,7 @@ const MODES = [
   { value: "ok", label: "ok: deliver everything" },
   { value: "fail", label: "fail: every delivery fails (502)" },
   { value: "hold", label: "hold: new messages stay queued" },
+  { value: "unknown", label: "unknown: delivers, but the outcome is not confirmed (504)" },
 ];
 
 /** The latency choices, with the current one among them even when it is none of the usual. */
@@ -222,7 +223,7 @@ export function SandboxPanel({
             value={view.upstreamMode}
             disabled={pending}
             onValue={(value) => {
-              const mode = value as "ok" | "fail" | "hold";
+              const mode = value as "ok" | "fail" | "hold" | "unknown";
               run(`Upstream ${mode}`, () => sandboxSetUpstream({ mode }));
             }}
             options={MODES}

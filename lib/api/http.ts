@@ -7,6 +7,7 @@ import { isUuid } from "../ids";
 import { currentRequestId, logger } from "../observability/log";
 import type * as z from "../zod";
 import {
+  bindIdempotencyKey,
   claimIdempotencyKey,
   completeIdempotencyKey,
   MAX_KEY_LENGTH,
@@ -168,7 +169,9 @@ export function api<P = Record<string, never>>(handler: Handler<P>, options: Api
       if (options.workspaceKey && caller.agentId) return problem("workspace_key_required");
       const params = await context.params;
       const run = (req: Request) => handler({ db: prisma, caller, request: req }, params).catch(errorResponse);
-      return request.method === "POST" ? await idempotent(prisma, caller, request, run) : await run(request);
+      const response = request.method === "POST" ? await idempotent(prisma, caller, request, run) : await run(request);
+      response.headers.delete(UNSETTLED_HEADER);
+      return response;
     } catch (error) {
       return errorResponse(error);
     }
@@ -238,6 +241,12 @@ async function idempotent(
   if (claim.kind === "in_use") {
     return problem("idempotency_key_in_use");
   }
+  if (claim.kind === "unsettled") {
+    return problem(
+      "upstream_outcome_unknown",
+      "Not confirmed yet: the first request with this Idempotency-Key is still being settled with iMessage. Nothing was sent again; retry later with the same key.",
+    );
+  }
   if (claim.kind === "replay") return storedResponse(claim.response, true);
 
   // An empty body stays absent, as it arrived: handlers may tell "no body" from "{}".
@@ -247,6 +256,12 @@ async function idempotent(
     body: body.byteLength ? body : null,
   });
   const response = await run(replay);
+  const unsettled = response.headers.get(UNSETTLED_HEADER);
+  if (unsettled) {
+    response.headers.delete(UNSETTLED_HEADER);
+    await bindIdempotencyKey(db, claim.id, unsettled);
+    return response;
+  }
   if (response.status >= 500) {
     await releaseIdempotencyKey(db, claim.id);
     return response;
@@ -266,12 +281,16 @@ async function idempotent(
   return storedResponse(stored, false);
 }
 
+/** Between a handler and `idempotent` only: the unsettled send a 504 binds its key to. Never sent. */
+const UNSETTLED_HEADER = "x-tapdesk-unsettled-send";
+
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) {
     // The rest of an oversized body is still on the wire, unread: a kept-alive connection
     // would read it as the next request. Close it instead.
-    const close: Record<string, string> = error.code === "payload_too_large" ? { Connection: "close" } : {};
-    return problem(error.code, error.message, error.errors, close, error.extensions);
+    const extra: Record<string, string> = error.code === "payload_too_large" ? { Connection: "close" } : {};
+    if (error.unsettledSendId) extra[UNSETTLED_HEADER] = error.unsettledSendId;
+    return problem(error.code, error.message, error.errors, extra, error.extensions);
   }
   logger().error({ err: error, requestId: currentRequestId() }, "unhandled API error");
   return problem("internal_error", "Something went wrong on our side.");

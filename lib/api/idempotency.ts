@@ -6,7 +6,8 @@ import type { Db } from "../db/client";
  * agrees. A request claims its key by inserting the row first: the unique
  * (api_key_id, key) lets exactly one of several concurrent requests win the claim; the
  * others see it in flight (409) or, once it completed, replay its response byte for byte.
- * Server errors (502 included) release the claim, so a retry really runs again.
+ * Server errors (502 included) release the claim, so a retry really runs again — except a 504
+ * upstream_outcome_unknown, which keeps the key bound to its unsettled send (SPEC §3).
  *
  * Stored bodies are sealed (AES-256-GCM) with a key derived from the caller's own API key,
  * which the database never holds: a create response carrying a secret (a new API key, a
@@ -28,7 +29,9 @@ export type Claim =
   | { kind: "claimed"; id: string }
   | { kind: "replay"; response: StoredResponse }
   | { kind: "reused" }
-  | { kind: "in_use" };
+  | { kind: "in_use" }
+  /** The first request ended in 504 upstream_outcome_unknown and its send is not settled yet. */
+  | { kind: "unsettled" };
 
 export interface KeyOwner {
   workspaceId: string;
@@ -98,6 +101,12 @@ export async function claimIdempotencyKey(db: Db, owner: KeyOwner, key: string, 
       continue;
     }
     if (existing.fingerprint !== fingerprint) return { kind: "reused" };
+    if (existing.state === "unsettled") {
+      const settled = await settledResponse(db, owner, key, existing.id, existing.unsettledSendId);
+      if (settled === "unsettled") return { kind: "unsettled" };
+      if (settled === "afresh") continue;
+      return { kind: "replay", response: settled };
+    }
     if (existing.state === "in_flight" || existing.status === null || existing.body === null) return { kind: "in_use" };
     return {
       kind: "replay",
@@ -127,6 +136,53 @@ export async function completeIdempotencyKey(
       body: seal(response.body, owner, claim.key),
     },
   });
+}
+
+/**
+ * A 504 upstream_outcome_unknown keeps its key bound to the unsettled send: a retry sends
+ * nothing until Tapdesk knows what the upstream did.
+ */
+export async function bindIdempotencyKey(db: Db, id: string, unsettledSendId: string): Promise<void> {
+  await db.idempotencyKey.updateMany({
+    where: { id, state: "in_flight" },
+    data: { state: "unsettled", unsettledSendId },
+  });
+}
+
+/**
+ * What a key bound to an unsettled send answers now: still `unsettled`; the settled answer
+ * (stored under the key from now on, as if the first request had answered it); or `afresh`
+ * when the upstream never sent it (the key is released, and the retry runs).
+ */
+async function settledResponse(
+  db: Db,
+  owner: KeyOwner,
+  key: string,
+  id: string,
+  sendId: string | null,
+): Promise<StoredResponse | "unsettled" | "afresh"> {
+  const send = sendId ? await db.unsettledSend.findUnique({ where: { id: sendId } }) : null;
+  if (send?.state === "unsettled") return "unsettled";
+  if (send?.state === "sent" && send.result) {
+    const answer = send.result as { status: number; body: unknown };
+    const response: StoredResponse = {
+      status: answer.status,
+      headers: { "content-type": "application/json" },
+      body: new Uint8Array(Buffer.from(JSON.stringify(answer.body))),
+    };
+    await db.idempotencyKey.updateMany({
+      where: { id, state: "unsettled" },
+      data: {
+        state: "completed",
+        status: response.status,
+        headers: response.headers,
+        body: seal(response.body, owner, key),
+      },
+    });
+    return response;
+  }
+  await db.idempotencyKey.deleteMany({ where: { id, state: "unsettled" } });
+  return "afresh";
 }
 
 export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {

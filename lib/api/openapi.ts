@@ -206,13 +206,15 @@ Authenticate every request with \`Authorization: Bearer <API key>\`. A key is wo
 
 Request bodies are JSON of at most ${MAX_BODY_BYTES / 1024} KiB (413 above). Unknown fields, wrong types and strings where numbers belong are 422 validation_failed, with \`errors[]\` naming each bad field. Ids that are not UUIDs name nothing: 404, in the path and in \`message_id\` alike.
 
-Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} characters, kept 24 hours, per API key): the same key with the same method, path and body replays the first response byte for byte (with \`Idempotent-Replayed: true\`); with a different request it is 422 idempotency_key_reused; while the first is still running, 409 idempotency_key_in_use. 5xx answers (502 upstream_delivery_failed among them) are not stored, so a retry really runs again.
+Every POST accepts an \`Idempotency-Key\` header (1 to ${MAX_KEY_LENGTH} characters, kept 24 hours, per API key): the same key with the same method, path and body replays the first response byte for byte (with \`Idempotent-Replayed: true\`); with a different request it is 422 idempotency_key_reused; while the first is still running, 409 idempotency_key_in_use. 5xx answers (502 upstream_delivery_failed among them) are not stored, so a retry really runs again — except 504 upstream_outcome_unknown: the key stays bound until Tapdesk has settled what the upstream did, a retry with it sends nothing (504 again while unsettled), answers the settled result once it is known, and runs afresh only when the upstream is known not to have sent it.
 
 Errors are \`application/problem+json\` (RFC 9457) with a stable \`code\`. Each operation's description lists its problems in the order they are checked; the first that applies is the answer. A tapback send checks, in this order: ${operationErrors(
   sendReaction,
 )
   .map((c) => `${ERRORS[c].status} ${c}`)
-  .join("; ")}. A 502 changed nothing and is safe to retry.`;
+  .join(
+    "; ",
+  )}. A 502 changed nothing and is safe to retry. A 504 upstream_outcome_unknown may have been delivered: do not send it again blindly; Tapdesk settles it from the upstream and records what really happened, and a retry with the same Idempotency-Key answers that.`;
 
 export function openApiDocument() {
   const responseComponents = components(RESPONSE_COMPONENTS, "output");

@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { Reaction } from "../generated/prisma/client";
 import { conversationWhere, type Scope } from "../scope";
+import { unsettledOfConversation } from "../sends/unsettled";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
 import * as z from "../zod";
@@ -57,7 +58,7 @@ export interface ThreadView {
   remoteNumber: string;
   assignmentId: string;
   assignmentStatus: "active" | "disconnected";
-  upstreamMode: "ok" | "fail" | "hold";
+  upstreamMode: "ok" | "fail" | "hold" | "unknown";
   upstreamLatencyMs: number;
   /** The agent's BlueBubbles bridge, or null on the sandbox (which then plays the human here). */
   bridge: { status: string } | null;
@@ -71,7 +72,13 @@ export interface ThreadView {
   handoffs: { id: string; action: "take_over" | "hand_back"; by: string; at: string }[];
   /** Other operators with the thread open now, and whether each is writing a reply (see presence.ts). */
   presence: PresenceEntry[];
+  /** Sends whose outcome is not known yet (SPEC §5.0): shown as "Not confirmed yet" until settled. */
+  unconfirmed: UnconfirmedView[];
 }
+
+export type UnconfirmedView =
+  | { id: string; type: "message"; text: string; createdAt: string }
+  | { id: string; type: "reaction"; messageId: string; partIndex: number; operation: "add" | "remove"; kind: string };
 
 /** How many take-overs and hand-backs a thread shows (the newest). */
 const HANDOFF_LIMIT = 50;
@@ -127,7 +134,8 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
     },
   });
   if (!c) throw new AppError("conversation_not_found");
-  const [blocked, total, rows, presence] = await Promise.all([
+  const [unsettled, blocked, total, rows, presence] = await Promise.all([
+    unsettledOfConversation(db, conversationId),
     isContactBlocked(db, scope.workspaceId, c.remoteNumber),
     db.message.count({ where: { conversationId, workspaceId: scope.workspaceId } }),
     db.message.findMany({
@@ -166,6 +174,24 @@ export async function threadView(db: Db, scope: Scope, conversationId: string): 
     bridge: c.agent.bridge ? { status: c.agent.bridge.status } : null,
     blocked,
     earlierCount: Math.max(0, total - rows.length),
+    unconfirmed: unsettled.map((u): UnconfirmedView => {
+      const p = u.payload;
+      return p.type === "message"
+        ? {
+            id: u.id,
+            type: "message",
+            text: p.parts.map((x) => ("text" in x ? x.text : x.attachment.file_name)).join("\n"),
+            createdAt: u.createdAt.toISOString(),
+          }
+        : {
+            id: u.id,
+            type: "reaction",
+            messageId: p.messageId,
+            partIndex: p.partIndex,
+            operation: p.delivered.operation,
+            kind: p.delivered.kind,
+          };
+    }),
     messages: rows.reverse().map((m) => {
       const reactions = [...m.reactions].sort(byAge);
       return {

@@ -8,9 +8,11 @@ import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import type { Assignment, Message, MessagePart, Prisma, Reaction } from "../generated/prisma/client";
 import { type Actor, conversationWhere, type Scope } from "../scope";
+import { findUnsettled, markNotSent, markSent, recordUnsettled, type UnsettledRow } from "../sends/unsettled";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge, compactReaction } from "../tapbacks/serialize";
-import { UpstreamError, upstreamFor } from "../upstream";
+import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { trackSend } from "../upstream/in-flight";
 import type {
   chatHandleSchema,
   messagePageSchema,
@@ -187,14 +189,28 @@ export async function insertMessage(
  * upstream delivers it first, outside any transaction; only then is it recorded, so an
  * upstream refusal (502) leaves nothing behind. `actor` says who sends as the agent: while an
  * operator has taken the conversation over, only operators may (409 conversation_taken_over).
+ * When the upstream cannot say whether it sent
+ * it — or it did and recording failed — the send is kept unsettled (504, SPEC §5.0) and is
+ * recorded once the upstream settles it.
  */
-export async function sendMessage(
+export function sendMessage(
   db: Db,
   scope: Scope,
   conversationId: string,
   parts: PartInput[],
   actor?: Actor,
   trace: { traceId?: string; metadata?: Record<string, unknown> } = {},
+) {
+  return trackSend(deliverAndRecord(db, scope, conversationId, parts, actor, trace));
+}
+
+async function deliverAndRecord(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+  parts: PartInput[],
+  actor: Actor | undefined,
+  trace: { traceId?: string; metadata?: Record<string, unknown> },
 ) {
   const conversation = await findConversation(db, scope, conversationId);
   if (!conversation.agent.imessageEnabled) throw new AppError("identity_not_imessage");
@@ -203,6 +219,19 @@ export async function sendMessage(
   const takenOver = takenOverOf(conversation);
   if (takenOver && refusedWhileTakenOver(actor)) throw takenOverError(takenOver);
   const upstream = upstreamFor(db, { id: conversation.agentId, bridged: conversation.agent.bridge !== null });
+  const tempGuid = randomUUID();
+  const unsettled = (sentence: string, guid?: string) =>
+    keepUnsettled(db, upstream, {
+      workspaceId: scope.workspaceId,
+      agentId: conversation.agentId,
+      conversationId,
+      tempGuid,
+      guid,
+      parts,
+      sender: conversation.agent.handle,
+      trace,
+      sentence,
+    });
   let receipt: Awaited<ReturnType<typeof upstream.deliverMessage>>;
   try {
     receipt = await upstream.deliverMessage({
@@ -213,32 +242,169 @@ export async function sendMessage(
       to: conversation.remoteNumber,
       chatGuid: conversation.chatGuid,
       parts,
+      tempGuid,
     });
   } catch (error) {
-    if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
+    if (error instanceof UpstreamError) {
+      if (error.outcome === "unknown") return unsettled(error.message);
+      throw new AppError("upstream_delivery_failed", error.message);
+    }
     throw error;
   }
-  const id = await db.$transaction(async (tx) => {
-    // The bridge echoes the agent's own message back under this guid: it is already here.
-    if (receipt.guid) {
-      await claimBridgeGuid(tx, { agentId: conversation.agentId, guid: receipt.guid, workspaceId: scope.workspaceId });
+  let id: string;
+  try {
+    id = await recordSent(db, conversation, { sender: conversation.agent.handle, parts, trace, ...receipt });
+  } catch (error) {
+    // Delivered, but not recorded: settled from the upstream like any unknown outcome.
+    return unsettled(
+      `It was sent, but Tapdesk could not record it (${(error as Error).message.split("\n")[0]}).`,
+      receipt.guid,
+    );
+  }
+  return getMessage(db, scope, id);
+}
+
+/**
+ * Records an outbound message the upstream sent. The bridge echoes it back under its guid, and
+ * reconciliation may have recorded that echo first (a bridge can take a minute to answer):
+ * then that message is this send's.
+ */
+async function recordSent(
+  db: Db,
+  conversation: { id: string; workspaceId: string; agentId: string },
+  sent: {
+    sender: string;
+    parts: PartInput[];
+    status: Message["status"];
+    guid?: string | null;
+    trace?: { traceId?: string; metadata?: Record<string, unknown> };
+  },
+  settles?: { id: string },
+): Promise<string> {
+  return db.$transaction(async (tx) => {
+    let id: string | null = null;
+    if (sent.guid) {
+      const claim = { agentId: conversation.agentId, guid: sent.guid, workspaceId: conversation.workspaceId };
+      if (!(await claimBridgeGuid(tx, claim))) {
+        const recorded = await tx.message.findFirst({
+          where: { workspaceId: conversation.workspaceId, bridgeGuid: sent.guid },
+          select: { id: true },
+        });
+        id = recorded?.id ?? null;
+      }
     }
-    return insertMessage(
+    id ??= await insertMessage(
       tx,
       conversation,
       {
         direction: "outbound",
-        sender: conversation.agent.handle,
-        status: receipt.status,
-        bridgeGuid: receipt.guid ?? null,
-        traceId: trace.traceId ?? null,
-        ...(trace.metadata ? { metadata: trace.metadata as Prisma.InputJsonValue } : {}),
+        sender: sent.sender,
+        status: sent.status,
+        bridgeGuid: sent.guid ?? null,
+        traceId: sent.trace?.traceId ?? null,
+        ...(sent.trace?.metadata ? { metadata: sent.trace.metadata as Prisma.InputJsonValue } : {}),
       },
-      parts,
+      sent.parts,
       new Date(),
     );
+    if (settles) {
+      const answer = { status: 201, body: await messageIn(tx, conversation.workspaceId, id) };
+      if (!(await markSent(tx, settles.id, answer))) throw new AlreadySettled();
+    }
+    return id;
   });
-  return getMessage(db, scope, id);
+}
+
+class AlreadySettled extends Error {}
+
+async function keepUnsettled(
+  db: Db,
+  upstream: Upstream,
+  send: {
+    workspaceId: string;
+    agentId: string;
+    conversationId: string;
+    tempGuid: string;
+    guid?: string;
+    parts: PartInput[];
+    sender: string;
+    trace: { traceId?: string; metadata?: Record<string, unknown> };
+    sentence: string;
+  },
+): Promise<never> {
+  const id = await recordUnsettled(db, {
+    ...send,
+    payload: {
+      type: "message",
+      parts: send.parts,
+      sender: send.sender,
+      trace: send.trace,
+      ...(send.guid ? { guid: send.guid } : {}),
+    },
+  });
+  settleSoon(db, upstream, id);
+  const error = new AppError("upstream_outcome_unknown", `Not confirmed yet: ${send.sentence}`);
+  error.unsettledSendId = id;
+  throw error;
+}
+
+/** Asks the upstream, shortly, what became of an unsettled send; one that can tell at once is settled now. */
+function settleSoon(db: Db, upstream: Upstream, id: string) {
+  setTimeout(async () => {
+    try {
+      const row = await findUnsettled(db, id);
+      if (row?.state !== "unsettled") return;
+      const outcome = await upstream.settle({ id, agentId: row.agentId, kind: "message" });
+      if (outcome === "sent") await settleMessageSend(db, row, { status: "delivered" });
+      else if (outcome === "not_sent") await markNotSent(db, id);
+    } catch (error) {
+      console.error("An unsettled message could not be settled yet:", (error as Error).message);
+    }
+  }, 200).unref();
+}
+
+/**
+ * The upstream sent an unsettled message: it is recorded now, as if the call had answered,
+ * once (false when it was settled already).
+ */
+export async function settleMessageSend(
+  db: Db,
+  send: UnsettledRow,
+  delivered: { status: Message["status"]; guid?: string | null },
+): Promise<boolean> {
+  if (send.payload.type !== "message") return false;
+  const conversation = await db.conversation.findUnique({
+    where: { id: send.conversationId },
+    select: { id: true, workspaceId: true, agentId: true },
+  });
+  if (!conversation) return false;
+  const payload = send.payload as typeof send.payload & { guid?: string };
+  try {
+    await recordSent(
+      db,
+      conversation,
+      {
+        sender: payload.sender,
+        parts: payload.parts,
+        status: delivered.status,
+        guid: delivered.guid ?? payload.guid,
+        trace: payload.trace,
+      },
+      { id: send.id },
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof AlreadySettled) return false;
+    throw error;
+  }
+}
+
+async function messageIn(tx: Tx, workspaceId: string, id: string): Promise<MessageObject> {
+  const row = await tx.message.findFirstOrThrow({
+    where: { id, workspaceId },
+    include: { ...withPartsAndReactions, conversation: { select: participantsSelect } },
+  });
+  return messageObject(row, row.conversation);
 }
 
 /** The human sends a message (the sandbox phone). */

@@ -44,7 +44,7 @@ const latencyMs = z.number().int().min(0).max(60_000).meta({
 
 export const upstreamModeBody = z
   .object({
-    mode: z.enum(["ok", "fail", "hold"]),
+    mode: z.enum(["ok", "fail", "hold", "unknown"]),
     latency_ms: latencyMs.optional().meta({ description: "Omitted: unchanged." }),
   })
   .strict();
@@ -53,7 +53,9 @@ export const sandboxConversationSchema = z.object({ conversation_id: z.uuid(), a
 export const assignmentStatusSchema = z
   .object({ id: z.uuid(), status: z.enum(["active", "disconnected"]), remote_number: z.string() })
   .strict();
-export const upstreamModeSchema = z.object({ mode: z.enum(["ok", "fail", "hold"]), latency_ms: latencyMs }).strict();
+export const upstreamModeSchema = z
+  .object({ mode: z.enum(["ok", "fail", "hold", "unknown"]), latency_ms: latencyMs })
+  .strict();
 export const upstreamModeResultSchema = upstreamModeSchema
   .extend({ released: z.number().int().meta({ description: "Held messages sent now that the mode is ok." }) })
   .strict();

@@ -9,7 +9,9 @@ import { recordFeedback } from "../feedback/record";
 import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
+import { findUnsettled, markSent, recordUnsettled, type SettledAnswer, type UnsettledRow } from "../sends/unsettled";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { trackSend } from "../upstream/in-flight";
 import { writeReactionEvents } from "../webhooks/events";
 import type { Kind, TapbackKind } from "./kinds";
 import {
@@ -56,7 +58,30 @@ export interface ReactInput {
    * A change that already happened on the agent's bridge (the human's phone, or the Mac
    * itself): it is not delivered again, and its guid is applied at most once.
    */
-  observed?: { agentId: string; guid: string };
+  observed?: ObservedChange;
+  /**
+   * Settles a send whose outcome was unknown (lib/sends/unsettled.ts): nothing is delivered,
+   * the change is recorded with the send's own actor, and the send is marked sent with this
+   * answer, in the same transaction — once.
+   */
+  settles?: { id: string; answer: "reaction" | "removed" };
+}
+
+/**
+ * A change the upstream reports, with the time it recorded it (BlueBubbles' dateCreated, its
+ * ROWID breaking ties): the phone's order, whatever order the network delivers them in.
+ */
+export interface ObservedChange {
+  agentId: string;
+  guid: string;
+  at?: number;
+  rowid?: number | null;
+}
+
+/** The upstream's clock for a change: time, then row. */
+interface ObservedTime {
+  at: number;
+  rowid: number | null;
 }
 
 export interface ReactResult {
@@ -203,7 +228,7 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   }
   const agent = target.conversation.agent;
   let upstream: Upstream | null = null;
-  if (input.side === "agent" && !input.observed) {
+  if (input.side === "agent" && !input.observed && !input.settles) {
     upstream = upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
     const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
     checkAgentMayReact(target, input, blocked, upstream);
@@ -213,10 +238,11 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
 
   try {
     if (isStickerRequest(request)) return await applySticker(db, ctx);
-    return await withSlotLease(db, slotKey(ctx, TAPBACK_LANE), (lease) => applyTapback(db, ctx, lease));
+    return await trackSend(withSlotLease(db, slotKey(ctx, TAPBACK_LANE), (lease) => applyTapback(db, ctx, lease)));
   } catch (error) {
     if (error instanceof AlreadyApplied) return NOOP;
     if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
+    // Only before anything was delivered: a lease lost after delivery is an unknown outcome (applyTapback).
     if (error instanceof LeaseError) {
       throw new AppError("upstream_delivery_failed", `Not sent: ${error.message}. Try again.`);
     }
@@ -258,8 +284,47 @@ async function lockSlot(tx: Tx, ctx: Ctx, lane: string) {
   return slot;
 }
 
+/** Whether `time` is older than the last observed change applied to the slot. */
+async function olderThanObserved(db: Db, ctx: Ctx, lane: string, time: ObservedTime): Promise<boolean> {
+  const slot = await db.reactionSlot.findUnique({
+    where: {
+      messageId_partIndex_sender_lane: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, lane },
+    },
+    select: { observedAt: true, observedRowid: true },
+  });
+  if (slot?.observedAt == null) return false;
+  const seen = Number(slot.observedAt);
+  if (time.at !== seen) return time.at < seen;
+  return time.rowid !== null && slot.observedRowid !== null && time.rowid < Number(slot.observedRowid);
+}
+
+/** Keeps the newest observed time of the slot (creating the slot row on its first change). */
+async function markObserved(tx: Tx, ctx: Ctx, lane: string, time: ObservedTime) {
+  await tx.$executeRaw`
+    INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane, observed_at, observed_rowid)
+    VALUES (${randomUUID()}::uuid, ${ctx.input.scope.workspaceId}::uuid, ${ctx.target.id}::uuid,
+            ${ctx.partIndex}, ${ctx.sender}, ${lane}, ${time.at}::bigint, ${time.rowid}::bigint)
+    ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
+       SET observed_at = EXCLUDED.observed_at, observed_rowid = EXCLUDED.observed_rowid
+     WHERE reaction_slot.observed_at IS NULL
+        OR (reaction_slot.observed_at, COALESCE(reaction_slot.observed_rowid, -1))
+           < (EXCLUDED.observed_at, COALESCE(EXCLUDED.observed_rowid, -1))`;
+}
+
+function observedTime(ctx: Ctx): ObservedTime | null {
+  const at = ctx.input.observed?.at;
+  return at === undefined ? null : { at, rowid: ctx.input.observed?.rowid ?? null };
+}
+
 async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
   const { request } = ctx.input;
+  const observedAt = observedTime(ctx);
+  // An observed change older than one already applied to the slot is past: it changes
+  // nothing, and is applied (as nothing) so that reading it again changes nothing either.
+  if (ctx.input.observed && observedAt && (await olderThanObserved(db, ctx, TAPBACK_LANE, observedAt))) {
+    await claimGuid(db, ctx, ctx.input.observed.guid);
+    return NOOP;
+  }
   // Under the lease no one else changes this slot, so what is read here stays true until the
   // transaction below records the change.
   const live = await db.reaction.findFirst({
@@ -272,38 +337,65 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   const remote = ctx.target.conversation.remoteNumber;
   if (decision.action === "noop") {
     // An observed change that changes nothing is still applied: reading it again later (when
-    // the slot may hold something else) must not turn it into a change.
-    if (ctx.input.observed) await claimGuid(db, ctx, ctx.input.observed.guid);
-    return { outcome: "noop", reaction: live ? fullReaction(live, remote) : null, previous: null };
+    // the slot may hold something else) must not turn it into a change. It is still the
+    // slot's newest observed change: an older one arriving later must not undo it.
+    const observed = ctx.input.observed;
+    const result: ReactResult = { outcome: "noop", reaction: live ? fullReaction(live, remote) : null, previous: null };
+    const settles = ctx.input.settles;
+    if (observed || settles) {
+      await db.$transaction(async (tx) => {
+        if (observed && !(await claimGuid(tx, ctx, observed.guid))) return;
+        if (observedAt) await markObserved(tx, ctx, TAPBACK_LANE, observedAt);
+        if (settles) await markSent(tx, settles.id, settledAnswer(settles.answer, result));
+      });
+    }
+    return result;
   }
 
   let deliveredGuid: string | undefined;
+  let deliveredAt: ObservedTime | null = observedAt;
+  const t = decision.action === "remove" ? decision.previous : decision.next;
+  const change = {
+    operation: decision.action === "remove" ? "remove" : "add",
+    kind: t.kind,
+    customEmoji: t.customEmoji,
+  } as const;
   if (ctx.upstream) {
-    const t = decision.action === "remove" ? decision.previous : decision.next;
-    const receipt = await ctx.upstream.deliverReaction({
-      workspaceId: ctx.input.scope.workspaceId,
-      agentId: ctx.target.conversation.agent.id,
-      conversationId: ctx.target.conversationId,
-      messageId: ctx.target.id,
-      partIndex: ctx.partIndex,
-      from: ctx.sender,
-      to: remote,
-      operation: decision.action === "remove" ? "remove" : "add",
-      kind: t.kind,
-      customEmoji: t.customEmoji,
-      targetGuid: ctx.target.bridgeGuid,
-      chatGuid: ctx.target.conversation.chatGuid,
-    });
+    const receipt = await ctx.upstream
+      .deliverReaction({
+        workspaceId: ctx.input.scope.workspaceId,
+        agentId: ctx.target.conversation.agent.id,
+        conversationId: ctx.target.conversationId,
+        messageId: ctx.target.id,
+        partIndex: ctx.partIndex,
+        from: ctx.sender,
+        to: remote,
+        operation: decision.action === "remove" ? "remove" : "add",
+        kind: t.kind,
+        customEmoji: t.customEmoji,
+        targetGuid: ctx.target.bridgeGuid,
+        chatGuid: ctx.target.conversation.chatGuid,
+      })
+      .catch((error) => {
+        // Recorded while the lease is held, so the echo of this send finds it.
+        if (error instanceof UpstreamError && error.outcome === "unknown") {
+          return keepUnsettled(db, ctx, change, error.message);
+        }
+        throw error;
+      });
     deliveredGuid = receipt.guid;
+    // The Mac's time of this send orders it against changes made on the Mac itself.
+    if (receipt.at !== undefined) deliveredAt = { at: receipt.at, rowid: receipt.rowid ?? null };
   }
 
-  return db.$transaction(async (tx) => {
+  const recording = db.$transaction(async (tx) => {
     await lease.consume(tx);
     const observed = ctx.input.observed?.guid;
     if (observed && !(await claimGuid(tx, ctx, observed))) throw new AlreadyApplied();
     // The echo of this send comes back from the bridge under this guid: it is already applied.
     if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
     const slot = await lockSlot(tx, ctx, TAPBACK_LANE);
+    if (deliveredAt) await markObserved(tx, ctx, TAPBACK_LANE, deliveredAt);
     const sequence = slot.sequence + 1;
     const now = new Date();
     let row: RecordedRow;
@@ -331,7 +423,88 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
     }
     const outcome = outcomeOf(decision) as Exclude<Outcome, "noop">;
     await record(tx, ctx, slot.id, row, outcome, previous, now);
-    return { outcome, reaction: fullReaction(row, remote), previous };
+    const result: ReactResult = { outcome, reaction: fullReaction(row, remote), previous };
+    const settles = ctx.input.settles;
+    if (settles && !(await markSent(tx, settles.id, settledAnswer(settles.answer, result)))) {
+      throw new AlreadyApplied();
+    }
+    return result;
+  });
+  if (!ctx.upstream) return recording;
+  try {
+    return await recording;
+  } catch (error) {
+    // Delivered, but the lease was lost or the recording failed: whether the change shows on
+    // the phone is the upstream's to say now, not a failure to report.
+    const sentence = (error as Error).message.split("\n")[0];
+    return keepUnsettled(db, ctx, change, `It was sent, but Tapdesk could not record it (${sentence}).`);
+  }
+}
+
+/** What a retry with the send's Idempotency-Key is answered once the send is settled as sent. */
+function settledAnswer(answer: "reaction" | "removed", result: ReactResult): SettledAnswer {
+  if (answer === "removed") return { status: 200, body: { removed: result.outcome === "removed" } };
+  return { status: result.outcome === "noop" ? 200 : 201, body: result.reaction };
+}
+
+/** The operation form's removal answers `{removed}`; every other send the reaction. */
+function answerOf(request: ReactionRequest): "reaction" | "removed" {
+  return request.operation === "remove" && !request.reactionId ? "removed" : "reaction";
+}
+
+/**
+ * The upstream may have delivered the change: it is kept unsettled (504) and settled from the
+ * upstream — now, when it can tell (the sandbox), else by the bridge's echo or reconciliation.
+ */
+async function keepUnsettled(
+  db: Db,
+  ctx: Ctx,
+  change: { operation: "add" | "remove"; kind: string; customEmoji: string | null },
+  sentence: string,
+): Promise<never> {
+  const upstream = ctx.upstream as Upstream;
+  const id = await recordUnsettled(db, {
+    workspaceId: ctx.input.scope.workspaceId,
+    agentId: ctx.target.conversation.agent.id,
+    conversationId: ctx.target.conversationId,
+    payload: {
+      type: "reaction",
+      messageId: ctx.target.id,
+      partIndex: ctx.partIndex,
+      sender: ctx.sender,
+      actor: ctx.input.actor,
+      request: ctx.input.request,
+      delivered: change,
+      answer: answerOf(ctx.input.request),
+    },
+  });
+  setTimeout(() => {
+    upstream
+      .settle({ id, agentId: ctx.target.conversation.agent.id, kind: "reaction" })
+      .then(async (outcome) => {
+        if (outcome !== "sent") return;
+        const row = await findUnsettled(db, id);
+        if (row?.state === "unsettled") await settleReactionSend(db, row);
+      })
+      .catch((error) => console.error("An unsettled tapback could not be settled yet:", (error as Error).message));
+  }, 200).unref();
+  const error = new AppError("upstream_outcome_unknown", `Not confirmed yet: ${sentence}`);
+  error.unsettledSendId = id;
+  throw error;
+}
+
+/** The upstream delivered an unsettled tapback (and has no echo to show it): record it now, once. */
+export async function settleReactionSend(db: Db, send: UnsettledRow): Promise<ReactResult | null> {
+  const p = send.payload;
+  if (p.type !== "reaction") return null;
+  return react(db, {
+    scope: { workspaceId: send.workspaceId },
+    actor: p.actor,
+    side: "agent",
+    messageId: p.messageId,
+    partIndex: p.partIndex,
+    request: p.request,
+    settles: { id: send.id, answer: p.answer },
   });
 }
 

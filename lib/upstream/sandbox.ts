@@ -18,15 +18,25 @@ export function sandboxUpstream(db: Db): Upstream {
     if (ws.upstreamMode === "fail") throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
     return ws;
   }
+  /** `unknown` delivers, then answers as if the outcome could not be known. */
+  function unknownAfterDelivery(mode: string) {
+    if (mode === "unknown") {
+      throw new UpstreamError("The sandbox upstream delivered it but answers as an unknown outcome.", "unknown");
+    }
+  }
   return {
     capabilities: { name: "sandbox", customEmoji: true },
     async deliverReaction(delivery) {
-      await controls(delivery.workspaceId);
+      const ws = await controls(delivery.workspaceId);
+      unknownAfterDelivery(ws.upstreamMode);
       return {};
     },
     async deliverMessage(delivery) {
       const ws = await controls(delivery.workspaceId);
+      unknownAfterDelivery(ws.upstreamMode);
       return { status: ws.upstreamMode === "hold" ? "queued" : "delivered" };
     },
+    // The sandbox is the phone: whatever it answered, it delivered.
+    settle: async () => "sent",
   };
 }

@@ -36,11 +36,16 @@ export interface MessageDelivery {
   to: string;
   chatGuid: string | null;
   parts: PartDelivery[];
+  /** Names this send on the upstream: its echo carries it, so an unknown outcome can be settled. */
+  tempGuid: string;
 }
 
 /** What the upstream reports back: the bridge's guid of what it sent, when it has one. */
 export interface ReactionReceipt {
   guid?: string;
+  /** When the upstream recorded the change (epoch ms) and its row there, when it says. */
+  at?: number;
+  rowid?: number;
 }
 
 export interface MessageReceipt {
@@ -53,6 +58,12 @@ export interface Upstream {
   readonly capabilities: UpstreamCapabilities;
   deliverReaction(delivery: ReactionDelivery): Promise<ReactionReceipt>;
   deliverMessage(delivery: MessageDelivery): Promise<MessageReceipt>;
+  /**
+   * What became of a send whose outcome was unknown: `sent` or `not_sent` when the upstream
+   * can tell now, `pending` when it settles it itself later (a bridge: by the echo, or by
+   * reconciliation).
+   */
+  settle(send: { id: string; agentId: string; kind: "message" | "reaction" }): Promise<"sent" | "not_sent" | "pending">;
 }
 
 /**

@@ -326,7 +326,9 @@ export async function redeliver(db: Db, scope: Scope, endpointId: string, delive
   if (!endpoint.enabled) throw new AppError("webhook_endpoint_disabled");
   const { count } = await db.webhookDelivery.updateMany({
     where: { id: deliveryId, endpointId: endpoint.id, workspaceId: scope.workspaceId },
-    data: redelivery(new Date()),
+    // An attempt still in flight loses its claim: its outcome must not overwrite the
+    // redelivery asked for after it began (it would mark it succeeded or dead, and never resend).
+    data: { ...redelivery(new Date()), claimToken: null, leaseUntil: null },
   });
   if (count === 0) throw new AppError("webhook_delivery_not_found");
   nudgeWebhookWorkers();

@@ -16,9 +16,12 @@ import type { AddressInfo } from "node:net";
  *   await bb.human.react({ target: guid, type: 2006, emoji: "🎉", emojiField: false })
  *   await bb.human.react({ target: guid, type: 1000, image: { width: 300, height: 300 } })
  *   await bb.mac.react({ target: guid, type: "like" })   // someone on the Mac itself
- *   bb.setMode({ helperDown: true })           // also latencyMs, privateApiOff, unknownOutcome,
- *                                              // webhooks ("once" | "duplicate" | "drop"), echo,
+ *   bb.setMode({ helperDown: true })           // also latencyMs, confirmDelayMs, privateApiOff,
+ *                                              // unknownOutcome, outcomeFor (per send), webhooks
+ *                                              // ("once" | "duplicate" | "drop" | "hold"), echo,
  *                                              // chatGuidPrefix, password
+ *   bb.held(), await bb.release(guid?), bb.dropHeld(guid?)   // the network: late, reordered, lost
+ *   await bb.restart(downMs)                   // connections cut, same port, data kept
  *   bb.calls                                   // every request: method, path, query (no password), body
  *   bb.deliveries                              // every webhook POST it made and the answer
  *   await bb.settled()                         // webhooks sent after an HTTP answer have landed
@@ -50,11 +53,21 @@ const REACTIONS = [...CLASSIC, ...CLASSIC.map((c) => `-${c}`)];
 /** What `associatedMessageType` the human's message gets: a classic name, or an Apple code. */
 export type FakeReactionType = Classic | `-${Classic}` | 1000 | 2006 | 3006 | 2007 | 3007;
 
-export type WebhookMode = "once" | "duplicate" | "drop";
+/**
+ * How a new message is webhooked: once; also as updated-message; not at all (the server
+ * never retries); or held until `release` (so a test or the soak decides the order, the
+ * delay and the duplicates the network would).
+ */
+export type WebhookMode = "once" | "duplicate" | "drop" | "hold";
 
 export interface FakeMode {
   /** Delay before answering message/text, message/multipart and message/react. */
   latencyMs: number;
+  /**
+   * Delay between the Mac recording a sent message and the server answering: the real server
+   * waits (up to 60 s) for the message to show in the Mac's database, where a query sees it.
+   */
+  confirmDelayMs: number;
   /** Private API enabled but its helper not connected (server info says so; sends fail). */
   helperDown: boolean;
   /** Private API disabled in the server's settings. */
@@ -65,6 +78,8 @@ export interface FakeMode {
    * message exists and is webhooked per `webhooks`, so reconciliation can find it).
    */
   unknownOutcome: null | { status: 500 | 504; happened: boolean; on?: "react" | "send" | "all" };
+  /** Decides per send, when `unknownOutcome` does not apply: the soak's seeded chaos. */
+  outcomeFor: null | ((route: "react" | "send") => { status: 500 | 504; happened: boolean } | null);
   /** How each new message is webhooked: once, also as updated-message, or not at all. */
   webhooks: WebhookMode;
   /** Whether the echo of the app's tapback is webhooked before or after the HTTP answer. */
@@ -200,6 +215,14 @@ export interface FakeBlueBubbles {
   waitForInFlight(predicate: (call: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
   /** Forgets the calls and deliveries seen so far: call between tests, so none matches a stale one. */
   resetCalls(): void;
+  /** Guids of the messages whose webhooks are held (mode "hold"), oldest first. */
+  held(): string[];
+  /** Sends the held webhooks of `guid` (all held when left out, in the order given), once each. */
+  release(guid?: string): Promise<void>;
+  /** Forgets the held webhooks of `guid` (or all): lost on the way, as BlueBubbles never retries. */
+  dropHeld(guid?: string): void;
+  /** Stops answering (connections cut) and starts again on the same port, keeping its data. */
+  restart(downMs?: number): Promise<void>;
   /** Resolves when every webhook the fake started sending after an answer has been answered. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -315,9 +338,11 @@ export async function startFakeBlueBubbles(
 ): Promise<FakeBlueBubbles> {
   const mode: FakeMode = {
     latencyMs: 0,
+    confirmDelayMs: 0,
     helperDown: false,
     privateApiOff: false,
     unknownOutcome: null,
+    outcomeFor: null,
     webhooks: "once",
     echo: "after-response",
     chatGuidPrefix: "iMessage",
@@ -554,10 +579,16 @@ export async function startFakeBlueBubbles(
     );
   }
 
+  const heldHooks: Array<{ guid: string; type: string; data: Serialized }> = [];
+
   async function announce(m: StoredMessage, how: WebhookMode, tempGuid?: string): Promise<void> {
     if (how === "drop") return;
     const note = (chatsToo: boolean) =>
       serialize(m, { chats: chatsToo, attachments: true, attributedBody: false, notification: true });
+    if (how === "hold") {
+      heldHooks.push({ guid: m.guid, type: "new-message", data: tempGuid ? { ...note(true), tempGuid } : note(true) });
+      return;
+    }
     if (tempGuid) await dispatch("new-message", { ...note(true), tempGuid });
     await dispatch("new-message", note(true));
     if (how === "duplicate") await dispatch("updated-message", note(false));
@@ -676,10 +707,10 @@ export async function startFakeBlueBubbles(
   }
 
   async function unknownFor(route: "react" | "send", create: () => StoredMessage, tempGuid?: string): Promise<void> {
-    const u = mode.unknownOutcome;
+    const set = mode.unknownOutcome;
+    const on = set?.on ?? "react";
+    const u = set && (on === "all" || on === route) ? set : (mode.outcomeFor?.(route) ?? null);
     if (!u) return;
-    const on = u.on ?? "react";
-    if (on !== "all" && on !== route) return;
     if (u.happened) await announce(create(), mode.webhooks, tempGuid);
     if (u.status === 504) throw gatewayTimeout();
     throw route === "react"
@@ -797,6 +828,7 @@ export async function startFakeBlueBubbles(
         const parts = [{ text: String(b.message ?? "") }];
         await unknownFor("send", () => appMessage(String(b.chatGuid), parts), tempGuid);
         const m = appMessage(String(b.chatGuid), parts);
+        if (mode.confirmDelayMs > 0) await sleep(mode.confirmDelayMs);
         return {
           ...ok({ ...full(m), ...(tempGuid ? { tempGuid } : {}) }, "Message sent!"),
           after: () => track(announce(m, mode.webhooks, tempGuid)),
@@ -825,12 +857,12 @@ export async function startFakeBlueBubbles(
       if (down) throw imessageError("Message Send Error", down);
       if (mode.latencyMs > 0) await sleep(mode.latencyMs);
       const parts = (b.parts as Array<{ text: string }>).map((p) => ({ text: String(p.text) }));
-      await unknownFor("send", () => appMessage(String(b.chatGuid), parts));
-      const m = appMessage(String(b.chatGuid), parts);
       const tempGuid = str(b.tempGuid) && b.tempGuid ? b.tempGuid : undefined;
+      await unknownFor("send", () => appMessage(String(b.chatGuid), parts), tempGuid);
+      const m = appMessage(String(b.chatGuid), parts);
       return {
         ...ok({ ...full(m), ...(tempGuid ? { tempGuid } : {}) }, "Message sent!"),
-        after: () => track(announce(m, mode.webhooks)),
+        after: () => track(announce(m, mode.webhooks, tempGuid)),
       };
     }
 
@@ -998,6 +1030,22 @@ export async function startFakeBlueBubbles(
         type,
         serialize(m, { chats: type === "new-message", attachments: true, attributedBody: false, notification: true }),
       );
+    },
+    held: () => heldHooks.map((h) => h.guid),
+    async release(guid) {
+      const picked = heldHooks.filter((h) => guid === undefined || h.guid === guid);
+      for (const h of picked) heldHooks.splice(heldHooks.indexOf(h), 1);
+      for (const h of picked) await dispatch(h.type, h.data);
+    },
+    dropHeld(guid) {
+      for (let i = heldHooks.length - 1; i >= 0; i--)
+        if (guid === undefined || heldHooks[i]!.guid === guid) heldHooks.splice(i, 1);
+    },
+    async restart(downMs = 0) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (downMs > 0) await sleep(downMs);
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     },
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);

@@ -67,6 +67,7 @@ export const sendMessage = defineOperation({
     "recipient_disconnected",
     "conversation_taken_over",
     "upstream_delivery_failed",
+    "upstream_outcome_unknown",
   ],
   handle: async ({ db, caller, body }, { id }) => {
     const { parts, trace_id, metadata } = await body();

@@ -19,6 +19,7 @@ const SEND_ERRORS = [
   "conversation_taken_over",
   "message_not_reactable",
   "upstream_delivery_failed",
+  "upstream_outcome_unknown",
 ] as const;
 
 export const sendReaction = defineOperation({
@@ -104,6 +105,7 @@ export const removeReaction = defineOperation({
     "recipient_disconnected",
     "conversation_taken_over",
     "upstream_delivery_failed",
+    "upstream_outcome_unknown",
   ],
   handle: async ({ db, caller }, { id }) => {
     const reaction = await tapbacks.findRemovableReaction(db, caller, pathId(id, "reaction_not_found"));

@@ -108,7 +108,7 @@ export const setUpstreamMode = defineOperation({
   // Workspace-wide state: it changes every agent's deliveries and releases their held messages.
   workspaceKey: true,
   description:
-    "Workspace-wide keys only: the mode applies to every agent of the workspace. `fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
+    "Workspace-wide keys only: the mode applies to every agent of the workspace. `fail`: every delivery fails (502). `hold`: new outbound messages stay queued until `ok`. `unknown`: every delivery is made, but answered as an unknown outcome (504 upstream_outcome_unknown), then settled as sent shortly after — the whole unsettled path without a bridge. `latency_ms` delays every delivery, to show that a slow upstream blocks nothing else. The sandbox controls answer 404 for conversations whose agent is on a BlueBubbles bridge.",
   body: upstreamModeBody,
   example: { mode: "ok", latency_ms: 0 },
   replies: {

@@ -3,10 +3,12 @@ import type { Db } from "../../db/client";
 import { AppError, isAppError } from "../../errors";
 import type { BlueBubblesBridge } from "../../generated/prisma/client";
 import type { PartInput } from "../../messages/schemas";
-import { insertMessage } from "../../messages/service";
+import { insertMessage, settleMessageSend } from "../../messages/service";
 import type { Scope } from "../../scope";
+import { findUnsettledReaction, type UnsettledRow, unsettledOfAgent } from "../../sends/unsettled";
 import type { ReactionRequest } from "../../tapbacks/rules";
 import { react } from "../../tapbacks/service";
+import { trackSend } from "../../upstream/in-flight";
 import { claimBridgeGuid } from "../guids";
 import { bridgeClient, bridgeForInbound, publicUrl, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
@@ -45,7 +47,7 @@ export async function applyBridgeMessage(
   db: Db,
   bridge: BridgeRef,
   message: unknown,
-  options: { recordOwnMessages?: boolean; now?: number } = {},
+  options: { recordOwnMessages?: boolean; now?: number; tempGuid?: string } = {},
 ): Promise<Applied> {
   const item = interpret(message);
   if (item.kind === "ignore") return "ignored";
@@ -57,6 +59,11 @@ export async function applyBridgeMessage(
   if (known) return "duplicate";
   if (item.kind === "message") {
     if (item.isFromMe) {
+      // The agent's own message may be a send whose outcome was unknown: it settles it.
+      const send = await unsettledMessageFor(db, bridge, item, options.tempGuid);
+      if (send) {
+        return (await settleMessageSend(db, send, { status: "delivered", guid: item.guid })) ? "applied" : "duplicate";
+      }
       const settled = (options.now ?? Date.now()) - item.at.getTime() >= OWN_MESSAGE_SETTLE_MS;
       if (!options.recordOwnMessages || !settled) return "ignored";
     }
@@ -81,6 +88,34 @@ async function recordBridgeAttachments(db: Db, bridge: BridgeRef, item: Interpre
     data: guids.map((guid) => ({ agentId: bridge.agentId, guid, workspaceId: bridge.workspaceId })),
     skipDuplicates: true,
   });
+}
+
+/**
+ * The unsettled send this message of the agent's is: by the tempGuid its echo carries, else
+ * (reconciliation reads no tempGuid) by its chat and text, sent no earlier than the send began.
+ * The tempGuid comes from an unsigned webhook, so the message it names must match too.
+ */
+async function unsettledMessageFor(
+  db: Db,
+  bridge: BridgeRef,
+  item: Extract<Interpreted, { kind: "message" }>,
+  tempGuid?: string,
+): Promise<UnsettledRow | null> {
+  const sends = await unsettledOfAgent(db, bridge.agentId, "message");
+  if (sends.length === 0) return null;
+  const texts = item.parts.map((p) => ("text" in p ? p.text : null));
+  const conversations = await db.conversation.findMany({
+    where: { id: { in: sends.map((s) => s.conversationId) } },
+    select: { id: true, remoteNumber: true },
+  });
+  const remoteOf = new Map(conversations.map((c) => [c.id, c.remoteNumber]));
+  const matches = (send: UnsettledRow) =>
+    send.payload.type === "message" &&
+    remoteOf.get(send.conversationId) === item.remote &&
+    JSON.stringify(send.payload.parts.map((p) => ("text" in p ? p.text.trim() : null))) === JSON.stringify(texts);
+  if (tempGuid) return sends.find((s) => s.tempGuid === tempGuid && matches(s)) ?? null;
+  // A little slack for the Mac's clock against this server's.
+  return sends.find((s) => matches(s) && item.at.getTime() >= s.createdAt.getTime() - 120_000) ?? null;
 }
 
 async function recordMessage(
@@ -174,25 +209,44 @@ async function applyReaction(
     item.operation === "add"
       ? { operation: "add", kind: item.reaction, customEmoji: item.customEmoji ?? null, sticker }
       : { operation: "remove", kind: item.reaction, customEmoji: item.customEmoji ?? null };
+  // The echo of an agent's tapback whose outcome was unknown settles it, as its sender's.
+  const send = item.isFromMe
+    ? await findUnsettledReaction(db, bridge.agentId, {
+        messageId: target.id,
+        partIndex: item.partIndex,
+        operation: item.operation,
+        kind: item.reaction,
+      })
+    : null;
+  const payload = send?.payload.type === "reaction" ? send.payload : null;
   try {
     const result = await react(db, {
       scope,
       // A tapback made on the Mac itself is the agent's, placed by the bridge.
-      actor: item.isFromMe ? { type: "bridge", id: bridge.agentId } : { type: "human", id: item.remote },
+      actor: payload
+        ? payload.actor
+        : item.isFromMe
+          ? { type: "bridge", id: bridge.agentId }
+          : { type: "human", id: item.remote },
       side: item.isFromMe ? "agent" : "human",
       messageId: target.id,
       partIndex: item.partIndex,
       request,
-      observed: { agentId: bridge.agentId, guid: item.guid },
+      observed: { agentId: bridge.agentId, guid: item.guid, at: item.at.getTime(), rowid: item.rowid },
+      ...(send && payload ? { settles: { id: send.id, answer: payload.answer } } : {}),
     });
     return result.outcome === "noop" ? "duplicate" : "applied";
   } catch (error) {
     // What the bridge reports happened on a phone; when it names a part Tapdesk does not
-    // have, or an emoji that is not one, there is nothing sensible to record.
-    if (isAppError(error)) return "ignored";
+    // have, or an emoji that is not one, there is nothing sensible to record. Anything else
+    // (a lease wait, a database error) is transient: it is not claimed, so it is read again.
+    if (isAppError(error) && PERMANENT.has(error.code)) return "ignored";
     throw error;
   }
 }
+
+/** Problems of what the bridge reported itself: applying it again would fail the same way. */
+const PERMANENT = new Set(["invalid_part_index", "invalid_reaction", "validation_failed", "message_not_found"]);
 
 /**
  * How long the bridge's webhook request waits for its message to be applied. Applying a
@@ -220,7 +274,8 @@ export async function receiveWebhook(
     throw new AppError("validation_failed", hint.sentence, [{ field: hint.field ?? "(body)", message: hint.sentence }]);
   }
   if (hint.type === "other") return { outcome: "not_a_message" };
-  const work = applyHint(db, row, hint.guid);
+  // Tracked: past the wait it goes on after the answer, and shutdown must let it finish.
+  const work = trackSend(applyHint(db, row, hint.guid, hint.tempGuid));
   const waited = await Promise.race([
     work,
     new Promise<"accepted">((resolve) => setTimeout(resolve, WEBHOOK_WAIT_MS, "accepted").unref()),
@@ -231,7 +286,7 @@ export async function receiveWebhook(
   return { outcome: waited };
 }
 
-async function applyHint(db: Db, row: BlueBubblesBridge, guid: string): Promise<Applied> {
+async function applyHint(db: Db, row: BlueBubblesBridge, guid: string, tempGuid?: string): Promise<Applied> {
   const known = await db.bridgeGuid.findUnique({
     where: { agentId_guid: { agentId: row.agentId, guid } },
     select: { guid: true },
@@ -248,5 +303,5 @@ async function applyHint(db: Db, row: BlueBubblesBridge, guid: string): Promise<
   }
   await touchBridge(db, row.id);
   if (!message) return "ignored";
-  return applyBridgeMessage(db, row, message);
+  return applyBridgeMessage(db, row, message, { tempGuid });
 }

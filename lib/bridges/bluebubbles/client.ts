@@ -88,6 +88,24 @@ const WITH = ["chats", "attachments", "attributedBody"];
 const PRIVATE_API_DOWN = /private api is not enabled|helper is not connected|setup for the private api/i;
 /** Answers of the send routes where the Mac may have acted before the error (see `classify`). */
 const SEND_ERRORS = new Set(["Reaction Send Error", "Message Send Error", "Attachment Send Error"]);
+/** Routes that make the Mac send something. */
+const SEND_ROUTES = new Set(["/message/text", "/message/multipart", "/message/react"]);
+/** Errors of the connection phase: the request never reached the bridge. */
+const CONNECT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+function neverConnected(err: unknown): boolean {
+  const code = networkCode(err);
+  if (code && CONNECT_CODES.has(code)) return true;
+  // A redirect is refused before anything is sent on.
+  return causes(err).some((c) => c instanceof Error && /redirect/i.test(c.message));
+}
 
 export class BlueBubblesClient {
   private readonly base: string;
@@ -268,7 +286,13 @@ export class BlueBubblesClient {
         redirect: "error",
       });
     } catch (err) {
-      throw this.networkError(err);
+      const error = this.networkError(err);
+      // A send the bridge may have received before the connection broke, or that outlived
+      // our timeout, may have reached the Mac: unknown. Only a connection never made is a failure.
+      if (SEND_ROUTES.has(path) && !neverConnected(err)) {
+        throw new BlueBubblesError(`${error.sentence} The Mac may still have sent it.`, { outcome: "unknown" });
+      }
+      throw error;
     }
   }
 

@@ -14,7 +14,7 @@ import { type BbAttachment, type BbMessage, bbMessage, bbWebhookBody } from "./s
 // Webhooks
 
 export type WebhookHint =
-  | { ok: true; type: "new-message" | "updated-message"; guid: string }
+  | { ok: true; type: "new-message" | "updated-message"; guid: string; tempGuid?: string }
   | { ok: true; type: "other"; event: string }
   | { ok: false; sentence: string; field?: string };
 
@@ -43,7 +43,10 @@ export function parseWebhook(body: unknown): WebhookHint {
   if (!isSafeText(guid)) {
     return { ok: false, sentence: "data.guid must not contain NUL characters or invalid Unicode.", field: "data.guid" };
   }
-  return { ok: true, type, guid };
+  // The echo of a send carries the tempGuid the send named it with: an unknown outcome settles on it.
+  const tempGuid = (data as { tempGuid?: unknown }).tempGuid;
+  const temp = typeof tempGuid === "string" && tempGuid.length > 0 && tempGuid.length <= 200 && isSafeText(tempGuid);
+  return { ok: true, type, guid, ...(temp ? { tempGuid } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -99,7 +102,9 @@ interface Common {
   /** The human's address (the chat's other side), whoever sent this. */
   remote: string;
   isFromMe: boolean;
+  /** When the Mac recorded it (dateCreated), and its row there: the phone's order. */
   at: Date;
+  rowid: number | null;
 }
 
 export type Interpreted =
@@ -144,6 +149,7 @@ export function interpret(input: unknown): Interpreted {
     remote: identity.address,
     isFromMe: msg.isFromMe,
     at: new Date(msg.dateCreated ?? Date.now()),
+    rowid: msg.originalROWID ?? null,
   };
 
   const type = msg.associatedMessageType;
@@ -210,6 +216,8 @@ function attachmentPart(a: BbAttachment): MessagePart {
 const PART = "__kIMMessagePartAttributeName";
 const FILE = "__kIMFileTransferGUIDAttributeName";
 const OBJECT_CHAR = "\uFFFC";
+/** Far beyond any real message: a part number past it is junk, not a reason to fill parts up to it. */
+const MAX_PART = 100;
 
 /**
  * The message's parts in iMessage's numbering. The attributed body (read with
@@ -226,7 +234,7 @@ function partsOf(msg: BbMessage): MessagePart[] {
     const parts = new Map<number, { text: string; file?: BbAttachment }>();
     for (const run of body.runs ?? []) {
       const index = run.attributes?.[PART];
-      if (typeof index !== "number" || !Number.isInteger(index) || index < 0) continue;
+      if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index > MAX_PART) continue;
       const entry = parts.get(index) ?? { text: "" };
       const file = run.attributes?.[FILE];
       const attachment = typeof file === "string" ? byGuid.get(file) : undefined;
@@ -234,16 +242,16 @@ function partsOf(msg: BbMessage): MessagePart[] {
       else if (run.range) entry.text += text.slice(run.range[0], run.range[0] + run.range[1]);
       parts.set(index, entry);
     }
-    const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]);
+    // A tapback names its part by iMessage's number (`p:N/…`): an empty part keeps its place
+    // (as empty text) rather than shifting the parts after it.
+    const last = Math.max(...parts.keys());
     const out: MessagePart[] = [];
-    for (const [, p] of ordered) {
-      if (p.file) out.push(attachmentPart(p.file));
-      else {
-        const clean = p.text.split(OBJECT_CHAR).join("").trim();
-        if (clean) out.push({ text: clean });
-      }
+    for (let index = 0; index <= last; index++) {
+      const p = parts.get(index);
+      if (p?.file) out.push(attachmentPart(p.file));
+      else out.push({ text: (p?.text ?? "").split(OBJECT_CHAR).join("").trim() });
     }
-    if (out.length > 0) return out;
+    if (out.some((p) => "attachment" in p || p.text)) return out;
   }
   const out: MessagePart[] = attachments.map(attachmentPart);
   const text = (msg.text ?? "").split(OBJECT_CHAR).join("").trim();

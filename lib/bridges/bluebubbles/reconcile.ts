@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
+import { markNotSent, unsettledOfAgent } from "../../sends/unsettled";
 import { applyBridgeMessage, OWN_MESSAGE_SETTLE_MS } from "./apply";
 import { bridgeClient, statusOf, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
@@ -33,7 +34,7 @@ export interface ReconcileResult {
 export async function reconcileBridge(
   db: Db,
   bridgeId: string,
-  options: { soon?: boolean } = {},
+  options: { soon?: boolean; now?: number } = {},
 ): Promise<ReconcileResult | null> {
   const token = randomUUID();
   const soon = options.soon ?? false;
@@ -45,6 +46,14 @@ export async function reconcileBridge(
      WHERE id = ${bridgeId}::uuid
        AND (reconcile_until IS NULL OR reconcile_until < now() OR (${soon} AND reconcile_token IS NULL))`;
   if (claimed !== 1) return null;
+  // A long run (a large backlog, a slow bridge) keeps its claim: another instance must not
+  // start a second, overlapping run when the first lease would have ended.
+  const renew = setInterval(() => {
+    db.$executeRaw`
+      UPDATE bluebubbles_bridge SET reconcile_until = now() + ${LEASE_MS}::int * interval '1 millisecond'
+       WHERE id = ${bridgeId}::uuid AND reconcile_token = ${token}::uuid`.catch(() => {});
+  }, LEASE_MS / 3);
+  renew.unref();
   try {
     const row = await db.blueBubblesBridge.findUnique({ where: { id: bridgeId } });
     if (!row) return null;
@@ -68,24 +77,38 @@ export async function reconcileBridge(
     missed.sort((a, b) => (a.dateCreated ?? 0) - (b.dateCreated ?? 0));
     let applied = 0;
     let newest = Number(row.cursorMs ?? 0);
+    // The oldest message that failed for a transient reason: the cursor stays before it, so
+    // the next run reads it again (nothing is dropped).
+    let failedAt: number | null = null;
     for (const message of missed) {
       // One message that cannot be applied must not hold back the ones after it.
-      const outcome = await applyBridgeMessage(db, row, message, { recordOwnMessages: true, now: startedAt }).catch(
-        (error) => {
-          console.error(`Bridge ${row.id}: message ${message.guid} not applied:`, (error as Error).message);
-          return "ignored" as const;
-        },
-      );
+      const outcome = await applyBridgeMessage(db, row, message, {
+        recordOwnMessages: true,
+        now: options.now ?? startedAt,
+      }).catch((error) => {
+        console.error(`Bridge ${row.id}: message ${message.guid} not applied yet:`, (error as Error).message);
+        return "failed" as const;
+      });
       if (outcome === "applied") applied++;
+      if (outcome === "failed") failedAt ??= message.dateCreated ?? startedAt;
       newest = Math.max(newest, message.dateCreated ?? 0);
     }
     const read = missed.length;
+    const cursor = Math.min(newest || startedAt, startedAt, failedAt ?? Number.POSITIVE_INFINITY);
     await db.blueBubblesBridge.updateMany({
       where: { id: row.id, reconcileToken: token },
-      data: { cursorMs: BigInt(Math.min(newest || startedAt, startedAt)) },
+      data: { cursorMs: BigInt(cursor) },
     });
+    // Sends whose outcome was unknown and that the bridge's history, read past their window,
+    // does not show: never sent. A retry with their Idempotency-Key runs afresh.
+    if (failedAt === null) {
+      for (const send of await unsettledOfAgent(db, row.agentId)) {
+        if (send.settleBy.getTime() <= (options.now ?? startedAt)) await markNotSent(db, send.id);
+      }
+    }
     return { applied, read };
   } finally {
+    clearInterval(renew);
     // Due again a little before the next tick, so timers that drift still find it due.
     const next = new Date(Date.now() + reconcileIntervalMs() * 0.9);
     await db.blueBubblesBridge

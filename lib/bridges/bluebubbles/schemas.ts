@@ -62,6 +62,8 @@ export const bbMessage = z.looseObject({
   handle: bbHandle.nullish(),
   isFromMe: z.boolean(),
   dateCreated: z.number().nullish(),
+  /** The Mac's row id: breaks ties between changes of the same millisecond. */
+  originalROWID: z.number().nullish(),
   itemType: z.number().nullish(),
   error: z.number().nullish(),
   associatedMessageGuid: z.string().nullish(),

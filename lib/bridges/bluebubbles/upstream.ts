@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client";
 import { AppError } from "../../errors";
 import { appleTapbackName } from "../../tapbacks/rules";
@@ -56,7 +55,11 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
           partIndex: delivery.partIndex,
         }),
       );
-      return { guid: sent.guid ?? undefined };
+      return {
+        guid: sent.guid ?? undefined,
+        at: sent.message?.dateCreated ?? undefined,
+        rowid: sent.message?.originalROWID ?? undefined,
+      };
     },
 
     async deliverMessage(delivery) {
@@ -72,10 +75,22 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
       const texts = delivery.parts.map((p) => p.text ?? "");
       const sent = await call(bridge, () =>
         texts.length === 1
-          ? bridge.client.sendText({ chatGuid, text: texts[0] as string, tempGuid: randomUUID() })
-          : bridge.client.sendMultipart({ chatGuid, parts: texts.map((text) => ({ text })), tempGuid: randomUUID() }),
+          ? bridge.client.sendText({ chatGuid, text: texts[0] as string, tempGuid: delivery.tempGuid })
+          : bridge.client.sendMultipart({
+              chatGuid,
+              parts: texts.map((text) => ({ text })),
+              tempGuid: delivery.tempGuid,
+            }),
       );
       return { status: "sent", guid: sent.guid ?? undefined };
+    },
+
+    // The bridge's echo settles it, or reconciliation, which runs soon after an unknown outcome.
+    async settle() {
+      const row = await db.blueBubblesBridge.findUnique({ where: { agentId }, select: { id: true } });
+      if (!row) return "not_sent";
+      import("./reconcile").then((m) => m.reconcileSoon(db, row.id)).catch(() => {});
+      return "pending";
     },
   };
 }

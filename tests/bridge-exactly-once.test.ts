@@ -1,0 +1,325 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { reconcileBridge } from "@/lib/bridges/bluebubbles/reconcile";
+import { LEASE_DEFAULTS } from "@/lib/tapbacks/slot-lease";
+import { drainSends } from "@/lib/upstream/in-flight";
+import { type ApiWorld, apiWorld } from "./helpers/api";
+import { BACKENDS } from "./helpers/db";
+import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
+import { startInboundServer } from "./helpers/inbound-server";
+
+/**
+ * SPEC §5.0 against the fake BlueBubbles server (tests/helpers/fake-bluebubbles.ts, written from
+ * the real server's source): the phone's order wins over the network's, unknown outcomes are
+ * settled once, nothing is dropped. Each test reproduces one finding of issue 16.
+ */
+
+const PASSWORD = "bb-secret-password-16";
+let human = 0;
+const nextNumber = () => `+1415666${String(process.pid % 100).padStart(2, "0")}${String(++human).padStart(2, "0")}`;
+
+describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) => {
+  let w: ApiWorld;
+  let bb: FakeBlueBubbles;
+  let publicSide: Awaited<ReturnType<typeof startInboundServer>>;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    publicSide = await startInboundServer();
+    process.env.TAPDESK_PUBLIC_URL = publicSide.url;
+    process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
+    process.env.TAPDESK_DATA_DIR = `/tmp/tapdesk-bridge16-test-${process.pid}`;
+    w = await apiWorld(backend);
+    bb = await startFakeBlueBubbles({ password: PASSWORD });
+    const linked = await w.api.PATCH("/agents/{id}", {
+      params: { path: { id: w.ava.id } },
+      body: { bridge: { kind: "bluebubbles", url: bb.url, password: PASSWORD } },
+    });
+    expect(linked.response.status).toBe(200);
+  });
+  afterAll(async () => {
+    await bb?.close();
+    await publicSide?.close();
+    await w?.dispose();
+    process.env = saved;
+  });
+  afterEach(async () => {
+    await bb.release();
+    bb.setMode({ latencyMs: 0, confirmDelayMs: 0, unknownOutcome: null, webhooks: "once" });
+  });
+
+  const getMessage = (id: string) => w.api.GET("/messages/{id}", { params: { path: { id } } });
+  const reactionsOf = async (id: string) => (await getMessage(id)).data!.reactions;
+  const reconcile = async () => {
+    const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+    return reconcileBridge(w.t.prisma, bridge.id, { soon: true });
+  };
+
+  /** A human who has written to Ava through the bridge: the message Tapdesk recorded and its bridge guid. */
+  async function conversationWithHuman(parts: Array<{ text: string }> = [{ text: "hi Ava" }]) {
+    const remote = nextNumber();
+    const sent = await bb.human.send({ from: remote, parts, webhooks: "once" });
+    await bb.settled();
+    const message = await w.t.prisma.message.findFirstOrThrow({ where: { bridgeGuid: sent.guid } });
+    return { remote, conversationId: message.conversationId, messageId: message.id, bridgeGuid: sent.guid };
+  }
+
+  describe("finding 1: the phone's order wins", () => {
+    it("a newer tapback's webhook arriving before an older one's leaves the newer one live", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const love = await bb.human.react({ target: bridgeGuid, type: "love", webhooks: "hold" });
+      const like = await bb.human.react({ target: bridgeGuid, type: "like", webhooks: "hold" });
+      expect(like.dateCreated as number).toBeGreaterThan(love.dateCreated as number);
+      await bb.release(like.guid);
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+      await bb.release(love.guid);
+      // The phone shows like: so must Tapdesk.
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+      // The late one counts as applied: reading it again (reconciliation) changes nothing either.
+      await reconcile();
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+      const changes = await w.t.prisma.reactionChange.findMany({ where: { messageId }, orderBy: { sequence: "asc" } });
+      expect(changes.map((c) => c.kind)).toEqual(["like"]);
+    });
+
+    it("a dropped older tapback applied by reconciliation after a newer one changes nothing", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      await bb.human.react({ target: bridgeGuid, type: "love", webhooks: "drop" });
+      await bb.human.react({ target: bridgeGuid, type: "like", webhooks: "once" });
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+      await reconcile();
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+    });
+
+    it("love then un-love delivered in reverse leaves nothing live", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const love = await bb.human.react({ target: bridgeGuid, type: "love", webhooks: "hold" });
+      const unlove = await bb.human.react({ target: bridgeGuid, type: "-love", webhooks: "hold" });
+      await bb.release(unlove.guid);
+      await bb.release(love.guid);
+      expect(await reactionsOf(messageId)).toEqual([]);
+      // Nothing was ever live on the phone after the removal: no change is recorded.
+      expect(await w.t.prisma.reactionChange.count({ where: { messageId } })).toBe(0);
+    });
+  });
+
+  describe("finding 2: unknown outcomes are settled, never retried blindly", () => {
+    const textCalls = () => bb.calls.filter((c) => c.path === "/api/v1/message/text").length;
+    const reactCalls = () => bb.calls.filter((c) => c.path === "/api/v1/message/react").length;
+    const sendWithKey = (conversationId: string, text: string, key: string) =>
+      w.raw("POST", `/conversations/${conversationId}/messages`, {
+        body: { parts: [{ text }] },
+        headers: { "idempotency-key": key },
+      });
+    const onMac = (text: string) => bb.messages().filter((m) => m.text === text).length;
+    const inTapdesk = (conversationId: string, text: string) =>
+      w.t.prisma.messagePart.count({ where: { text, message: { conversationId } } });
+
+    it("Message Send Error after sending: 504, the key stays bound, a retry sends nothing, the message appears once", async () => {
+      const { conversationId } = await conversationWithHuman();
+      const text = `exactly once ${randomUUID()}`;
+      const key = `key-${randomUUID()}`;
+      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "send" }, webhooks: "hold" });
+      const calls = textCalls();
+      const first = await sendWithKey(conversationId, text, key);
+      expect(first.response.status).toBe(504);
+      expect(first.error.code).toBe("upstream_outcome_unknown");
+      bb.setMode({ unknownOutcome: null });
+      // Unsettled: the retry is not performed again.
+      const again = await sendWithKey(conversationId, text, key);
+      expect(again.response.status).toBe(504);
+      expect(textCalls()).toBe(calls + 1);
+      expect(await inTapdesk(conversationId, text)).toBe(0);
+      // The echo carries the send's tempGuid: it settles the send as sent.
+      await bb.release();
+      const settled = await sendWithKey(conversationId, text, key);
+      expect(settled.response.status).toBe(201);
+      expect(settled.data.parts[0].text).toBe(text);
+      expect(textCalls()).toBe(calls + 1);
+      expect(onMac(text)).toBe(1);
+      expect(await inTapdesk(conversationId, text)).toBe(1);
+      // Replayed byte for byte from now on.
+      const replay = await sendWithKey(conversationId, text, key);
+      expect(replay.text).toBe(settled.text);
+      // Reconciliation reads the same message again: still once.
+      await reconcile();
+      expect(await inTapdesk(conversationId, text)).toBe(1);
+    });
+
+    it("with the echo lost, reconciliation settles the send from the bridge's history", async () => {
+      const { conversationId } = await conversationWithHuman();
+      const text = `reconciled ${randomUUID()}`;
+      const key = `key-${randomUUID()}`;
+      bb.setMode({ unknownOutcome: { status: 504, happened: true, on: "send" }, webhooks: "drop" });
+      expect((await sendWithKey(conversationId, text, key)).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: null });
+      await reconcile();
+      const settled = await sendWithKey(conversationId, text, key);
+      expect(settled.response.status).toBe(201);
+      expect(onMac(text)).toBe(1);
+      expect(await inTapdesk(conversationId, text)).toBe(1);
+    });
+
+    it("a send the Mac never made is settled as not sent, and only then does the same key send afresh", async () => {
+      const { conversationId } = await conversationWithHuman();
+      const text = `never sent ${randomUUID()}`;
+      const key = `key-${randomUUID()}`;
+      bb.setMode({ unknownOutcome: { status: 500, happened: false, on: "send" } });
+      const calls = textCalls();
+      expect((await sendWithKey(conversationId, text, key)).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: null });
+      expect((await sendWithKey(conversationId, text, key)).response.status).toBe(504);
+      expect(textCalls()).toBe(calls + 1);
+      // Past its window, the bridge's history does not show it.
+      const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+      await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 });
+      const retried = await sendWithKey(conversationId, text, key);
+      expect(retried.response.status).toBe(201);
+      expect(textCalls()).toBe(calls + 2);
+      expect(onMac(text)).toBe(1);
+      expect(await inTapdesk(conversationId, text)).toBe(1);
+    });
+
+    it("a tapback whose outcome is unknown is settled by its echo, as its sender's, once", async () => {
+      const { messageId } = await conversationWithHuman();
+      const key = `key-${randomUUID()}`;
+      const send = () =>
+        w.raw("POST", "/reactions", {
+          body: { message_id: messageId, reaction: "laugh" },
+          headers: { "idempotency-key": key },
+        });
+      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "react" }, webhooks: "hold" });
+      const calls = reactCalls();
+      const first = await send();
+      expect(first.response.status).toBe(504);
+      expect(first.error.code).toBe("upstream_outcome_unknown");
+      bb.setMode({ unknownOutcome: null });
+      expect((await send()).response.status).toBe(504);
+      expect(reactCalls()).toBe(calls + 1);
+      expect(await reactionsOf(messageId)).toEqual([]);
+      await bb.release();
+      const settled = await send();
+      expect(settled.response.status).toBe(201);
+      expect(settled.data).toMatchObject({ reaction: "laugh", direction: "outbound" });
+      expect(reactCalls()).toBe(calls + 1);
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "laugh" })]);
+      const changes = await w.t.prisma.reactionChange.findMany({ where: { messageId } });
+      expect(changes.map((c) => [c.kind, c.actorType])).toEqual([["laugh", "api_key"]]);
+    });
+
+    it("the sandbox's unknown mode delivers, answers 504, and settles it as sent", async () => {
+      const { conversationId } = await w.newConversation("rex");
+      const text = `sandbox unknown ${randomUUID()}`;
+      const key = `key-${randomUUID()}`;
+      const mode = await w.raw("PUT", "/sandbox/upstream", { body: { mode: "unknown" } });
+      expect(mode.response.status).toBe(200);
+      try {
+        const first = await sendWithKey(conversationId, text, key);
+        expect(first.response.status).toBe(504);
+        expect(first.error.code).toBe("upstream_outcome_unknown");
+        let settled = await sendWithKey(conversationId, text, key);
+        for (let i = 0; i < 50 && settled.response.status === 504; i++) {
+          await sleep(100);
+          settled = await sendWithKey(conversationId, text, key);
+        }
+        expect(settled.response.status).toBe(201);
+        expect(await inTapdesk(conversationId, text)).toBe(1);
+      } finally {
+        await w.raw("PUT", "/sandbox/upstream", { body: { mode: "ok" } });
+      }
+    });
+  });
+
+  it("finding 4: two messages applied out of order leave the inbox times at the newer one", async () => {
+    const { remote, conversationId } = await conversationWithHuman();
+    const older = await bb.human.send({ from: remote, parts: [{ text: "first" }], webhooks: "hold" });
+    const newer = await bb.human.send({ from: remote, parts: [{ text: "second" }], webhooks: "hold" });
+    await bb.release(newer.guid);
+    await bb.release(older.guid);
+    const conversation = await w.t.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId } });
+    expect(conversation.lastInboundAt?.getTime()).toBe(newer.dateCreated);
+    expect(conversation.lastActivityAt.getTime()).toBe(newer.dateCreated);
+  });
+
+  it("finding 3: a send that reconciliation recorded first is answered with that message, once", async () => {
+    const { conversationId } = await conversationWithHuman();
+    const text = `slow answer ${randomUUID()}`;
+    bb.setMode({ confirmDelayMs: 1_500 });
+    const sending = w.raw("POST", `/conversations/${conversationId}/messages`, { body: { parts: [{ text }] } });
+    for (let i = 0; i < 100 && !bb.messages().some((m) => m.text === text); i++) await sleep(20);
+    // Reconciliation runs while the bridge has not answered yet, the message old enough to be recorded.
+    const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+    await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 60_000 });
+    expect(await w.t.prisma.messagePart.count({ where: { text, message: { conversationId } } })).toBe(1);
+    const sent = await sending;
+    expect(sent.response.status).toBe(201);
+    expect(sent.data.parts[0].text).toBe(text);
+    expect(await w.t.prisma.messagePart.count({ where: { text, message: { conversationId } } })).toBe(1);
+  });
+
+  it("finding 2: a connection cut after the send reached the bridge is an unknown outcome, not a failure", async () => {
+    const { conversationId } = await conversationWithHuman();
+    const text = `cut off ${randomUUID()}`;
+    bb.setMode({ confirmDelayMs: 1_500 });
+    const sending = w.raw("POST", `/conversations/${conversationId}/messages`, {
+      body: { parts: [{ text }] },
+      headers: { "idempotency-key": `key-${randomUUID()}` },
+    });
+    for (let i = 0; i < 100 && !bb.messages().some((m) => m.text === text); i++) await sleep(20);
+    await bb.restart();
+    const sent = await sending;
+    expect(sent.response.status).toBe(504);
+    expect(sent.error.code).toBe("upstream_outcome_unknown");
+  });
+
+  it("finding 6: a tapback that cannot be applied for a transient reason is read again, never passed by the cursor", async () => {
+    const { messageId, bridgeGuid, remote } = await conversationWithHuman();
+    const love = await bb.human.react({ target: bridgeGuid, type: "love", webhooks: "drop" });
+    await bb.human.send({ from: remote, parts: [{ text: `later ${randomUUID()}` }], webhooks: "drop" });
+    // Another instance holds the human's slot (its lease wait outlasts this run).
+    await w.t.prisma.slotLease.create({
+      data: {
+        messageId,
+        partIndex: 0,
+        sender: remote,
+        lane: "tapback",
+        workspaceId: w.scope.workspaceId,
+        token: randomUUID(),
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    const wait = LEASE_DEFAULTS.waitMs;
+    LEASE_DEFAULTS.waitMs = 300;
+    try {
+      await reconcile();
+    } finally {
+      LEASE_DEFAULTS.waitMs = wait;
+      await w.t.prisma.slotLease.deleteMany({ where: { messageId } });
+    }
+    expect(await reactionsOf(messageId)).toEqual([]);
+    const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+    expect(Number(bridge.cursorMs)).toBeLessThanOrEqual(love.dateCreated as number);
+    expect(await w.t.prisma.bridgeGuid.count({ where: { guid: love.guid } })).toBe(0);
+    await reconcile();
+    expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "love" })]);
+  });
+
+  it("finding 8: shutdown waits for a send still waiting on the bridge, and it is recorded", async () => {
+    const { conversationId } = await conversationWithHuman();
+    const text = `at shutdown ${randomUUID()}`;
+    bb.setMode({ latencyMs: 1_000 });
+    const sending = w.raw("POST", `/conversations/${conversationId}/messages`, { body: { parts: [{ text }] } });
+    for (
+      let i = 0;
+      i < 100 && !bb.calls.some((c) => (c.body as { message?: string } | undefined)?.message === text);
+      i++
+    ) {
+      await sleep(10);
+    }
+    // What bootstrap's shutdown does before it closes the database.
+    expect(await drainSends(10_000)).toBe(0);
+    expect(await w.t.prisma.messagePart.count({ where: { text, message: { conversationId } } })).toBe(1);
+    expect((await sending).response.status).toBe(201);
+  });
+});
