@@ -108,6 +108,7 @@ describe("interpret: messages", () => {
       isFromMe: true,
       at: new Date(1_700_000_000_000),
       parts: [{ text: "hello" }],
+      rowid: null,
       tempGuid: "T1",
     });
     expect(interpret(msg())).not.toHaveProperty("tempGuid");

@@ -580,6 +580,7 @@ export async function startFakeBlueBubbles(
   }
 
   const heldHooks: Array<{ guid: string; type: string; data: Serialized }> = [];
+  let restarting: Promise<void> = Promise.resolve();
 
   async function announce(m: StoredMessage, how: WebhookMode, tempGuid?: string): Promise<void> {
     if (how === "drop") return;
@@ -1041,11 +1042,16 @@ export async function startFakeBlueBubbles(
       for (let i = heldHooks.length - 1; i >= 0; i--)
         if (guid === undefined || heldHooks[i]!.guid === guid) heldHooks.splice(i, 1);
     },
-    async restart(downMs = 0) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (downMs > 0) await sleep(downMs);
-      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    restart(downMs = 0) {
+      // One restart at a time: a second one asked for while the Mac is down waits for it to be
+      // back (closing and listening twice at once is an error).
+      restarting = restarting.then(async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (downMs > 0) await sleep(downMs);
+        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      });
+      return restarting;
     },
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
