@@ -9,6 +9,7 @@ import {
   PG_BASE_URL,
   PG_DATABASE_URL,
   PG_PORT,
+  PG_SECRET_KEY,
   PORT,
 } from "./e2e/settings";
 
@@ -87,7 +88,7 @@ export default defineConfig({
       name: "dashboard-postgres",
       testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES, API_REFERENCE, README_SCREENSHOT],
       use: { baseURL: PG_BASE_URL },
-      metadata: { workspaceCommandEnv: { DATABASE_URL: PG_DATABASE_URL } },
+      metadata: { workspaceCommandEnv: { DATABASE_URL: PG_DATABASE_URL, TAPDESK_SECRET_KEY: PG_SECRET_KEY } },
     },
     { name: "two-instances", testMatch: TWO_INSTANCES },
     { name: "upstream-faults", testMatch: UPSTREAM_FAULTS, dependencies: ["dashboard"], workers: 1 },
@@ -127,6 +128,7 @@ export default defineConfig({
         PORT: String(PG_PORT),
         TAPDESK_E2E_PG_URL: PG_DATABASE_URL,
         TAPDESK_PUBLIC_URL: PG_BASE_URL,
+        TAPDESK_SECRET_KEY: PG_SECRET_KEY,
       },
     },
   ],

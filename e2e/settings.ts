@@ -11,6 +11,11 @@ export const PG_BASE_URL = `http://127.0.0.1:${PG_PORT}`;
 const pgServer = new URL(process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
 pgServer.pathname = `/tapdesk_e2e_${PG_PORT}`;
 export const PG_DATABASE_URL = pgServer.toString();
+/**
+ * The PostgreSQL server's secret key (a throwaway value for a throwaway database): `npm run
+ * workspace` on that database unseals the instance token with it, so both must share it.
+ */
+export const PG_SECRET_KEY = "dGFwZGVzay1lMmUtcGcta2V5LTMyLWJ5dGVzLWxvbmc=";
 /** Where the embedded-database server keeps its data (and the instance token of `npm run workspace`). */
 export const DATA_DIR = process.env.TAPDESK_E2E_DATA_DIR || "/tmp/tapdesk-e2e-data";
 /** The production build the web server makes; the two-instance spec serves it too. */
