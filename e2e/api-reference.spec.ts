@@ -75,7 +75,10 @@ test.describe("API reference", () => {
 
     await expect(page.getByRole("heading", { level: 1, name: served.info.title })).toBeVisible(RENDERED);
     // Operations render as they scroll into view; the intro is long, so go to the first one.
-    await page.getByRole("complementary").getByRole("link", { name: /^Send a tapback HTTP Method/ }).click();
+    await page
+      .getByRole("complementary")
+      .getByRole("link", { name: /^Send a tapback HTTP Method/ })
+      .click();
     await expect(page.getByRole("heading", { level: 3, name: "Send a tapback", exact: true })).toBeVisible();
 
     // The sidebar lists every tag, and under it (once opened) every operation by its summary.
