@@ -37,12 +37,26 @@ const UPSTREAM_FAULTS = /upstream-faults\.spec\.ts/;
 // Two more production instances on a PostgreSQL database of their own: no state shared with
 // the embedded-database server, so this project runs beside the others.
 const TWO_INSTANCES = /two-instances\.spec\.ts/;
-// The API reference renders the served document in the browser, whatever the database: its spec
-// runs once, on the embedded-database server (the heaviest page of the suite on two cores).
-const API_REFERENCE = /api-reference\.spec\.ts/;
 // The README's picture is taken from the demo workspace before any other test adds its own
 // conversations to the inbox: a project of its own that the dashboard project waits for.
 const README_SCREENSHOT = /readme-screenshot\.spec\.ts/;
+// What the browser can see differ between the databases: live updates (LISTEN/NOTIFY across
+// connections on PostgreSQL, in-process on PGlite), presence and take over (the console),
+// `npm run workspace` straight on the database, the bridge's lease and reconciliation, the
+// agent's MCP session, the sign-out that revokes a session row, and the core tapback loop. Pages
+// that only lay out what the API returns (accessibility, security headers, layout, the picker's
+// placement, the phone, the reference) are the same on both and run once, on the embedded one;
+// the Vitest suites run every rule and every write path on both databases.
+const ON_POSTGRES = [
+  /live-updates\.spec\.ts/,
+  /console\.spec\.ts/,
+  /workspaces\.spec\.ts/,
+  /bluebubbles-bridge\.spec\.ts/,
+  /mcp\.spec\.ts/,
+  /sessions\.spec\.ts/,
+  /tapback-picker\.spec\.ts/,
+  /reply\.spec\.ts/,
+];
 
 const SERVER_ENV = {
   TAPDESK_DIST_DIR: DIST_DIR,
@@ -86,7 +100,7 @@ export default defineConfig({
     },
     {
       name: "dashboard-postgres",
-      testIgnore: [UPSTREAM_FAULTS, TWO_INSTANCES, API_REFERENCE, README_SCREENSHOT],
+      testMatch: ON_POSTGRES,
       use: { baseURL: PG_BASE_URL },
       metadata: { workspaceCommandEnv: { DATABASE_URL: PG_DATABASE_URL, TAPDESK_SECRET_KEY: PG_SECRET_KEY } },
     },

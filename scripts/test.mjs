@@ -1,12 +1,17 @@
-// `npm test`: Biome and the type check side by side, then the Vitest suites (two workers), then
-// the Playwright suite. The two test suites do not run side by side: on two cores each slows
-// the other enough to trip the timeouts some tests rely on (a webhook receiver's 1 s deadline).
-// Each line is prefixed with its suite; the exit code is non-zero if any failed.
+// `npm test`: Biome, the type check and the browser suite's production build side by side, then
+// the Vitest suites (two workers), then the Playwright suite on that build. The two test suites
+// do not run side by side: on two cores each slows the other enough to trip the timeouts some
+// tests rely on (a webhook receiver's 1 s deadline). Each line is prefixed with its suite; the
+// exit code is non-zero if any failed.
 import { spawn } from "node:child_process";
+import { buildIsFresh } from "./build-state.mjs";
 
-function run(name, command, args) {
+/** Where the browser suite's servers find their build (e2e/settings.ts, DIST_DIR). */
+const E2E_DIST_DIR = ".next-e2e";
+
+function run(name, command, args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     const started = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
       let rest = "";
@@ -31,11 +36,15 @@ const phases = [
   [
     ["lint", "npx", ["biome", "check", "."]],
     ["typecheck", "npx", ["tsc", "--noEmit"]],
+    // Made here, beside the checks, rather than by the browser suite's first server.
+    ...(buildIsFresh(E2E_DIST_DIR)
+      ? []
+      : [["build", "npx", ["next", "build"], { TAPDESK_DIST_DIR: E2E_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" }]]),
   ],
   [["unit", "npx", ["vitest", "run"]]],
   [["e2e", "npx", ["playwright", "test"]]],
 ];
 for (const phase of phases) {
-  const results = await Promise.all(phase.map(([name, command, args]) => run(name, command, args)));
+  const results = await Promise.all(phase.map(([name, command, args, env]) => run(name, command, args, env)));
   if (results.includes(false)) process.exit(1);
 }

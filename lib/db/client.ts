@@ -30,6 +30,12 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data directory; omitted: in memory. */
   dataDir?: string;
+  /**
+   * An in-memory PGlite starts as a copy of this dump (PGlite's `dumpDataDir`) instead of an
+   * empty cluster: the test suites copy one migrated database rather than create and migrate
+   * each (about 0.3 s of CPU instead of 1.6 s). Migrations still run for what the dump lacks.
+   */
+  from?: Blob;
 }
 
 function pgliteRunner(db: PGlite): SqlRunner {
@@ -104,7 +110,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
   if (options.dataDir) ensurePrivateDir(options.dataDir);
-  const lite = await PGlite.create(options.dataDir);
+  const lite = options.from ? await PGlite.create({ loadDataDir: options.from }) : await PGlite.create(options.dataDir);
   const sql = pgliteRunner(lite);
   await migrate(sql);
   if (options.dataDir) tightenDataDir(options.dataDir);

@@ -1,4 +1,7 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { type Database, openDatabase } from "@/lib/db/client";
 
@@ -12,10 +15,39 @@ export interface TestDatabase extends Database {
   dispose(): Promise<void>;
 }
 
+let template: Promise<Blob> | undefined;
+
+/**
+ * A migrated, empty PGlite cluster as a dump, made once per run of the suite and kept in the
+ * temp directory under the hash of the migrations and their runner: every worker and file copies it instead of creating
+ * and migrating a cluster of its own.
+ */
+function pgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const hash = createHash("sha256").update(readFileSync(path.join(import.meta.dirname, "../../lib/db/migrate.ts")));
+    const dir = path.join(import.meta.dirname, "../../prisma/migrations");
+    for (const name of readdirSync(dir).sort()) {
+      const file = path.join(dir, name, "migration.sql");
+      if (existsSync(file)) hash.update(name).update(readFileSync(file));
+    }
+    const file = path.join(os.tmpdir(), `tapdesk-test-pglite-${hash.digest("hex").slice(0, 16)}.tar`);
+    if (existsSync(file)) return new Blob([readFileSync(file)]);
+    const db = await openDatabase();
+    const dump = await db.pglite!.dumpDataDir("none");
+    await db.close();
+    // Another worker may write it at the same moment: each writes its own file and renames it.
+    const own = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(own, Buffer.from(await dump.arrayBuffer()));
+    renameSync(own, file);
+    return dump;
+  })();
+  return template;
+}
+
 /** A fresh, migrated database: in-memory PGlite, or a new database on the PostgreSQL server. */
 export async function freshDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === "pglite") {
-    const db = await openDatabase();
+    const db = await openDatabase({ from: await pgliteTemplate() });
     return { ...db, dispose: db.close };
   }
   const name = `tapdesk_test_${randomBytes(6).toString("hex")}`;
