@@ -110,6 +110,9 @@ const handle = app.getRequestHandler();
 // Runs instrumentation.ts (database, migrations, worker); a failure there exits with its sentence.
 await app.prepare();
 
+// Installed by instrumentation.ts during prepare() (lib/bootstrap.ts → lib/api/router.ts).
+const apiRouter = globalThis[Symbol.for("tapdesk.api-router")];
+
 /** The path as logged: ids and long tokens (such as a bridge's inbound secret) never reach the log. */
 function route(url) {
   const pathname = (url ?? "/").split("?")[0];
@@ -155,7 +158,10 @@ const server = http.createServer((req, res) => {
       ...(res.writableFinished ? {} : { aborted: true }),
     });
   });
-  context.run({ requestId }, () => handle(req, res));
+  context.run({ requestId }, () => {
+    // The agent API and /api/health go straight to their handlers (lib/api/router.ts); the rest to Next.js.
+    if (!apiRouter?.(req, res)) handle(req, res);
+  });
 });
 
 server.on("error", (error) => {
