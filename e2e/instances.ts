@@ -40,7 +40,8 @@ async function answers(url: string): Promise<boolean> {
 }
 
 function startInstance(port: number, env: NodeJS.ProcessEnv): { instance: Instance; child: ChildProcess } {
-  const child = spawn(process.execPath, [START], {
+  // The build the caller's server made: never a second `next build` from here.
+  const child = spawn(process.execPath, [START, "--no-build"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
