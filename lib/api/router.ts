@@ -151,6 +151,14 @@ async function serve(
   await send(res, response, req.method ?? "GET");
 }
 
+/** Serves in the background; a failure to write the answer (the client went away) ends the connection, never the process. */
+function served(req: IncomingMessage, res: ServerResponse, run: (request: Request) => Promise<Response>): void {
+  serve(req, res, run).catch((error) => {
+    logger().warn({ err: error }, "the API router could not write an answer");
+    res.destroy();
+  });
+}
+
 async function health(): Promise<Response> {
   const result = await checkHealth();
   return Response.json(result, {
@@ -170,21 +178,21 @@ export function createApiRouter(operations: Operation[] = OPERATIONS): ApiRouter
     const pathname = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? "GET";
     if (pathname === "/api/health" && method === "GET") {
-      void serve(req, res, health);
+      served(req, res, health);
       return true;
     }
     if (!decodable(pathname)) return false;
     const poll = method === "GET" ? THREAD_POLL.exec(pathname) : null;
     if (poll) {
       const id = decodeURIComponent(poll[1] as string);
-      void serve(req, res, (request) => threadPoll(request, id, () => requestOperator(request)));
+      served(req, res, (request) => threadPoll(request, id, () => requestOperator(request)));
       return true;
     }
     if (!pathname.startsWith("/api/v1/")) return false;
     const match = matchRoute(routes, method, pathname);
     if (!match) return false;
     const params = Promise.resolve(match.params);
-    void serve(req, res, (request) => match.route.operation.handler(request, { params }));
+    served(req, res, (request) => match.route.operation.handler(request, { params }));
     return true;
   };
 }
