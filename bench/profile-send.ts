@@ -3,7 +3,7 @@ import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { sendReaction } from "../lib/api/operations/reactions";
-import { useDatabase } from "../lib/db/client";
+import { useDatabase as installDatabase } from "../lib/db/client";
 import { sendMessage } from "../lib/messages/service";
 import { createConversation } from "../lib/sandbox";
 import type { Scope } from "../lib/scope";
@@ -44,7 +44,7 @@ if (t.pglite) {
 try {
   const seeded = await seedIfEmpty(t.prisma, { password: "profile-only" });
   if (!seeded) throw new Error("expected an empty database");
-  useDatabase(t);
+  installDatabase(t);
   const scope: Scope = { workspaceId: seeded.workspaceId };
   const { conversation_id } = await createConversation(t.prisma, scope, { remote_number: "+15550100990" });
   const message = await sendMessage(t.prisma, scope, conversation_id, [{ text: "profile" }]);
