@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Operation } from "@/lib/api/operation";
 import { createApiRouter } from "@/lib/api/router";
 import { instanceSecret } from "@/lib/auth/secrets";
 import { type ApiWorld, apiWorld } from "./helpers/api";
@@ -140,6 +141,51 @@ describe("the API router in front of Next.js", () => {
     for (const [method, path] of cases) {
       const res = await fetch(`${base}${path}`, { method, headers: auth() });
       expect(res.status, `${method} ${path}`).toBe(FELL_THROUGH);
+    }
+  });
+
+  it("streams an answer as it is produced (the feedback export): the first line arrives before the last is made", async () => {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const streaming = {
+      method: "get",
+      path: "/stream-probe",
+      handler: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"line":1}\n'));
+              await finished;
+              controller.enqueue(new TextEncoder().encode('{"line":2}\n'));
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "application/x-ndjson" } },
+        ),
+    } as unknown as Operation;
+    const own = http.createServer((req, res) => {
+      if (!createApiRouter([streaming])(req, res)) res.end();
+    });
+    await new Promise<void>((resolve) => own.listen(0, "127.0.0.1", resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(own.address() as AddressInfo).port}/api/v1/stream-probe`);
+      expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = await Promise.race([
+        reader.read(),
+        new Promise((resolve) => setTimeout(() => resolve("nothing yet"), 5_000)),
+      ]);
+      expect(first).not.toBe("nothing yet");
+      expect(new TextDecoder().decode((first as ReadableStreamReadResult<Uint8Array>).value)).toBe('{"line":1}\n');
+      finish();
+      let rest = "";
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+      expect(rest).toBe('{"line":2}\n');
+    } finally {
+      finish();
+      await new Promise((resolve) => own.close(resolve));
     }
   });
 });

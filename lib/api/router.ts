@@ -117,9 +117,21 @@ async function send(res: ServerResponse, response: Response, method: string): Pr
   response.headers.forEach((value, name) => {
     res.setHeader(name, value);
   });
-  const body = response.body && method !== "HEAD" ? Buffer.from(await response.arrayBuffer()) : null;
-  if (body) res.setHeader("content-length", body.byteLength);
-  res.end(body);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  // Written as the handler produces it, at the pace the client reads: the feedback export
+  // streams a million lines and must never sit whole in memory.
+  const reader = response.body.getReader();
+  res.once("close", () => {
+    if (!res.writableFinished) void reader.cancel().catch(() => {});
+  });
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    if (res.destroyed) return;
+    if (!res.write(chunk.value)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  }
+  res.end();
 }
 
 async function serve(
