@@ -277,9 +277,15 @@ test("an operator who opted in is notified of the human's message and tapback wh
     await expect(member.getByText(/Taken over by you since/)).toBeVisible();
     const shown = () => member.evaluate(() => (window as unknown as { __shown: unknown[] }).__shown);
 
-    // In view: nothing pops up (the page shows it already).
+    // In view: nothing pops up (the page shows it already). The thread's poll may show it before
+    // the notification watcher's own poll hears of it: the tab is hidden only once it has.
+    const heard = member.waitForResponse(
+      async (r) => r.url().includes("/api/ui/notifications") && (await r.text()).includes("Seen in the page"),
+      LIVE,
+    );
     await api.sendHumanMessage(conversation.id, ["Seen in the page"]);
     await expect(new ConversationPage(member).bubble("Seen in the page")).toBeVisible(LIVE);
+    await heard;
     // Hidden: the human's message and tapback come up as notifications.
     await member.evaluate(() => (window as unknown as { __hide: (v: boolean) => void }).__hide(true));
     await api.sendHumanMessage(conversation.id, ["Are you still there?"]);

@@ -36,7 +36,11 @@ function filtersOf(params: URLSearchParams): string {
 export function InboxList({ initial }: { initial: InboxView }) {
   const searchParams = useSearchParams();
   const pathname = usePathname();
-  const query = filtersOf(new URLSearchParams(searchParams.toString()));
+  // The filters the poll asks for. Set with the address bar by each control, and taken from
+  // `searchParams` when the URL changes by navigation: after a server action (a tapback from the
+  // thread) Next.js stopped reflecting replaceState in `searchParams`, and a filter checked then
+  // changed the address bar but never the list.
+  const [query, setQuery] = useState(() => filtersOf(new URLSearchParams(searchParams.toString())));
   const { data, mutate } = useConditionalPoll<InboxView>(`/api/ui/inbox${query}`, initial);
   const when = useLocalFormat(WHEN);
   const params = useParams<{ id?: string }>();
@@ -55,8 +59,9 @@ export function InboxList({ initial }: { initial: InboxView }) {
     const next = new URLSearchParams(window.location.search);
     if (value) next.set(name, value);
     else next.delete(name);
-    // Updates useSearchParams without a server round trip.
+    // Keeps the view in the URL (a link opens it) without a server round trip.
     window.history.replaceState(null, "", `${pathname}${filtersOf(next)}`);
+    setQuery(filtersOf(next));
   };
 
   useEffect(() => {
@@ -64,6 +69,7 @@ export function InboxList({ initial }: { initial: InboxView }) {
     setAgent(searchParams.get("agent") ?? "");
     setUnreadOnly(searchParams.get("unread") === "1");
     setMineOnly(searchParams.get("mine") === "1");
+    setQuery(filtersOf(new URLSearchParams(searchParams.toString())));
   }, [searchParams]);
 
   // A new search or filter is answered at once, not at the next poll.
