@@ -14,6 +14,7 @@ import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { trackSend } from "../upstream/in-flight";
 import { writeReactionEvents } from "../webhooks/events";
 import type { Kind, TapbackKind } from "./kinds";
+import { NOTHING_OBSERVED, noteObserved, type ObservedState, type ObservedTime, placeObserved } from "./order";
 import {
   agentSendRefusal,
   type Decision,
@@ -76,12 +77,6 @@ export interface ObservedChange {
   guid: string;
   at?: number;
   rowid?: number | null;
-}
-
-/** The upstream's clock for a change: time, then row. */
-interface ObservedTime {
-  at: number;
-  rowid: number | null;
 }
 
 export interface ReactResult {
@@ -284,31 +279,48 @@ async function lockSlot(tx: Tx, ctx: Ctx, lane: string) {
   return slot;
 }
 
-/** Whether `time` is older than the last observed change applied to the slot. */
-async function olderThanObserved(db: Db, ctx: Ctx, lane: string, time: ObservedTime): Promise<boolean> {
+/** What the slot has seen of the upstream's changes (lib/tapbacks/order.ts). */
+async function readObserved(db: Db, ctx: Ctx, lane: string): Promise<ObservedState> {
   const slot = await db.reactionSlot.findUnique({
     where: {
       messageId_partIndex_sender_lane: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, lane },
     },
-    select: { observedAt: true, observedRowid: true },
+    select: { observedAt: true, observedRowid: true, observedRemovals: true },
   });
-  if (slot?.observedAt == null) return false;
-  const seen = Number(slot.observedAt);
-  if (time.at !== seen) return time.at < seen;
-  return time.rowid !== null && slot.observedRowid !== null && time.rowid < Number(slot.observedRowid);
+  if (!slot) return NOTHING_OBSERVED;
+  const removals: Record<string, ObservedTime> = {};
+  const stored = (slot.observedRemovals ?? {}) as Record<string, [number, number | null]>;
+  for (const [key, [at, rowid]] of Object.entries(stored)) removals[key] = { at, rowid };
+  const add =
+    slot.observedAt == null
+      ? null
+      : { at: Number(slot.observedAt), rowid: slot.observedRowid == null ? null : Number(slot.observedRowid) };
+  return { add, removals };
 }
 
-/** Keeps the newest observed time of the slot (creating the slot row on its first change). */
-async function markObserved(tx: Tx, ctx: Ctx, lane: string, time: ObservedTime) {
+/**
+ * Keeps what the slot has seen (creating the slot row on its first change). Only the holder of
+ * the slot's lease writes it, so what it read is still what is there.
+ */
+async function writeObserved(tx: Tx, ctx: Ctx, lane: string, state: ObservedState) {
+  const removals = JSON.stringify(
+    Object.fromEntries(Object.entries(state.removals).map(([key, t]) => [key, [t.at, t.rowid]])),
+  );
   await tx.$executeRaw`
-    INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane, observed_at, observed_rowid)
+    INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane, observed_at, observed_rowid, observed_removals)
     VALUES (${randomUUID()}::uuid, ${ctx.input.scope.workspaceId}::uuid, ${ctx.target.id}::uuid,
-            ${ctx.partIndex}, ${ctx.sender}, ${lane}, ${time.at}::bigint, ${time.rowid}::bigint)
+            ${ctx.partIndex}, ${ctx.sender}, ${lane}, ${state.add?.at ?? null}::bigint, ${state.add?.rowid ?? null}::bigint,
+            ${removals}::jsonb)
     ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
-       SET observed_at = EXCLUDED.observed_at, observed_rowid = EXCLUDED.observed_rowid
-     WHERE reaction_slot.observed_at IS NULL
-        OR (reaction_slot.observed_at, COALESCE(reaction_slot.observed_rowid, -1))
-           < (EXCLUDED.observed_at, COALESCE(EXCLUDED.observed_rowid, -1))`;
+       SET observed_at = EXCLUDED.observed_at, observed_rowid = EXCLUDED.observed_rowid,
+           observed_removals = EXCLUDED.observed_removals`;
+}
+
+/** The slot's live tapback (not its stickers). */
+function liveTapback(db: Db, ctx: Ctx) {
+  return db.reaction.findFirst({
+    where: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, kind: { not: "sticker" } },
+  });
 }
 
 function observedTime(ctx: Ctx): ObservedTime | null {
@@ -317,19 +329,36 @@ function observedTime(ctx: Ctx): ObservedTime | null {
 }
 
 async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
-  const { request } = ctx.input;
   const observedAt = observedTime(ctx);
-  // An observed change older than one already applied to the slot is past: it changes
-  // nothing, and is applied (as nothing) so that reading it again changes nothing either.
-  if (ctx.input.observed && observedAt && (await olderThanObserved(db, ctx, TAPBACK_LANE, observedAt))) {
-    await claimGuid(db, ctx, ctx.input.observed.guid);
-    return NOOP;
+  // The phone's order: an observed change lands where it happened among those the slot has
+  // seen (order.ts). One that is past changes nothing, and is applied (as nothing) so that
+  // reading it again changes nothing either.
+  let request = ctx.input.request;
+  let seenNext: ObservedState | null = null;
+  if (observedAt) {
+    const placed = placeObserved(await readObserved(db, ctx, TAPBACK_LANE), request, observedAt);
+    seenNext = placed.next;
+    if (!placed.request) {
+      const settles = ctx.input.settles;
+      // The echo of an unsettled send the phone has since superseded: it was sent, so it is
+      // settled as sent (a retry with its key must not send it again), answered as a no-op
+      // with what is live now.
+      const live = settles ? await liveTapback(db, ctx) : null;
+      await db.$transaction(async (tx) => {
+        if (ctx.input.observed && !(await claimGuid(tx, ctx, ctx.input.observed.guid))) return;
+        await writeObserved(tx, ctx, TAPBACK_LANE, placed.next);
+        if (settles) {
+          const reaction = live ? fullReaction(live, ctx.target.conversation.remoteNumber) : null;
+          await markSent(tx, settles.id, settledAnswer(settles.answer, { ...NOOP, reaction }));
+        }
+      });
+      return NOOP;
+    }
+    request = placed.request;
   }
   // Under the lease no one else changes this slot, so what is read here stays true until the
   // transaction below records the change.
-  const live = await db.reaction.findFirst({
-    where: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, kind: { not: "sticker" } },
-  });
+  const live = await liveTapback(db, ctx);
   const decision: Decision = decide(
     live ? { id: live.id, kind: live.kind as TapbackKind, customEmoji: live.customEmoji } : null,
     request,
@@ -345,7 +374,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
     if (observed || settles) {
       await db.$transaction(async (tx) => {
         if (observed && !(await claimGuid(tx, ctx, observed.guid))) return;
-        if (observedAt) await markObserved(tx, ctx, TAPBACK_LANE, observedAt);
+        if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
         if (settles) await markSent(tx, settles.id, settledAnswer(settles.answer, result));
       });
     }
@@ -353,7 +382,6 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   }
 
   let deliveredGuid: string | undefined;
-  let deliveredAt: ObservedTime | null = observedAt;
   const t = decision.action === "remove" ? decision.previous : decision.next;
   const change = {
     operation: decision.action === "remove" ? "remove" : "add",
@@ -385,7 +413,12 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
       });
     deliveredGuid = receipt.guid;
     // The Mac's time of this send orders it against changes made on the Mac itself.
-    if (receipt.at !== undefined) deliveredAt = { at: receipt.at, rowid: receipt.rowid ?? null };
+    if (receipt.at !== undefined) {
+      seenNext = noteObserved(await readObserved(db, ctx, TAPBACK_LANE), change, {
+        at: receipt.at,
+        rowid: receipt.rowid ?? null,
+      });
+    }
   }
 
   const recording = db.$transaction(async (tx) => {
@@ -395,7 +428,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
     // The echo of this send comes back from the bridge under this guid: it is already applied.
     if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
     const slot = await lockSlot(tx, ctx, TAPBACK_LANE);
-    if (deliveredAt) await markObserved(tx, ctx, TAPBACK_LANE, deliveredAt);
+    if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
     const sequence = slot.sequence + 1;
     const now = new Date();
     let row: RecordedRow;
