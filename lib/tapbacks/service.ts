@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
 import { refusedWhileTakenOver, takenOverError } from "../conversations/takeover";
 import { touchConversation } from "../conversations/version";
@@ -11,6 +10,7 @@ import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
 import { findUnsettled, markSent, recordUnsettled, type SettledAnswer, type UnsettledRow } from "../sends/unsettled";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
 import { writeReactionEvents } from "../webhooks/events";
 import type { Kind, TapbackKind } from "./kinds";
