@@ -301,6 +301,45 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
     });
 
+    // Found by the chaos soak (seed 20261207): the echo of a tapback arrived while its send was
+    // still being answered; it looked for the unsettled send before waiting for the slot, found
+    // none yet, and was recorded as the bridge's own change. The send then stayed unsettled,
+    // reconciliation (its guid applied) called it not sent, and the retry sent it again.
+    it("an echo that arrives before its send's unknown outcome is answered still settles that send", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const key = `key-${randomUUID()}`;
+      const send = () =>
+        w.raw("POST", "/reactions", {
+          body: { message_id: messageId, reaction: "question" },
+          headers: { "idempotency-key": key },
+        });
+      // The Mac sends the tapback and its webhook goes out before the 500 is answered.
+      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "react" }, webhooks: "once" });
+      const calls = reactCalls();
+      expect((await send()).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: null });
+      const echo = bb
+        .messages()
+        .filter((m) => m.associatedMessageType === "question")
+        .at(-1)!;
+      await applied(echo.guid);
+      // Someone on the Mac then taps like: the question is no longer live there.
+      const like = await bb.mac.react({ target: bridgeGuid, type: "like", webhooks: "once" });
+      await applied(like.guid);
+      const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+      while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 })) === null) {
+        await sleep(20);
+      }
+      const retried = await send();
+      expect(retried.response.status).toBe(201);
+      expect(reactCalls()).toBe(calls + 1);
+      const changes = await w.t.prisma.reactionChange.findMany({ where: { messageId } });
+      expect(changes.map((c) => [c.kind, c.actorType])).toEqual([
+        ["question", "api_key"],
+        ["like", "bridge"],
+      ]);
+    });
+
     it("the sandbox's unknown mode delivers, answers 504, and settles it as sent", async () => {
       const { conversationId } = await w.newConversation("rex");
       const text = `sandbox unknown ${randomUUID()}`;

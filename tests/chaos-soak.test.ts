@@ -452,5 +452,5 @@ describe.each([
       await receiver.close();
       await db.dispose();
     }
-  }, 240_000);
+  }, 300_000);
 });

@@ -8,7 +8,14 @@ import { recordFeedback } from "../feedback/record";
 import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
-import { findUnsettled, markSent, recordUnsettled, type SettledAnswer, type UnsettledRow } from "../sends/unsettled";
+import {
+  findUnsettled,
+  findUnsettledReaction,
+  markSent,
+  recordUnsettled,
+  type SettledAnswer,
+  type UnsettledRow,
+} from "../sends/unsettled";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
@@ -66,6 +73,13 @@ export interface ReactInput {
    * answer, in the same transaction — once.
    */
   settles?: { id: string; answer: "reaction" | "removed" };
+  /**
+   * The observed change is the agent's own (the bridge's echo of a send): under the slot's
+   * lease it settles the unsettled send it echoes, if there is one, as that send's. Looked up
+   * there, not before: an echo can arrive while its send is still being answered, and the
+   * lease makes it wait until the send is recorded as unsettled.
+   */
+  settlesEcho?: boolean;
 }
 
 /**
@@ -316,6 +330,20 @@ async function writeObserved(tx: Tx, ctx: Ctx, lane: string, state: ObservedStat
            observed_removals = EXCLUDED.observed_removals`;
 }
 
+/** The input, settling the unsettled send this echo is of (if any) as that send's. */
+async function withEchoedSend(db: Db, ctx: Ctx): Promise<ReactInput> {
+  const { request } = ctx.input;
+  if (!request.kind) return ctx.input;
+  const send = await findUnsettledReaction(db, ctx.target.conversation.agent.id, {
+    messageId: ctx.target.id,
+    partIndex: ctx.partIndex,
+    operation: request.operation,
+    kind: request.kind,
+  });
+  if (send?.payload.type !== "reaction") return ctx.input;
+  return { ...ctx.input, actor: send.payload.actor, settles: { id: send.id, answer: send.payload.answer } };
+}
+
 /** The slot's live tapback (not its stickers). */
 function liveTapback(db: Db, ctx: Ctx) {
   return db.reaction.findFirst({
@@ -329,6 +357,7 @@ function observedTime(ctx: Ctx): ObservedTime | null {
 }
 
 async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
+  if (ctx.input.settlesEcho && !ctx.input.settles) ctx.input = await withEchoedSend(db, ctx);
   const observedAt = observedTime(ctx);
   // The phone's order: an observed change lands where it happened among those the slot has
   // seen (order.ts). One that is past changes nothing, and is applied (as nothing) so that
