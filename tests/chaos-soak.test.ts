@@ -95,6 +95,9 @@ async function listen(handle: (req: http.IncomingMessage, body: Buffer) => Promi
       res.writeHead(502).end();
     }
   });
+  // Longer than the clients keep idle connections: never closed under a request reusing one.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

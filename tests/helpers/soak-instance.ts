@@ -49,6 +49,10 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(500).end(String(error));
   }
 });
+// Idle keep-alive connections stay open longer than the soak's fetch keeps them: a server that
+// closes one just as the client reuses it answers ECONNRESET (seen on a loaded machine).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.listen(0, "127.0.0.1", () => console.log(`LISTENING ${(server.address() as AddressInfo).port}`));
 
 process.on("SIGTERM", async () => {
