@@ -6,11 +6,13 @@ import { API_KEY, DIST_DIR, OPERATOR, PORT } from "./settings";
 
 /**
  * Several production instances of the app on one fresh PostgreSQL database, served from the
- * build the browser suite's web server has already made (no second `next build`). Each is a
- * plain `next start` on its own port; the database is dropped when they stop.
+ * build the browser suite's web server has already made (no second `next build`). Each is
+ * `npm start`'s own script (scripts/start.mjs: the server production runs, with its request
+ * ids, its logs and the agent API's own router) on its own port; the database is dropped when
+ * they stop.
  */
 const ROOT = path.resolve(import.meta.dirname, "..");
-const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
+const START = path.join(ROOT, "scripts/start.mjs");
 const PG_URL = process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export interface Instance {
@@ -38,7 +40,8 @@ async function answers(url: string): Promise<boolean> {
 }
 
 function startInstance(port: number, env: NodeJS.ProcessEnv): { instance: Instance; child: ChildProcess } {
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port)], {
+  // The build the caller's server made: never a second `next build` from here.
+  const child = spawn(process.execPath, [START, "--no-build"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,4 @@
+import { installApiRouter } from "./api/router";
 import { DEFAULT_TIMEOUT_MS } from "./bridges/bluebubbles/client";
 import { startBridgeReconciler } from "./bridges/bluebubbles/reconcile";
 import { credentialsFrame } from "./credentials-frame";
@@ -66,6 +67,8 @@ export async function bootstrap(): Promise<void> {
     await Promise.all([worker.stop(), scores.stop()]);
     await database.close();
   };
+  // scripts/start.mjs serves the agent API through it, past the Next.js pipeline.
+  installApiRouter();
   const where = database.kind === "pglite" ? `embedded PGlite in ${dataDir()}` : "PostgreSQL (DATABASE_URL)";
   const port = process.env.PORT || "3000";
   // `npm run workspace` reaches the embedded database through this server (see instance-token.ts).

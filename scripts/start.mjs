@@ -94,7 +94,9 @@ if (process.env.DATABASE_URL) await checkDatabaseUrl(process.env.DATABASE_URL);
 else checkDataDir(process.env.TAPDESK_DATA_DIR || "./data");
 
 const distDir = process.env.TAPDESK_DIST_DIR || ".next";
-if (!buildIsFresh(distDir)) {
+// `--no-build`: serve the build that is there (the test and bench instances beside a server
+// that built it), even when sources changed since.
+if (!process.argv.includes("--no-build") && !buildIsFresh(distDir)) {
   console.log("Tapdesk: building the production app (first start, or sources changed)…");
   const marker = buildingMarker(distDir);
   writeFileSync(marker, String(process.pid));
@@ -109,6 +111,10 @@ const app = next({ dev: false, dir: process.cwd(), port });
 const handle = app.getRequestHandler();
 // Runs instrumentation.ts (database, migrations, worker); a failure there exits with its sentence.
 await app.prepare();
+
+// Installed by instrumentation.ts (lib/bootstrap.ts → lib/api/router.ts), which Next.js may run
+// only when the first request arrives: looked up per request, not here.
+const API_ROUTER = Symbol.for("tapdesk.api-router");
 
 /** The path as logged: ids and long tokens (such as a bridge's inbound secret) never reach the log. */
 function route(url) {
@@ -155,7 +161,10 @@ const server = http.createServer((req, res) => {
       ...(res.writableFinished ? {} : { aborted: true }),
     });
   });
-  context.run({ requestId }, () => handle(req, res));
+  context.run({ requestId }, () => {
+    // The agent API and /api/health go straight to their handlers (lib/api/router.ts); the rest to Next.js.
+    if (!globalThis[API_ROUTER]?.(req, res)) handle(req, res);
+  });
 });
 
 server.on("error", (error) => {

@@ -77,8 +77,8 @@ async function concurrent(
   };
 }
 
-/** The raw driver's replace on `clients` messages of a fresh workspace, at that concurrency. */
-async function rawRuns(database: Database, driver: RawDriver): Promise<Map<number, Run>> {
+/** `clients` messages of a fresh workspace, each with a live tapback (love) of the agent. */
+async function seededMessages(database: Database): Promise<{ scope: Scope; messages: string[] }> {
   const prisma = database.prisma;
   const seeded = await seedIfEmpty(prisma, { password: "bench-only" });
   if (!seeded) throw new Error("expected an empty database");
@@ -97,6 +97,12 @@ async function rawRuns(database: Database, driver: RawDriver): Promise<Map<numbe
     });
     messages.push(m.id);
   }
+  return { scope, messages };
+}
+
+/** The raw driver's replace on `clients` messages of a fresh workspace, at that concurrency. */
+async function rawRuns(database: Database, driver: RawDriver): Promise<Map<number, Run>> {
+  const { scope, messages } = await seededMessages(database);
   // Each message's live kind, so every call is a real replace.
   const live = messages.map(() => "love");
   const runs = new Map<number, Run>();
@@ -139,23 +145,91 @@ async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): 
   return runs;
 }
 
-function rows(label: string, http: Map<number, Run>, raw: Map<number, Run>, rawLabel: string): Row[] {
+/**
+ * The physical floor: one statement that upserts the tapback's reaction row (its kind and
+ * sequence) on each client's own message, through the same pool, at the same concurrency —
+ * what the database does for the least a send could be.
+ */
+async function upsertRuns(database: Database): Promise<Map<number, Run>> {
+  const pool = database.pool;
+  if (!pool) throw new Error("the PostgreSQL database does not expose its pool");
+  const { messages } = await seededMessages(database);
+  const rows = await Promise.all(
+    messages.map(async (id) => {
+      const { rows } = await pool.query(
+        `SELECT id::text, workspace_id::text, slot_id::text, conversation_id::text, assignment_id::text,
+                message_id::text, part_index, direction::text, sender
+           FROM reaction WHERE message_id = $1::uuid`,
+        [id],
+      );
+      return rows[0] as Record<string, unknown>;
+    }),
+  );
+  const live = messages.map(() => "love");
+  const runs = new Map<number, Run>();
+  for (const clients of CONCURRENCY) {
+    runs.set(
+      clients,
+      await concurrent(clients, async (c) => {
+        const r = rows[c] as Record<string, unknown>;
+        const next = live[c] === "love" ? "like" : "love";
+        await pool.query(
+          `INSERT INTO reaction (id, workspace_id, slot_id, conversation_id, assignment_id, message_id, part_index,
+                                 direction, sender, kind, sequence, created_at, updated_at)
+           VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7, $8::"Direction", $9,
+                   $10::"ReactionKind", 1, now(), now())
+           ON CONFLICT (id) DO UPDATE
+              SET kind = EXCLUDED.kind, sequence = reaction.sequence + 1, updated_at = EXCLUDED.updated_at`,
+          [
+            r.id,
+            r.workspace_id,
+            r.slot_id,
+            r.conversation_id,
+            r.assignment_id,
+            r.message_id,
+            r.part_index,
+            r.direction,
+            r.sender,
+            next,
+          ],
+        );
+        live[c] = next;
+      }),
+    );
+  }
+  return runs;
+}
+
+function rows(
+  label: string,
+  http: Map<number, Run>,
+  raw: Map<number, Run>,
+  rawLabel: string,
+  floor?: { runs: Map<number, Run>; label: string },
+): Row[] {
   return CONCURRENCY.flatMap((clients) => {
     const h = http.get(clients) as Run;
     const r = raw.get(clients) as Run;
+    const f = floor?.runs.get(clients);
+    const of = `${clients} client${clients === 1 ? "" : "s"}`;
     return [
       {
-        figure: `${label}, ${clients} client${clients === 1 ? "" : "s"}`,
+        figure: `${label}, ${of}`,
         latency: h.latency,
         rate: { value: h.rate, unit: "sends/s" },
         cpuMs: h.cpuMs,
-        note: `${(h.rate / r.rate).toFixed(2)}× ${rawLabel}'s sends/s`,
+        note:
+          `${(h.rate / r.rate).toFixed(2)}× ${rawLabel}'s sends/s` +
+          (f && floor ? `; ${(h.rate / f.rate).toFixed(3)}× ${floor.label}'s` : ""),
       },
       {
-        figure: `  ${rawLabel}, ${clients} client${clients === 1 ? "" : "s"}`,
+        figure: `  ${rawLabel}, ${of}`,
         latency: r.latency,
         rate: { value: r.rate, unit: "sends/s" },
       },
+      ...(f && floor
+        ? [{ figure: `  ${floor.label}, ${of}`, latency: f.latency, rate: { value: f.rate, unit: "upserts/s" } }]
+        : []),
     ];
   });
 }
@@ -190,6 +264,7 @@ export const throughputSection: Section = {
       return { title: TITLE, rows: out, notes: [`PostgreSQL instances could not start: ${(error as Error).message}`] };
     }
     const raw = await freshDatabase("postgres");
+    const floorDb = await freshDatabase("postgres");
     try {
       const [a, b] = cluster.instances as [Instance, Instance];
       const one = await httpRuns([{ baseUrl: a.baseUrl, apiKey: API_KEY }], [a.pid], "+15550100800");
@@ -202,15 +277,18 @@ export const throughputSection: Section = {
         "+15550100900",
       );
       const rawPg = await rawRuns(raw, pgDriver(raw));
-      out.push(...rows("PostgreSQL, 1 instance", one, rawPg, "raw pg"));
-      out.push(...rows("PostgreSQL, 2 instances", two, rawPg, "raw pg"));
+      const floor = { runs: await upsertRuns(floorDb), label: "one-statement upsert" };
+      out.push(...rows("PostgreSQL, 1 instance", one, rawPg, "raw pg", floor));
+      out.push(...rows("PostgreSQL, 2 instances", two, rawPg, "raw pg", floor));
     } finally {
       await raw.dispose();
+      await floorDb.dispose();
       await cluster.stop();
     }
     notes.push(
       `each client sends ${SENDS_PER_CLIENT} replaces (after ${WARMUP_PER_CLIENT} warm-up) on its own message, all clients at once; sends/s = all sends over the wall clock. Two instances: clients alternate between them.`,
       "raw: the service-write section's hand-written transaction (same statements, NOTIFY included) through the driver's pool of 10 (the app's pool size), in this process, at the same concurrency.",
+      "one-statement upsert: INSERT … ON CONFLICT (id) DO UPDATE of the tapback's reaction row (kind, sequence + 1) on each client's own message, one statement per send, same pool and concurrency: the physical floor of a send on this database.",
       "server CPU/req: user + system time of the instances' processes over the run, divided by the sends.",
     );
     return { title: TITLE, rows: out, notes };

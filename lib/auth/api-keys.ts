@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import type { Db } from "../db/client";
+import { type Db, openedDatabase } from "../db/client";
 import { AppError } from "../errors";
+import { CHANNEL, notice } from "../live/hub";
 import type { Scope } from "../scope";
 import type { ApiKeyObject } from "./api-key-schemas";
 import { instanceSecret } from "./secrets";
@@ -64,12 +65,22 @@ export async function listApiKeys(db: Db, scope: Scope): Promise<ApiKeyObject[]>
   return rows.map(apiKeyObject);
 }
 
-/** Revokes a key: it stops authenticating at once. The row stays for the audit trail. */
+/**
+ * Revokes a key: it stops authenticating at once. The row stays for the audit trail. The
+ * same transaction announces it (NOTIFY, delivered on commit to every instance), so every
+ * instance forgets the keys it verified lately before it answers another request with one.
+ */
 export async function revokeApiKey(db: Db, scope: Scope, id: string): Promise<void> {
-  const { count } = await db.apiKey.updateMany({
-    where: { id, workspaceId: scope.workspaceId, revokedAt: null },
-    data: { revokedAt: new Date() },
+  const count = await db.$transaction(async (tx) => {
+    const { count } = await tx.apiKey.updateMany({
+      where: { id, workspaceId: scope.workspaceId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (count > 0) await tx.$executeRaw`SELECT pg_notify(${CHANNEL}::text, ${notice.apiKeys(scope.workspaceId)}::text)`;
+    return count;
   });
+  // This instance forgets at once, whether or not its own notice has come back yet.
+  forgetVerifiedKeys();
   if (count === 0) throw new AppError("api_key_not_found");
 }
 
@@ -83,13 +94,79 @@ export function bearerToken(authorization: string | null): string | null {
   return match?.[1] && match[1].length <= 200 ? match[1] : null;
 }
 
+/**
+ * Keys verified lately, by their hash, for a few seconds: a send then does not read its key
+ * again (docs/performance.md). Only while this process listens for the database's notices:
+ * a revocation (revokeApiKey) announces itself in its transaction, and every instance forgets
+ * them all when its notice arrives — or when notices may have been missed (a lost LISTEN
+ * connection). The few seconds bound the rest. Unknown and revoked keys are never kept.
+ */
+export const VERIFIED_KEY_MS = 5_000;
+const VERIFIED_MAX = 10_000;
+
+interface Verified {
+  /** Bumped whenever everything is forgotten: a read that began before must not be kept. */
+  generation: number;
+  byDatabase: WeakMap<object, Map<string, { caller: ApiCaller; until: number }>>;
+  watched: WeakSet<object>;
+}
+
+const VERIFIED = Symbol.for("tapdesk.verified-api-keys");
+
+function verified(): Verified {
+  const holder = globalThis as { [VERIFIED]?: Verified };
+  holder[VERIFIED] ??= { generation: 0, byDatabase: new WeakMap(), watched: new WeakSet() };
+  return holder[VERIFIED];
+}
+
+/** Forgets every key verified lately, in this process. */
+export function forgetVerifiedKeys(): void {
+  const v = verified();
+  v.generation++;
+  v.byDatabase = new WeakMap();
+}
+
+/** The cache of `db`, when it is the process's database and its notices are listened to; else null. */
+async function verifiedKeysOf(db: Db): Promise<Map<string, { caller: ApiCaller; until: number }> | null> {
+  const opened = openedDatabase();
+  if (!opened) return null;
+  const database = await opened;
+  if (database.prisma !== db) return null;
+  const v = verified();
+  if (!v.watched.has(db)) {
+    const hub = await database.live();
+    hub.keepFresh((payload) => {
+      if (payload === null || payload.startsWith("k ")) forgetVerifiedKeys();
+    });
+    v.watched.add(db);
+  }
+  let keys = v.byDatabase.get(db);
+  if (!keys) {
+    keys = new Map();
+    v.byDatabase.set(db, keys);
+  }
+  return keys;
+}
+
 /** The scope of a bearer key, or null when it is missing or unknown. */
 export async function authenticateApiKey(db: Db, authorization: string | null): Promise<ApiCaller | null> {
   const token = bearerToken(authorization);
   if (!token) return null;
+  const hash = await hashApiKey(db, token);
+  const keys = await verifiedKeysOf(db);
+  const hit = keys?.get(hash);
+  if (hit && hit.until > Date.now()) return hit.caller;
+  const generation = verified().generation;
   const row = await db.apiKey.findUnique({
-    where: { hash: await hashApiKey(db, token) },
+    where: { hash },
     select: { id: true, workspaceId: true, agentId: true, revokedAt: true },
   });
-  return row && !row.revokedAt ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
+  const caller =
+    row && !row.revokedAt ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
+  // Kept only if nothing was forgotten while it was read (a revocation's notice may have come meanwhile).
+  if (caller && keys && verified().generation === generation) {
+    if (keys.size >= VERIFIED_MAX) keys.delete(keys.keys().next().value as string);
+    keys.set(hash, { caller, until: Date.now() + VERIFIED_KEY_MS });
+  }
+  return caller;
 }

@@ -53,8 +53,7 @@ const unsealed = new Map<string, { data: SessionData; until: number }>();
 const UNSEALED_MAX = 1000;
 const UNSEALED_MS = 60_000;
 
-async function sessionData(): Promise<SessionData> {
-  const seal = (await cookies()).get(COOKIE)?.value;
+async function sessionData(seal: string | undefined): Promise<SessionData> {
   if (!seal) return {};
   const hit = unsealed.get(seal);
   if (hit && hit.until > Date.now()) return hit.data;
@@ -67,7 +66,34 @@ async function sessionData(): Promise<SessionData> {
 
 /** The signed-in operator, re-read from the database on every request; null when signed out. */
 export async function currentOperator(): Promise<SignedInOperator | null> {
-  const { operatorId, epoch } = await sessionData();
+  return operatorOfSeal((await cookies()).get(COOKIE)?.value);
+}
+
+/**
+ * The same for a request served outside Next.js's request scope (lib/api/router.ts), from its
+ * own Cookie header.
+ */
+export function requestOperator(request: Request): Promise<SignedInOperator | null> {
+  return operatorOfSeal(cookieValue(request.headers.get("cookie"), COOKIE));
+}
+
+function cookieValue(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(";")) {
+    const at = pair.indexOf("=");
+    if (at === -1 || pair.slice(0, at).trim() !== name) continue;
+    const value = pair.slice(at + 1).trim();
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+async function operatorOfSeal(seal: string | undefined): Promise<SignedInOperator | null> {
+  const { operatorId, epoch } = await sessionData(seal);
   if (!operatorId) return null;
   const prisma = await db();
   const op = await prisma.operator.findUnique({ where: { id: operatorId } });

@@ -182,6 +182,11 @@ export function getDatabase(): Promise<Database> {
   return holder[KEY];
 }
 
+/** The process's database if it was opened (or installed) already; never opens one. */
+export function openedDatabase(): Promise<Database> | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
 /** Makes `database` the process's database (tests and tools that run route handlers in-process). */
 export function useDatabase(database: Database): void {
   (globalThis as Holder)[KEY] = Promise.resolve(database);

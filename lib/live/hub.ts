@@ -20,6 +20,8 @@ export const notice = {
   read: (workspaceId: string) => `r ${workspaceId}`,
   /** Who has a thread open (or is writing in it) changed: that thread only, not the inbox. */
   presence: (workspaceId: string, conversationId: string) => `p ${workspaceId} ${conversationId}`,
+  /** An API key stopped working (revoked): every instance forgets the keys it verified lately (lib/auth/api-keys.ts). */
+  apiKeys: (workspaceId: string) => `k ${workspaceId}`,
 };
 
 /** What a poll waits on. */
@@ -64,6 +66,17 @@ export class LiveHub {
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Everyone waiting, for a wake-all when notices may have been missed (a lost connection). */
   private readonly all = new Set<() => void>();
+  /**
+   * Caches kept true by notices (not waiting polls): told every notice, and told to forget
+   * everything whenever notices may have been missed (wakeAll).
+   */
+  private readonly caches = new Set<(payload: string | null) => void>();
+
+  /** Registers a cache (see `caches`); returns how to unregister it. */
+  keepFresh(cache: (payload: string | null) => void): () => void {
+    this.caches.add(cache);
+    return () => this.caches.delete(cache);
+  }
 
   /** Calls `wake` on every notice for one of `topics` until the returned function is called. */
   subscribe(topics: string[], wake: () => void): () => void {
@@ -89,12 +102,14 @@ export class LiveHub {
   }
 
   dispatch(payload: string): void {
+    for (const cache of this.caches) cache(payload);
     const woken = new Set<() => void>();
     for (const t of topicsOf(payload)) for (const wake of this.listeners.get(t) ?? []) woken.add(wake);
     for (const wake of woken) wake();
   }
 
   wakeAll(): void {
+    for (const cache of this.caches) cache(null);
     for (const wake of [...this.all]) wake();
   }
 

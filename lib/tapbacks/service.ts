@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { isContactBlocked } from "../contact-rules/service";
 import { refusedWhileTakenOver, takenOverError } from "../conversations/takeover";
-import { touchConversation } from "../conversations/version";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { recordFeedback } from "../feedback/record";
-import { Prisma } from "../generated/prisma/client";
+import type { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
 import {
@@ -19,9 +17,9 @@ import {
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
-import { writeReactionEvents } from "../webhooks/events";
-import type { Kind, TapbackKind } from "./kinds";
+import type { TapbackKind } from "./kinds";
 import { NOTHING_OBSERVED, noteObserved, type ObservedState, type ObservedTime, placeObserved } from "./order";
+import { type ChangeToRecord, type RecordedRow, recordChange } from "./record";
 import {
   agentSendRefusal,
   type Decision,
@@ -121,11 +119,13 @@ interface TargetRow {
   taken_over_by_id: string | null;
   taken_over_by_email: string | null;
   taken_over_at: Date | null;
+  contact_blocked: boolean;
 }
 
 /**
  * The target message with everything the checks need, in one statement: as a nested Prisma
- * select it took six queries (one per relation), the largest share of a send's round trips.
+ * select it took six queries (one per relation), and whether a contact rule blocks its number
+ * another one; now one round trip answers every check of the error table.
  */
 async function findTarget(db: Db, scope: Scope, messageId: string) {
   if (!isUuid(messageId)) throw new AppError("message_not_found");
@@ -139,7 +139,13 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
            g.id::text AS agent_id, g.handle, g.imessage_enabled, g.custom_emoji_sends,
            b.id::text AS bridge_id,
            c.taken_over_by_id::text AS taken_over_by_id, o.email AS taken_over_by_email,
-           (c.taken_over_at AT TIME ZONE 'UTC') AS taken_over_at
+           (c.taken_over_at AT TIME ZONE 'UTC') AS taken_over_at,
+           -- A contact rule on the number, or on a prefix of it (patternsMatching in lib/contact-rules).
+           EXISTS (SELECT 1 FROM contact_rule r
+                    WHERE r.workspace_id = m.workspace_id
+                      AND r.pattern = ANY (ARRAY[c.remote_number] || ARRAY(
+                            SELECT left(c.remote_number, n) || '*' FROM generate_series(2, length(c.remote_number)) AS n))
+                  ) AS contact_blocked
       FROM message m
       JOIN conversation c ON c.id = m.conversation_id AND c.workspace_id = m.workspace_id
       JOIN assignment a ON a.id = c.assignment_id
@@ -156,6 +162,7 @@ async function findTarget(db: Db, scope: Scope, messageId: string) {
     conversationId: row.conversation_id,
     bridgeGuid: row.bridge_guid,
     partCount: row.parts,
+    contactBlocked: row.contact_blocked,
     conversation: {
       remoteNumber: row.remote_number,
       chatGuid: row.chat_guid,
@@ -239,8 +246,7 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
   let upstream: Upstream | null = null;
   if (input.side === "agent" && !input.observed && !input.settles) {
     upstream = upstreamFor(db, { id: agent.id, bridged: agent.bridge !== null });
-    const blocked = await isContactBlocked(db, scope.workspaceId, target.conversation.remoteNumber);
-    checkAgentMayReact(target, input, blocked, upstream);
+    checkAgentMayReact(target, input, target.contactBlocked, upstream);
   }
   const sender = input.side === "agent" ? agent.handle : target.conversation.remoteNumber;
   const ctx: Ctx = { input, target, sender, partIndex, upstream };
@@ -344,13 +350,6 @@ async function withEchoedSend(db: Db, ctx: Ctx): Promise<ReactInput> {
   return { ...ctx.input, actor: send.payload.actor, settles: { id: send.id, answer: send.payload.answer } };
 }
 
-/** The slot's live tapback (not its stickers). */
-function liveTapback(db: Db, ctx: Ctx) {
-  return db.reaction.findFirst({
-    where: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, kind: { not: "sticker" } },
-  });
-}
-
 function observedTime(ctx: Ctx): ObservedTime | null {
   const at = ctx.input.observed?.at;
   return at === undefined ? null : { at, rowid: ctx.input.observed?.rowid ?? null };
@@ -372,7 +371,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
       // The echo of an unsettled send the phone has since superseded: it was sent, so it is
       // settled as sent (a retry with its key must not send it again), answered as a no-op
       // with what is live now.
-      const live = settles ? await liveTapback(db, ctx) : null;
+      const live = settles ? (await readTapbackSlot(db, ctx)).live : null;
       await db.$transaction(async (tx) => {
         if (ctx.input.observed && !(await claimGuid(tx, ctx, ctx.input.observed.guid))) return;
         await writeObserved(tx, ctx, TAPBACK_LANE, placed.next);
@@ -387,7 +386,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   }
   // Under the lease no one else changes this slot, so what is read here stays true until the
   // transaction below records the change.
-  const live = await liveTapback(db, ctx);
+  const { sequence: slotSequence, live } = await readTapbackSlot(db, ctx);
   const decision: Decision = decide(
     live ? { id: live.id, kind: live.kind as TapbackKind, customEmoji: live.customEmoji } : null,
     request,
@@ -450,48 +449,53 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
     }
   }
 
-  const recording = db.$transaction(async (tx) => {
-    await lease.consume(tx);
-    const observed = ctx.input.observed?.guid;
-    if (observed && !(await claimGuid(tx, ctx, observed))) throw new AlreadyApplied();
-    // The echo of this send comes back from the bridge under this guid: it is already applied.
-    if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
-    const slot = await lockSlot(tx, ctx, TAPBACK_LANE);
-    if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
-    const sequence = slot.sequence + 1;
+  const settles = ctx.input.settles;
+  const observedGuid = ctx.input.observed?.guid;
+  /** The change's row after it, recorded with `runner` in one statement that also ends the lease. */
+  const recordTapback = async (runner: Db | Tx): Promise<ReactResult> => {
+    const sequence = slotSequence + 1;
     const now = new Date();
     let row: RecordedRow;
     let previous: Tapback | null = null;
     if (decision.action === "add") {
-      row = await tx.reaction.create({
-        data: {
-          ...newReaction(ctx, randomUUID(), slot.id, sequence, now),
-          kind: decision.next.kind,
-          customEmoji: decision.next.customEmoji,
-        },
-      });
+      row = {
+        ...newReaction(ctx, randomUUID(), sequence, now),
+        kind: decision.next.kind,
+        customEmoji: decision.next.customEmoji,
+        sticker: null,
+      };
     } else if (live && decision.action === "replace") {
       previous = decision.previous;
-      row = await tx.reaction.update({
-        where: { id: live.id },
-        data: { kind: decision.next.kind, customEmoji: decision.next.customEmoji, sequence, updatedAt: now },
-      });
+      row = { ...live, kind: decision.next.kind, customEmoji: decision.next.customEmoji, sequence, updatedAt: now };
     } else if (live) {
       previous = decision.previous;
-      await tx.reaction.delete({ where: { id: live.id } });
       row = { ...live, sequence, updatedAt: now };
     } else {
       throw new Error(`decision ${decision.action} without a live reaction`);
     }
     const outcome = outcomeOf(decision) as Exclude<Outcome, "noop">;
-    await record(tx, ctx, slot.id, row, outcome, previous, now);
-    const result: ReactResult = { outcome, reaction: fullReaction(row, remote), previous };
-    const settles = ctx.input.settles;
-    if (settles && !(await markSent(tx, settles.id, settledAnswer(settles.answer, result)))) {
-      throw new AlreadyApplied();
-    }
-    return result;
-  });
+    await recordChange(runner, changeOf(ctx, lease.key, lease.token, row, outcome, previous, now));
+    lease.ended();
+    return { outcome, reaction: fullReaction(row, remote), previous };
+  };
+  const feedback = isFeedback(ctx);
+  // The common change (an agent's send, a human's tapback on the human's own message) is the one
+  // statement alone; guids, observed times, a settled send and feedback join it in a transaction.
+  const recording =
+    observedGuid || deliveredGuid || seenNext || settles || feedback
+      ? db.$transaction(async (tx) => {
+          const result = await recordTapback(tx);
+          if (observedGuid && !(await claimGuid(tx, ctx, observedGuid))) throw new AlreadyApplied();
+          // The echo of this send comes back from the bridge under this guid: it is already applied.
+          if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
+          if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
+          if (feedback) await recordFeedback(tx, feedbackOf(ctx, result.reaction?.sequence ?? 0));
+          if (settles && !(await markSent(tx, settles.id, settledAnswer(settles.answer, result)))) {
+            throw new AlreadyApplied();
+          }
+          return result;
+        })
+      : recordTapback(db);
   if (!ctx.upstream) return recording;
   try {
     return await recording;
@@ -570,23 +574,112 @@ export async function settleReactionSend(db: Db, send: UnsettledRow): Promise<Re
   });
 }
 
-type RecordedRow = Parameters<typeof fullReaction>[0] & { kind: Kind; sticker: Prisma.JsonValue | null };
-
 /** Where a new reaction sits and who placed it; the caller adds what it is. */
-function newReaction(ctx: Ctx, id: string, slotId: string, sequence: number, now: Date) {
+function newReaction(ctx: Ctx, id: string, sequence: number, now: Date) {
   return {
     id,
-    workspaceId: ctx.input.scope.workspaceId,
-    slotId,
     conversationId: ctx.target.conversationId,
     assignmentId: ctx.target.conversation.assignment.id,
     messageId: ctx.target.id,
     partIndex: ctx.partIndex,
     direction: ctx.input.side === "agent" ? ("outbound" as const) : ("inbound" as const),
-    sender: ctx.sender,
     sequence,
     createdAt: now,
     updatedAt: now,
+  };
+}
+
+interface LiveTapbackRow {
+  slot_sequence: number | null;
+  id: string | null;
+  conversation_id: string;
+  assignment_id: string;
+  direction: "inbound" | "outbound";
+  kind: TapbackKind;
+  custom_emoji: string | null;
+  sequence: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The slot's live tapback and its sequence so far, in one statement. Read under the slot's
+ * lease: no one else changes either until this change is recorded (and the recording checks
+ * the sequence again).
+ */
+async function readTapbackSlot(db: Db, ctx: Ctx): Promise<{ sequence: number; live: RecordedRow | null }> {
+  const [row] = await db.$queryRaw<LiveTapbackRow[]>`
+    SELECT (SELECT s.sequence FROM reaction_slot s
+             WHERE s.message_id = ${ctx.target.id}::uuid AND s.part_index = ${ctx.partIndex}::int
+               AND s.sender = ${ctx.sender}::text AND s.lane = ${TAPBACK_LANE}::text) AS slot_sequence,
+           r.id::text AS id, r.conversation_id::text AS conversation_id, r.assignment_id::text AS assignment_id,
+           r.direction::text AS direction, r.kind::text AS kind, r.custom_emoji, r.sequence,
+           (r.created_at AT TIME ZONE 'UTC') AS created_at, (r.updated_at AT TIME ZONE 'UTC') AS updated_at
+      FROM (SELECT 1) AS one
+      LEFT JOIN reaction r
+        ON r.message_id = ${ctx.target.id}::uuid AND r.part_index = ${ctx.partIndex}::int
+       AND r.sender = ${ctx.sender}::text AND r.kind <> 'sticker'
+     LIMIT 1`;
+  const sequence = row?.slot_sequence ?? 0;
+  if (!row?.id) return { sequence, live: null };
+  return {
+    sequence,
+    live: {
+      id: row.id,
+      conversationId: row.conversation_id,
+      assignmentId: row.assignment_id,
+      messageId: ctx.target.id,
+      partIndex: ctx.partIndex,
+      direction: row.direction,
+      kind: row.kind,
+      customEmoji: row.custom_emoji,
+      sticker: null,
+      sequence: row.sequence,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    },
+  };
+}
+
+/** A person's reaction on the agent's message is feedback (SPEC §9): its read model and score go in the change's transaction. */
+function isFeedback(ctx: Ctx): boolean {
+  return ctx.input.side === "human" && ctx.target.direction === "outbound";
+}
+
+function feedbackOf(ctx: Ctx, sequence: number) {
+  return {
+    workspaceId: ctx.input.scope.workspaceId,
+    agentId: ctx.target.conversation.agent.id,
+    conversationId: ctx.target.conversationId,
+    messageId: ctx.target.id,
+    partIndex: ctx.partIndex,
+    sender: ctx.sender,
+    sequence,
+  };
+}
+
+/** The facts the recording statement (record.ts) writes for this change. */
+function changeOf(
+  ctx: Ctx,
+  slot: SlotKey,
+  leaseToken: string | null,
+  row: RecordedRow,
+  outcome: Exclude<Outcome, "noop">,
+  previous: Tapback | null,
+  at: Date,
+): ChangeToRecord {
+  return {
+    workspaceId: ctx.input.scope.workspaceId,
+    slot,
+    leaseToken,
+    row,
+    outcome,
+    previous,
+    side: ctx.input.side,
+    targetDirection: ctx.target.direction,
+    remoteNumber: ctx.target.conversation.remoteNumber,
+    actor: ctx.input.actor,
+    at,
   };
 }
 
@@ -610,88 +703,32 @@ async function applySticker(db: Db, ctx: Ctx): Promise<ReactResult> {
     const decision = decideSticker(stickers, request);
     // A no-op keeps its claimed guid (the transaction commits): it is applied, as nothing.
     if (decision.action === "noop") return NOOP;
+    let row: RecordedRow;
+    let outcome: "added" | "removed";
+    let slot: { id: string; sequence: number };
     if (decision.action === "add" && request.operation === "add") {
       const id = randomUUID();
-      const slot = await lockSlot(tx, ctx, stickerLane(id));
-      const row = await tx.reaction.create({
-        data: {
-          ...newReaction(ctx, id, slot.id, slot.sequence + 1, now),
-          kind: "sticker",
-          sticker: request.sticker as unknown as Prisma.InputJsonValue,
-        },
-      });
-      await record(tx, ctx, slot.id, row, "added", null, now);
-      return { outcome: "added", reaction: fullReaction(row, remote), previous: null };
+      slot = await lockSlot(tx, ctx, stickerLane(id));
+      row = {
+        ...newReaction(ctx, id, slot.sequence + 1, now),
+        kind: "sticker",
+        customEmoji: null,
+        sticker: request.sticker as unknown as Prisma.JsonValue,
+      };
+      outcome = "added";
+    } else if (decision.action === "remove") {
+      slot = await lockSlot(tx, ctx, stickerLane(decision.id));
+      // A concurrent removal of the same sticker committed first: nothing left to take.
+      const still = await tx.reaction.findUnique({ where: { id: decision.id } });
+      if (!still) return NOOP;
+      row = { ...still, sequence: slot.sequence + 1, updatedAt: now };
+      outcome = "removed";
+    } else {
+      return NOOP;
     }
-    if (decision.action !== "remove") return NOOP;
-    const slot = await lockSlot(tx, ctx, stickerLane(decision.id));
-    // A concurrent removal of the same sticker committed first: nothing left to take.
-    const still = await tx.reaction.findUnique({ where: { id: decision.id } });
-    if (!still) return NOOP;
-    await tx.reaction.delete({ where: { id: still.id } });
-    const row = { ...still, sequence: slot.sequence + 1, updatedAt: now };
-    await record(tx, ctx, slot.id, row, "removed", null, now);
-    return { outcome: "removed", reaction: fullReaction(row, remote), previous: null };
-  });
-}
-
-/**
- * The audit row, the slot's counter, the conversation's version and the webhook events
- * (the outbox), all in the transaction of the change.
- */
-async function record(
-  tx: Tx,
-  ctx: Ctx,
-  slotId: string,
-  row: RecordedRow,
-  outcome: Exclude<Outcome, "noop">,
-  previous: Tapback | null,
-  now: Date,
-) {
-  await tx.reactionSlot.update({ where: { id: slotId }, data: { sequence: row.sequence } });
-  await tx.reactionChange.create({
-    data: {
-      workspaceId: ctx.input.scope.workspaceId,
-      slotId,
-      reactionId: row.id,
-      conversationId: ctx.target.conversationId,
-      messageId: ctx.target.id,
-      partIndex: ctx.partIndex,
-      direction: ctx.input.side === "agent" ? "outbound" : "inbound",
-      sender: ctx.sender,
-      sequence: row.sequence,
-      action: outcome === "added" ? "add" : outcome === "replaced" ? "replace" : "remove",
-      kind: row.kind,
-      customEmoji: row.customEmoji,
-      sticker: row.sticker ?? Prisma.JsonNull,
-      previousKind: previous?.kind ?? null,
-      previousEmoji: previous?.customEmoji ?? null,
-      actorType: ctx.input.actor.type,
-      actorId: ctx.input.actor.id,
-      createdAt: now,
-    },
-  });
-  await touchConversation(tx, ctx.target.conversationId, now);
-  // A person's reaction on the agent's message is feedback (SPEC §9): its read model and score, in this transaction.
-  if (ctx.input.side === "human" && ctx.target.direction === "outbound") {
-    await recordFeedback(tx, {
-      workspaceId: ctx.input.scope.workspaceId,
-      agentId: ctx.target.conversation.agent.id,
-      conversationId: ctx.target.conversationId,
-      messageId: ctx.target.id,
-      partIndex: ctx.partIndex,
-      sender: ctx.sender,
-      sequence: row.sequence,
-    });
-  }
-  await writeReactionEvents(tx, {
-    workspaceId: ctx.input.scope.workspaceId,
-    outcome,
-    side: ctx.input.side,
-    targetDirection: ctx.target.direction,
-    sender: ctx.sender,
-    reaction: fullReaction(row, ctx.target.conversation.remoteNumber),
-    previous,
-    at: now,
+    const key = slotKey(ctx, stickerLane(row.id));
+    await recordChange(tx, { ...changeOf(ctx, key, null, row, outcome, null, now), newSlotId: slot.id });
+    if (isFeedback(ctx)) await recordFeedback(tx, feedbackOf(ctx, row.sequence));
+    return { outcome, reaction: fullReaction(row, remote), previous: null };
   });
 }

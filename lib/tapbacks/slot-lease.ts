@@ -78,6 +78,11 @@ export interface Lease {
    * the lease's end commit together. Throws LeaseError when the lease was lost meanwhile.
    */
   consume(tx: Tx): Promise<void>;
+  /**
+   * The caller ended the lease itself, in the statement that recorded the change (it deleted
+   * the row with this token, lib/tapbacks/record.ts): nothing is left to give back.
+   */
+  ended(): void;
 }
 
 /**
@@ -149,6 +154,9 @@ export async function withSlotLease<T>(
            WHERE message_id = ${key.messageId}::uuid AND part_index = ${key.partIndex}
              AND sender = ${key.sender} AND lane = ${key.lane} AND token = ${token}::uuid`;
         if (ended !== 1) throw new LeaseError("the lease on this reaction expired while its change was in progress");
+        consumed = true;
+      },
+      ended() {
         consumed = true;
       },
     };

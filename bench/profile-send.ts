@@ -1,0 +1,92 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { sendReaction } from "../lib/api/operations/reactions";
+import { useDatabase as installDatabase } from "../lib/db/client";
+import { sendMessage } from "../lib/messages/service";
+import { createConversation } from "../lib/sandbox";
+import type { Scope } from "../lib/scope";
+import { seedIfEmpty } from "../lib/seed";
+import { type Backend, freshDatabase } from "../tests/helpers/db";
+
+/**
+ * `npx tsx bench/profile-send.ts [pglite|postgres] [sends]`: the agent API's tapback send
+ * (POST /reactions, replace) through its operation's handler in this process — no HTTP, no
+ * Next.js — counting the database round trips and the CPU each send costs. With a third
+ * argument, a file name, it writes the CPU profile of the measured sends there (open it in
+ * Chrome's DevTools, or summarize it as docs/performance.md does). Prints figures; not a test.
+ */
+const backend = (process.argv[2] ?? "postgres") as Backend;
+const SENDS = Number(process.argv[3] ?? 500);
+const PROFILE = process.argv[4];
+
+let statements = 0;
+// Every statement the app sends to PostgreSQL goes through a pg client's query().
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+const t = await freshDatabase(backend);
+if (t.pglite) {
+  // PGlite runs in this process: count its queries the same way.
+  const lite = t.pglite as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of ["query", "exec"]) {
+    const original = lite[name]!.bind(t.pglite);
+    lite[name] = (...args: unknown[]) => {
+      statements++;
+      return original(...args);
+    };
+  }
+}
+try {
+  const seeded = await seedIfEmpty(t.prisma, { password: "profile-only" });
+  if (!seeded) throw new Error("expected an empty database");
+  installDatabase(t);
+  const scope: Scope = { workspaceId: seeded.workspaceId };
+  const { conversation_id } = await createConversation(t.prisma, scope, { remote_number: "+15550100990" });
+  const message = await sendMessage(t.prisma, scope, conversation_id, [{ text: "profile" }]);
+  let n = 0;
+  // Kinds alternate: every send replaces (201), never a no-op.
+  const send = async () => {
+    const kind = n++ % 2 ? "like" : "love";
+    const response = await sendReaction.handler(
+      new Request("http://127.0.0.1/api/v1/reactions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${seeded.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ message_id: message.id, reaction: kind }),
+      }),
+      { params: Promise.resolve({}) },
+    );
+    if (response.status !== 201) throw new Error(`send answered ${response.status}: ${await response.text()}`);
+  };
+  for (let i = 0; i < 50; i++) await send();
+  statements = 0;
+  const inspector = new Session();
+  if (PROFILE) {
+    inspector.connect();
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.setSamplingInterval", { interval: 100 });
+    await inspector.post("Profiler.start");
+  }
+  const cpu = process.cpuUsage();
+  const began = performance.now();
+  for (let i = 0; i < SENDS; i++) await send();
+  const used = process.cpuUsage(cpu);
+  const wall = performance.now() - began;
+  if (PROFILE) {
+    const { profile } = await inspector.post("Profiler.stop");
+    writeFileSync(PROFILE, JSON.stringify(profile));
+    inspector.disconnect();
+  }
+  console.log(
+    `${backend}: ${SENDS} sends — ${(statements / SENDS).toFixed(1)} statements/send, ` +
+      `${((used.user + used.system) / 1000 / SENDS).toFixed(2)} ms CPU/send (this process` +
+      `${t.pglite ? ", PGlite included" : ", PostgreSQL's own excluded"}), ${(wall / SENDS).toFixed(2)} ms wall/send`,
+  );
+} finally {
+  await t.dispose();
+}
+process.exit(0);
