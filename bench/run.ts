@@ -4,6 +4,7 @@ import { type RunningServer, startServer } from "./lib/server";
 import type { BenchContext, Section, SectionResult } from "./lib/types";
 import { apiReactionsSection } from "./sections/api-reactions";
 import { apiReadsSection } from "./sections/api-reads";
+import { bridgeOrderSection } from "./sections/bridge-order";
 import { dashboardPollSection } from "./sections/dashboard-poll";
 import { feedbackSection } from "./sections/feedback";
 import { liveSection } from "./sections/live";
@@ -29,6 +30,7 @@ const ALL: Section[] = [
   liveSection,
   throughputSection,
   feedbackSection,
+  bridgeOrderSection,
 ];
 
 // `npm run bench -- poll postgres`: only the sections whose title holds one of the words.

@@ -53,3 +53,36 @@ test("reply: off with a sentence while the human is disconnected, back when they
   await box.press("Enter");
   await expect(thread.bubble("Welcome back!")).toBeVisible();
 });
+
+test("reply: the sent message takes its Sending… bubble's place at once, never beside it (issue 16, finding 5)", async ({
+  api,
+  conversation,
+  page,
+  thread,
+}) => {
+  await api.sendHumanMessage(conversation.id, ["Has my order shipped?"]);
+  await thread.goto(conversation.id);
+  // The thread's long-poll is waiting when the reply goes out and wakes with the reply before
+  // the send's own answer reaches the page (held here until it has): the refresh after the
+  // send must not then wait another 25 s with the ETag the poll already brought.
+  await page.route(
+    (url) => url.pathname === `/conversations/${conversation.id}`,
+    async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      const polled = page.waitForResponse(
+        (r) => r.url().includes(`/api/ui/conversations/${conversation.id}?wait=`) && r.status() === 200,
+      );
+      const response = await route.fetch();
+      await polled;
+      await route.fulfill({ response });
+    },
+  );
+  await page.waitForRequest((r) => r.url().includes(`/api/ui/conversations/${conversation.id}?wait=25`));
+  const box = page.getByRole("textbox", { name: "Message", exact: true });
+  await box.fill("Yes, this morning.");
+  await box.press("Enter");
+  await expect(thread.bubble("Yes, this morning.")).toBeVisible();
+  // Well inside the poll's 25 s wait: the pending bubble is gone and the reply shows once.
+  await expect(thread.messages.getByText("Sending…")).toHaveCount(0, LIVE);
+  await expect(thread.messages.getByText("Yes, this morning.")).toHaveCount(1);
+});

@@ -4,6 +4,8 @@ import { type Db, db } from "./db/client";
 import { AppError, ERRORS, type ErrorCode, isRetryable } from "./errors";
 import { currentRequestId, logger } from "./observability/log";
 import type * as z from "./zod";
+// The upstream each agent sends through is wired here (lib/compose.ts).
+import "./compose";
 
 /**
  * One wrapper for every dashboard server action: checks the session (and so the

@@ -12,6 +12,8 @@ import { drainSends } from "./upstream/in-flight";
 import { privateAddressesAllowed } from "./webhooks/ssrf";
 import { startServerWorker } from "./webhooks/worker";
 import { writeInstanceToken } from "./workspaces/instance-token";
+// The upstream each agent sends through is wired here (lib/compose.ts).
+import "./compose";
 
 const SHUTDOWN = Symbol.for("tapdesk.shutdown");
 

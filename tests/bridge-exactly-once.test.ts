@@ -51,6 +51,14 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
 
   const getMessage = (id: string) => w.api.GET("/messages/{id}", { params: { path: { id } } });
   const reactionsOf = async (id: string) => (await getMessage(id)).data!.reactions;
+  /** Waits until the bridge's guid has been applied (a webhook may be answered before it is). */
+  const applied = async (guid: string) => {
+    for (let i = 0; i < 500; i++) {
+      if (await w.t.prisma.bridgeGuid.findFirst({ where: { guid } })) return;
+      await sleep(20);
+    }
+    throw new Error(`${guid} was never applied`);
+  };
   const reconcile = async () => {
     const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
     return reconcileBridge(w.t.prisma, bridge.id, { soon: true });
@@ -101,6 +109,56 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       expect(await reactionsOf(messageId)).toEqual([]);
       // Nothing was ever live on the phone after the removal: no change is recorded.
       expect(await w.t.prisma.reactionChange.count({ where: { messageId } })).toBe(0);
+    });
+
+    // Found by the chaos soak (seed 651351229): a removal of another kind changes nothing on the
+    // phone, so it must not make an older tapback delivered after it "past".
+    it("an older tapback delivered after a newer removal of another kind stays live, as on the phone", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const laugh = await bb.human.react({ target: bridgeGuid, type: "laugh", webhooks: "hold" });
+      const unemphasize = await bb.human.react({ target: bridgeGuid, type: "-emphasize", webhooks: "hold" });
+      await bb.release(unemphasize.guid);
+      await bb.release(laugh.guid);
+      await applied(unemphasize.guid);
+      await applied(laugh.guid);
+      // The phone: laugh, then a removal of an emphasize that is not there: laugh.
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "laugh" })]);
+    });
+
+    it("love, like, un-like delivered as love, un-like, like leaves nothing live, as on the phone", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const love = await bb.human.react({ target: bridgeGuid, type: "love", webhooks: "hold" });
+      const like = await bb.human.react({ target: bridgeGuid, type: "like", webhooks: "hold" });
+      const unlike = await bb.human.react({ target: bridgeGuid, type: "-like", webhooks: "hold" });
+      await bb.release(love.guid);
+      await bb.release(unlike.guid);
+      await applied(unlike.guid);
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "love" })]);
+      await bb.release(like.guid);
+      await applied(like.guid);
+      // Like replaced love on the phone and was then taken away: nothing is live.
+      expect(await reactionsOf(messageId)).toEqual([]);
+      // Reading them all again changes nothing.
+      await reconcile();
+      expect(await reactionsOf(messageId)).toEqual([]);
+    });
+
+    it("the agent's removal of a tapback the Mac had already replaced leaves the Mac's one live when it arrives", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const added = await w.raw("POST", "/reactions", { body: { message_id: messageId, reaction: "love" } });
+      expect(added.response.status).toBe(201);
+      await bb.settled();
+      // Someone on the Mac taps like; its webhook is late. The agent then removes its love:
+      // on the phone that removal finds like, and changes nothing.
+      const like = await bb.mac.react({ target: bridgeGuid, type: "like", webhooks: "hold" });
+      const removed = await w.raw("POST", `/messages/${messageId}/reactions`, {
+        body: { operation: "remove", type: "love" },
+      });
+      expect(removed.response.status).toBe(200);
+      await bb.release(like.guid);
+      await applied(like.guid);
+      const outbound = (await reactionsOf(messageId)).filter((r: { direction: string }) => r.direction === "outbound");
+      expect(outbound).toEqual([expect.objectContaining({ reaction: "like" })]);
     });
   });
 
@@ -173,7 +231,9 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       expect(textCalls()).toBe(calls + 1);
       // Past its window, the bridge's history does not show it.
       const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
-      await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 });
+      while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 })) === null) {
+        await sleep(20);
+      }
       const retried = await sendWithKey(conversationId, text, key);
       expect(retried.response.status).toBe(201);
       expect(textCalls()).toBe(calls + 2);
@@ -206,6 +266,78 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "laugh" })]);
       const changes = await w.t.prisma.reactionChange.findMany({ where: { messageId } });
       expect(changes.map((c) => [c.kind, c.actorType])).toEqual([["laugh", "api_key"]]);
+    });
+
+    // Found by the chaos soak (seed 651351230): the echo of an unsettled tapback arrived after a
+    // newer change on the Mac, was found past, and left the send unsettled; reconciliation then
+    // called it not sent, and the retry with its key sent it again.
+    it("an unsettled tapback whose echo the Mac has since superseded is settled as sent: a retry sends nothing", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const key = `key-${randomUUID()}`;
+      const send = () =>
+        w.raw("POST", "/reactions", {
+          body: { message_id: messageId, reaction: "love" },
+          headers: { "idempotency-key": key },
+        });
+      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "react" }, webhooks: "hold" });
+      const calls = reactCalls();
+      expect((await send()).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: null });
+      const echo = bb.held();
+      expect(echo).toHaveLength(1);
+      // Someone on the Mac taps like after it; its webhook is applied first, then the send's echo.
+      const like = await bb.mac.react({ target: bridgeGuid, type: "like", webhooks: "once" });
+      await applied(like.guid);
+      await bb.release(echo[0]);
+      await applied(echo[0]!);
+      // Reconciliation, past the send's window, reads the bridge's history again.
+      const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+      while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 })) === null) {
+        await sleep(20);
+      }
+      const retried = await send();
+      expect(retried.response.status).toBe(200);
+      expect(reactCalls()).toBe(calls + 1);
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "like" })]);
+    });
+
+    // Found by the chaos soak (seed 20261207): the echo of a tapback arrived while its send was
+    // still being answered; it looked for the unsettled send before waiting for the slot, found
+    // none yet, and was recorded as the bridge's own change. The send then stayed unsettled,
+    // reconciliation (its guid applied) called it not sent, and the retry sent it again.
+    it("an echo that arrives before its send's unknown outcome is answered still settles that send", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const key = `key-${randomUUID()}`;
+      const send = () =>
+        w.raw("POST", "/reactions", {
+          body: { message_id: messageId, reaction: "question" },
+          headers: { "idempotency-key": key },
+        });
+      // The Mac sends the tapback and its webhook goes out before the 500 is answered.
+      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "react" }, webhooks: "once" });
+      const calls = reactCalls();
+      expect((await send()).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: null });
+      const echo = bb
+        .messages()
+        .filter((m) => m.associatedMessageType === "question")
+        .at(-1)!;
+      await applied(echo.guid);
+      // Someone on the Mac then taps like: the question is no longer live there.
+      const like = await bb.mac.react({ target: bridgeGuid, type: "like", webhooks: "once" });
+      await applied(like.guid);
+      const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+      while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 })) === null) {
+        await sleep(20);
+      }
+      const retried = await send();
+      expect(retried.response.status).toBe(201);
+      expect(reactCalls()).toBe(calls + 1);
+      const changes = await w.t.prisma.reactionChange.findMany({ where: { messageId } });
+      expect(changes.map((c) => [c.kind, c.actorType])).toEqual([
+        ["question", "api_key"],
+        ["like", "bridge"],
+      ]);
     });
 
     it("the sandbox's unknown mode delivers, answers 504, and settles it as sent", async () => {
@@ -250,7 +382,10 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
     for (let i = 0; i < 100 && !bb.messages().some((m) => m.text === text); i++) await sleep(20);
     // Reconciliation runs while the bridge has not answered yet, the message old enough to be recorded.
     const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
-    await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 60_000 });
+    // A run still under way (one an earlier test's unknown outcome scheduled) answers null: ask again.
+    while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 60_000 })) === null) {
+      await sleep(20);
+    }
     expect(await w.t.prisma.messagePart.count({ where: { text, message: { conversationId } } })).toBe(1);
     const sent = await sending;
     expect(sent.response.status).toBe(201);

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "@/lib/db/client";
 import { seedIfEmpty } from "@/lib/seed";
 import { LeaseError, withSlotLease } from "@/lib/tapbacks/slot-lease";
-import { freshDatabase, type TestDatabase } from "./helpers/db";
+import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
 
 describe("slot leases", () => {
   let t: TestDatabase;
@@ -50,5 +51,62 @@ describe("slot leases", () => {
     await sleep(900);
     expect(order).toEqual(["start 1", "start 2"]);
     expect(await t.prisma.slotLease.count()).toBe(0);
+  });
+});
+
+// Issue 16, finding 7: the lease covers the upstream call even when the app's pool is stalled.
+describe("slot leases on PostgreSQL with every pooled connection busy", () => {
+  let t: TestDatabase;
+  let other: Database;
+  let key: { workspaceId: string; messageId: string; partIndex: number; sender: string; lane: string };
+
+  beforeAll(async () => {
+    t = await freshDatabase("postgres");
+    const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+    const message = await t.prisma.message.findFirstOrThrow({ where: { workspaceId: seeded!.workspaceId } });
+    key = {
+      workspaceId: seeded!.workspaceId,
+      messageId: message.id,
+      partIndex: 0,
+      sender: "+15550001",
+      lane: "tapback",
+    };
+    // A second app instance on the same database.
+    const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
+    const url = new URL(PG_URL);
+    url.pathname = `/${row!.db}`;
+    other = await openDatabase({ url: url.toString() });
+  });
+  afterAll(async () => {
+    await other?.close();
+    await t?.dispose();
+  });
+
+  it("renewals do not wait behind the stalled pool: no other instance takes the slot while the call is in flight", async () => {
+    const options = { ttlMs: 600, waitMs: 300 };
+    let live = -1;
+    await withSlotLease(
+      t.prisma,
+      key,
+      async () => {
+        // The upstream call is in flight, and meanwhile every connection of this instance's
+        // pool is held (a burst of slow work): for several lease lifetimes.
+        const held = await Promise.all(Array.from({ length: t.pool!.options.max }, () => t.pool!.connect()));
+        try {
+          await sleep(options.ttlMs * 3);
+          // Another instance looks at the slot now (as its tryAcquire does): the lease must
+          // still be live, so it cannot take it over.
+          const [row] = await other.sql.query<{ live: number }>(
+            "SELECT count(*)::int AS live FROM slot_lease WHERE message_id = $1::uuid AND expires_at > now()",
+            [key.messageId],
+          );
+          live = row!.live;
+        } finally {
+          for (const c of held) c.release();
+        }
+      },
+      options,
+    );
+    expect(live).toBe(1);
   });
 });

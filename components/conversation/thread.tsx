@@ -160,7 +160,8 @@ export function Thread({
   me: { id: string; email: string };
   highlight?: string;
 }) {
-  const { data, mutate } = useConditionalPoll<ThreadView>(`/api/ui/conversations/${initial.id}`, initial);
+  // After an action, `refresh` (not a waiting poll): the action's change may have arrived already.
+  const { data, refresh: mutate } = useConditionalPoll<ThreadView>(`/api/ui/conversations/${initial.id}`, initial);
   const view = data ?? initial;
   const [tapbacked, apply] = useOptimistic(view, withAgentTapback);
   const [optimistic, addPendingReply] = useOptimistic(tapbacked, withPendingReply);

@@ -15,6 +15,8 @@ import {
   requestFingerprint,
   type StoredResponse,
 } from "./idempotency";
+// The upstream each agent sends through is wired here (lib/compose.ts).
+import "../compose";
 
 /**
  * The HTTP edge of the API: problem+json errors (RFC 9457), bearer-key auth, bounded JSON

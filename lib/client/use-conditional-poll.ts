@@ -9,6 +9,11 @@ import useSWR from "swr";
  * when the wait ends, and the next request goes out at once. While the tab is hidden no new
  * request starts. After an error the page falls back to plain conditional polls (no wait),
  * every 2 s, doubling up to 30 s while errors continue; the first success resumes waiting.
+ *
+ * `refresh()` (after an action) asks for the view as it is now, without waiting: the poll that
+ * was waiting may already have brought the action's change, and a waiting request with that
+ * ETag would hold the action (and its optimistic "Sending…" bubble beside the real message)
+ * for the whole wait. `mutate()` is SWR's own, unchanged.
  */
 export const WAIT_S = 25;
 export const POLL_MS = 2000;
@@ -16,9 +21,15 @@ const MAX_BACKOFF_MS = 30_000;
 /** While hidden, how often SWR's timer looks whether the tab is visible again (no request). */
 const HIDDEN_TICK_MS = 1000;
 
+/** How long a request may wait for a change: not after an error, while hidden, or when asked for now. */
+export function waitSeconds(state: { failures: number; hidden: boolean; now: boolean }): number {
+  return state.failures === 0 && !state.hidden && !state.now ? WAIT_S : 0;
+}
+
 export function useConditionalPoll<T extends { etag: string }>(url: string, fallbackData: T) {
   const last = useRef<T>(fallbackData);
   const failures = useRef(0);
+  const now = useRef(false);
   const inFlight = useRef<AbortController | null>(null);
 
   // A poll still waiting when the page leaves would hold one of the browser's few
@@ -30,7 +41,8 @@ export function useConditionalPoll<T extends { etag: string }>(url: string, fall
     inFlight.current?.abort();
     const controller = new AbortController();
     inFlight.current = controller;
-    const wait = failures.current === 0 && !document.hidden ? WAIT_S : 0;
+    const wait = waitSeconds({ failures: failures.current, hidden: document.hidden, now: now.current });
+    now.current = false;
     try {
       const response = await fetch(`${key}${key.includes("?") ? "&" : "?"}wait=${wait}`, {
         headers: { "If-None-Match": last.current.etag, Accept: "application/json" },
@@ -56,7 +68,7 @@ export function useConditionalPoll<T extends { etag: string }>(url: string, fall
     return last.current;
   };
 
-  return useSWR<T>(url, fetcher, {
+  const swr = useSWR<T>(url, fetcher, {
     fallbackData,
     refreshInterval: () => {
       if (typeof document !== "undefined" && document.hidden) return HIDDEN_TICK_MS;
@@ -71,4 +83,10 @@ export function useConditionalPoll<T extends { etag: string }>(url: string, fall
     dedupingInterval: 0,
     keepPreviousData: true,
   });
+  const refresh = () => {
+    now.current = true;
+    return swr.mutate();
+  };
+  // Added to SWR's own answer, not spread into a copy: its fields are getters that track use.
+  return Object.assign(swr, { refresh });
 }

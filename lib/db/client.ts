@@ -75,6 +75,23 @@ function lazyLive(open: () => Promise<LiveSource>) {
   };
 }
 
+/**
+ * A statement that must not queue behind the app's pool: a lease renewal (issue 16, finding 7).
+ * When every pooled connection is busy, a renewal waiting for one would let the lease lapse
+ * while its holder's upstream call is still in flight, and another instance would take the
+ * slot. On PostgreSQL such statements run on a small pool of their own that gives up after a
+ * bounded wait instead; PGlite has one connection and nothing to queue behind but itself.
+ */
+export type SideStatement = (sql: string, params: unknown[]) => Promise<number>;
+const SIDE = new WeakMap<object, SideStatement>();
+/** How long a side statement waits for its own connection before it fails (and is retried). */
+export const SIDE_ACQUIRE_MS = 2_000;
+
+/** The side runner of this client's database, if it has one (PostgreSQL). */
+export function sideStatement(prisma: object): SideStatement | undefined {
+  return SIDE.get(prisma);
+}
+
 // Any fixed number serves: it only has to be the same in every instance of the app.
 const MIGRATION_LOCK = 7_042_026;
 
@@ -95,6 +112,15 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       client.release();
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const side = new pg.Pool({
+      connectionString: options.url,
+      max: 2,
+      connectionTimeoutMillis: SIDE_ACQUIRE_MS,
+      // Every statement is short: one that hangs (a half-open connection) fails and is retried.
+      query_timeout: SIDE_ACQUIRE_MS,
+    });
+    side.on("error", (error) => logger().warn({ err: error }, "PostgreSQL side connection error"));
+    SIDE.set(prisma, async (sql, params) => (await side.query(sql, params)).rowCount ?? 0);
     const { live, closeLive } = lazyLive(() => listenPostgres(options.url as string));
     return {
       kind: "postgres",
@@ -105,6 +131,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       close: async () => {
         await closeLive();
         await prisma.$disconnect();
+        await side.end();
         await pool.end();
       },
     };

@@ -123,6 +123,8 @@ export class LiveHub {
 export interface LiveSource {
   hub: LiveHub;
   close(): Promise<void>;
+  /** PostgreSQL: the LISTEN connection now, if any (tests break it on purpose). */
+  connection?(): pg.Client | null;
 }
 
 /** PGlite runs in this process: its own LISTEN delivers committed notices. */
@@ -142,22 +144,54 @@ export async function listenPGlite(lite: PGlite): Promise<LiveSource> {
 
 const RECONNECT_MAX_MS = 5_000;
 
+/** Cuts a client's socket: its 'end' follows, as when the server drops it. */
+function destroy(c: pg.Client): void {
+  (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+}
+/** How often the LISTEN connection notifies itself to prove it still delivers. */
+export const HEARTBEAT_MS = 10_000;
+/** A heartbeat's own notice starts with this; no poll waits on it. */
+const HEARTBEAT = "h";
+
 /**
  * PostgreSQL: one dedicated client (not a pool connection: a pooled one would be handed to
  * queries, and LISTEN lives only as long as its session). When it drops, it reconnects with
  * backoff and then wakes every waiting poll, since notices sent meanwhile were lost.
+ *
+ * A connection can also die without ending: half-open, after a network drop without a reset,
+ * it never errors and never delivers again, and every long-poll would silently wait its whole
+ * 25 s until a restart. So the socket has TCP keep-alive, and every `heartbeatMs` the
+ * connection notifies itself: when that notice has not come back by the next beat, the
+ * connection is destroyed and replaced like a dropped one.
  */
-export async function listenPostgres(connectionString: string): Promise<LiveSource> {
+export async function listenPostgres(
+  connectionString: string,
+  options: { heartbeatMs?: number } = {},
+): Promise<LiveSource> {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const hub = new LiveHub();
   hubs().add(hub);
   let client: pg.Client | null = null;
   let closed = false;
   let retryMs = 100;
+  /** The heartbeat sent and not yet heard back on the current connection. */
+  let awaiting: string | null = null;
+  let beat = 0;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString, application_name: "tapdesk-live" });
+    const c = new pg.Client({
+      connectionString,
+      application_name: "tapdesk-live",
+      keepAlive: true,
+      keepAliveInitialDelayMillis: heartbeatMs,
+    });
     c.on("notification", (n) => {
-      if (n.channel === CHANNEL && n.payload) hub.dispatch(n.payload);
+      if (n.channel !== CHANNEL || !n.payload) return;
+      if (n.payload.startsWith(`${HEARTBEAT} `)) {
+        if (n.payload === awaiting) awaiting = null;
+        return;
+      }
+      hub.dispatch(n.payload);
     });
     c.on("error", (error) => {
       console.error("Live updates: the LISTEN connection failed:", error.message);
@@ -170,8 +204,26 @@ export async function listenPostgres(connectionString: string): Promise<LiveSour
     });
     await c.connect();
     await c.query(`LISTEN ${CHANNEL}`);
+    awaiting = null;
     client = c;
   };
+  // Silence where the last heartbeat should have come back: the connection is replaced (its
+  // 'end' reconnects and wakes every waiting poll).
+  const heartbeat = setInterval(() => {
+    const c = client;
+    if (!c || closed) return;
+    if (awaiting !== null) {
+      console.error("Live updates: the LISTEN connection went silent; reconnecting.");
+      awaiting = null;
+      destroy(c);
+      return;
+    }
+    awaiting = `${HEARTBEAT} ${process.pid}-${++beat}`;
+    c.query("SELECT pg_notify($1, $2)", [CHANNEL, awaiting]).catch(() => {
+      // A failed notify shows as silence at the next beat.
+    });
+  }, heartbeatMs);
+  heartbeat.unref();
   const reconnect = () => {
     if (closed) return;
     connect()
@@ -190,9 +242,18 @@ export async function listenPostgres(connectionString: string): Promise<LiveSour
     hub,
     close: async () => {
       closed = true;
+      clearInterval(heartbeat);
       hubs().delete(hub);
       hub.close();
-      await client?.end().catch(() => {});
+      // A half-open connection never answers the goodbye: it is cut after a moment.
+      const c = client;
+      if (c) {
+        const ended = c.end().catch(() => {});
+        const timer = setTimeout(() => destroy(c), 1_000);
+        await ended;
+        clearTimeout(timer);
+      }
     },
+    connection: () => client,
   };
 }

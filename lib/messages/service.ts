@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { claimBridgeGuid } from "../bridges/guids";
 import { isContactBlocked } from "../contact-rules/service";
 import { refusedWhileTakenOver, takenOverError, takenOverOf } from "../conversations/takeover";
 import { touchConversation } from "../conversations/version";
@@ -12,6 +11,7 @@ import { findUnsettled, markNotSent, markSent, recordUnsettled, type UnsettledRo
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge, compactReaction } from "../tapbacks/serialize";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
 import type {
   chatHandleSchema,

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { claimBridgeGuid } from "../bridges/guids";
 import { refusedWhileTakenOver, takenOverError } from "../conversations/takeover";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
@@ -7,10 +6,19 @@ import { recordFeedback } from "../feedback/record";
 import type { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
-import { findUnsettled, markSent, recordUnsettled, type SettledAnswer, type UnsettledRow } from "../sends/unsettled";
+import {
+  findUnsettled,
+  findUnsettledReaction,
+  markSent,
+  recordUnsettled,
+  type SettledAnswer,
+  type UnsettledRow,
+} from "../sends/unsettled";
 import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
 import type { TapbackKind } from "./kinds";
+import { NOTHING_OBSERVED, noteObserved, type ObservedState, type ObservedTime, placeObserved } from "./order";
 import { type ChangeToRecord, type RecordedRow, recordChange } from "./record";
 import {
   agentSendRefusal,
@@ -63,6 +71,13 @@ export interface ReactInput {
    * answer, in the same transaction — once.
    */
   settles?: { id: string; answer: "reaction" | "removed" };
+  /**
+   * The observed change is the agent's own (the bridge's echo of a send): under the slot's
+   * lease it settles the unsettled send it echoes, if there is one, as that send's. Looked up
+   * there, not before: an echo can arrive while its send is still being answered, and the
+   * lease makes it wait until the send is recorded as unsettled.
+   */
+  settlesEcho?: boolean;
 }
 
 /**
@@ -74,12 +89,6 @@ export interface ObservedChange {
   guid: string;
   at?: number;
   rowid?: number | null;
-}
-
-/** The upstream's clock for a change: time, then row. */
-interface ObservedTime {
-  at: number;
-  rowid: number | null;
 }
 
 export interface ReactResult {
@@ -290,31 +299,55 @@ async function lockSlot(tx: Tx, ctx: Ctx, lane: string) {
   return slot;
 }
 
-/** Whether `time` is older than the last observed change applied to the slot. */
-async function olderThanObserved(db: Db, ctx: Ctx, lane: string, time: ObservedTime): Promise<boolean> {
+/** What the slot has seen of the upstream's changes (lib/tapbacks/order.ts). */
+async function readObserved(db: Db, ctx: Ctx, lane: string): Promise<ObservedState> {
   const slot = await db.reactionSlot.findUnique({
     where: {
       messageId_partIndex_sender_lane: { messageId: ctx.target.id, partIndex: ctx.partIndex, sender: ctx.sender, lane },
     },
-    select: { observedAt: true, observedRowid: true },
+    select: { observedAt: true, observedRowid: true, observedRemovals: true },
   });
-  if (slot?.observedAt == null) return false;
-  const seen = Number(slot.observedAt);
-  if (time.at !== seen) return time.at < seen;
-  return time.rowid !== null && slot.observedRowid !== null && time.rowid < Number(slot.observedRowid);
+  if (!slot) return NOTHING_OBSERVED;
+  const removals: Record<string, ObservedTime> = {};
+  const stored = (slot.observedRemovals ?? {}) as Record<string, [number, number | null]>;
+  for (const [key, [at, rowid]] of Object.entries(stored)) removals[key] = { at, rowid };
+  const add =
+    slot.observedAt == null
+      ? null
+      : { at: Number(slot.observedAt), rowid: slot.observedRowid == null ? null : Number(slot.observedRowid) };
+  return { add, removals };
 }
 
-/** Keeps the newest observed time of the slot (creating the slot row on its first change). */
-async function markObserved(tx: Tx, ctx: Ctx, lane: string, time: ObservedTime) {
+/**
+ * Keeps what the slot has seen (creating the slot row on its first change). Only the holder of
+ * the slot's lease writes it, so what it read is still what is there.
+ */
+async function writeObserved(tx: Tx, ctx: Ctx, lane: string, state: ObservedState) {
+  const removals = JSON.stringify(
+    Object.fromEntries(Object.entries(state.removals).map(([key, t]) => [key, [t.at, t.rowid]])),
+  );
   await tx.$executeRaw`
-    INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane, observed_at, observed_rowid)
+    INSERT INTO reaction_slot (id, workspace_id, message_id, part_index, sender, lane, observed_at, observed_rowid, observed_removals)
     VALUES (${randomUUID()}::uuid, ${ctx.input.scope.workspaceId}::uuid, ${ctx.target.id}::uuid,
-            ${ctx.partIndex}, ${ctx.sender}, ${lane}, ${time.at}::bigint, ${time.rowid}::bigint)
+            ${ctx.partIndex}, ${ctx.sender}, ${lane}, ${state.add?.at ?? null}::bigint, ${state.add?.rowid ?? null}::bigint,
+            ${removals}::jsonb)
     ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
-       SET observed_at = EXCLUDED.observed_at, observed_rowid = EXCLUDED.observed_rowid
-     WHERE reaction_slot.observed_at IS NULL
-        OR (reaction_slot.observed_at, COALESCE(reaction_slot.observed_rowid, -1))
-           < (EXCLUDED.observed_at, COALESCE(EXCLUDED.observed_rowid, -1))`;
+       SET observed_at = EXCLUDED.observed_at, observed_rowid = EXCLUDED.observed_rowid,
+           observed_removals = EXCLUDED.observed_removals`;
+}
+
+/** The input, settling the unsettled send this echo is of (if any) as that send's. */
+async function withEchoedSend(db: Db, ctx: Ctx): Promise<ReactInput> {
+  const { request } = ctx.input;
+  if (!request.kind) return ctx.input;
+  const send = await findUnsettledReaction(db, ctx.target.conversation.agent.id, {
+    messageId: ctx.target.id,
+    partIndex: ctx.partIndex,
+    operation: request.operation,
+    kind: request.kind,
+  });
+  if (send?.payload.type !== "reaction") return ctx.input;
+  return { ...ctx.input, actor: send.payload.actor, settles: { id: send.id, answer: send.payload.answer } };
 }
 
 function observedTime(ctx: Ctx): ObservedTime | null {
@@ -323,13 +356,33 @@ function observedTime(ctx: Ctx): ObservedTime | null {
 }
 
 async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
-  const { request } = ctx.input;
+  if (ctx.input.settlesEcho && !ctx.input.settles) ctx.input = await withEchoedSend(db, ctx);
   const observedAt = observedTime(ctx);
-  // An observed change older than one already applied to the slot is past: it changes
-  // nothing, and is applied (as nothing) so that reading it again changes nothing either.
-  if (ctx.input.observed && observedAt && (await olderThanObserved(db, ctx, TAPBACK_LANE, observedAt))) {
-    await claimGuid(db, ctx, ctx.input.observed.guid);
-    return NOOP;
+  // The phone's order: an observed change lands where it happened among those the slot has
+  // seen (order.ts). One that is past changes nothing, and is applied (as nothing) so that
+  // reading it again changes nothing either.
+  let request = ctx.input.request;
+  let seenNext: ObservedState | null = null;
+  if (observedAt) {
+    const placed = placeObserved(await readObserved(db, ctx, TAPBACK_LANE), request, observedAt);
+    seenNext = placed.next;
+    if (!placed.request) {
+      const settles = ctx.input.settles;
+      // The echo of an unsettled send the phone has since superseded: it was sent, so it is
+      // settled as sent (a retry with its key must not send it again), answered as a no-op
+      // with what is live now.
+      const live = settles ? (await readTapbackSlot(db, ctx)).live : null;
+      await db.$transaction(async (tx) => {
+        if (ctx.input.observed && !(await claimGuid(tx, ctx, ctx.input.observed.guid))) return;
+        await writeObserved(tx, ctx, TAPBACK_LANE, placed.next);
+        if (settles) {
+          const reaction = live ? fullReaction(live, ctx.target.conversation.remoteNumber) : null;
+          await markSent(tx, settles.id, settledAnswer(settles.answer, { ...NOOP, reaction }));
+        }
+      });
+      return NOOP;
+    }
+    request = placed.request;
   }
   // Under the lease no one else changes this slot, so what is read here stays true until the
   // transaction below records the change.
@@ -349,7 +402,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
     if (observed || settles) {
       await db.$transaction(async (tx) => {
         if (observed && !(await claimGuid(tx, ctx, observed.guid))) return;
-        if (observedAt) await markObserved(tx, ctx, TAPBACK_LANE, observedAt);
+        if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
         if (settles) await markSent(tx, settles.id, settledAnswer(settles.answer, result));
       });
     }
@@ -357,7 +410,6 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   }
 
   let deliveredGuid: string | undefined;
-  let deliveredAt: ObservedTime | null = observedAt;
   const t = decision.action === "remove" ? decision.previous : decision.next;
   const change = {
     operation: decision.action === "remove" ? "remove" : "add",
@@ -389,7 +441,12 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
       });
     deliveredGuid = receipt.guid;
     // The Mac's time of this send orders it against changes made on the Mac itself.
-    if (receipt.at !== undefined) deliveredAt = { at: receipt.at, rowid: receipt.rowid ?? null };
+    if (receipt.at !== undefined) {
+      seenNext = noteObserved(await readObserved(db, ctx, TAPBACK_LANE), change, {
+        at: receipt.at,
+        rowid: receipt.rowid ?? null,
+      });
+    }
   }
 
   const settles = ctx.input.settles;
@@ -425,13 +482,13 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   // The common change (an agent's send, a human's tapback on the human's own message) is the one
   // statement alone; guids, observed times, a settled send and feedback join it in a transaction.
   const recording =
-    observedGuid || deliveredGuid || deliveredAt || settles || feedback
+    observedGuid || deliveredGuid || seenNext || settles || feedback
       ? db.$transaction(async (tx) => {
           const result = await recordTapback(tx);
           if (observedGuid && !(await claimGuid(tx, ctx, observedGuid))) throw new AlreadyApplied();
           // The echo of this send comes back from the bridge under this guid: it is already applied.
           if (deliveredGuid) await claimGuid(tx, ctx, deliveredGuid);
-          if (deliveredAt) await markObserved(tx, ctx, TAPBACK_LANE, deliveredAt);
+          if (seenNext) await writeObserved(tx, ctx, TAPBACK_LANE, seenNext);
           if (feedback) await recordFeedback(tx, feedbackOf(ctx, result.reaction?.sequence ?? 0));
           if (settles && !(await markSent(tx, settles.id, settledAnswer(settles.answer, result)))) {
             throw new AlreadyApplied();

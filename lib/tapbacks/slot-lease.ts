@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Db, Tx } from "../db/client";
+import { type Db, sideStatement, type Tx } from "../db/client";
 
 /**
  * Changes of one reaction slot (message, part, sender, lane) happen one at a time, across
@@ -121,14 +121,25 @@ export async function withSlotLease<T>(
       pause = Math.min(pause * 2, 250);
     }
     let consumed = false;
+    // Renewals never queue behind the app's pool (lib/db/client.ts, sideStatement): a stall
+    // there must not let the lease lapse while the upstream call is in flight.
+    const side = sideStatement(db);
+    const renewal = () =>
+      side
+        ? side(
+            `UPDATE slot_lease SET expires_at = now() + $1::int * interval '1 millisecond'
+              WHERE message_id = $2::uuid AND part_index = $3 AND sender = $4 AND lane = $5 AND token = $6::uuid`,
+            [options.ttlMs, key.messageId, key.partIndex, key.sender, key.lane, token],
+          )
+        : db.$executeRaw`
+            UPDATE slot_lease SET expires_at = now() + ${options.ttlMs}::int * interval '1 millisecond'
+             WHERE message_id = ${key.messageId}::uuid AND part_index = ${key.partIndex}
+               AND sender = ${key.sender} AND lane = ${key.lane} AND token = ${token}::uuid`;
     const renew = setInterval(
       () => {
-        db.$executeRaw`
-          UPDATE slot_lease SET expires_at = now() + ${options.ttlMs}::int * interval '1 millisecond'
-           WHERE message_id = ${key.messageId}::uuid AND part_index = ${key.partIndex}
-             AND sender = ${key.sender} AND lane = ${key.lane} AND token = ${token}::uuid`.catch(() => {
+        renewal().catch(() => {
           // A failed renewal is retried at the next tick; if they all fail the lease expires
-          // and `consume` reports it.
+          // and `consume` reports it (after delivery: an unknown outcome, never a failure).
         });
       },
       Math.max(options.ttlMs / 3, 10),

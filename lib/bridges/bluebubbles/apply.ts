@@ -5,11 +5,11 @@ import type { BlueBubblesBridge } from "../../generated/prisma/client";
 import type { PartInput } from "../../messages/schemas";
 import { insertMessage, settleMessageSend } from "../../messages/service";
 import type { Scope } from "../../scope";
-import { findUnsettledReaction, type UnsettledRow, unsettledOfAgent } from "../../sends/unsettled";
+import { type UnsettledRow, unsettledOfAgent } from "../../sends/unsettled";
 import type { ReactionRequest } from "../../tapbacks/rules";
 import { react } from "../../tapbacks/service";
+import { claimBridgeGuid } from "../../upstream/guids";
 import { trackSend } from "../../upstream/in-flight";
-import { claimBridgeGuid } from "../guids";
 import { bridgeClient, bridgeForInbound, publicUrl, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import { type Interpreted, interpret, parseWebhook } from "./inbound";
@@ -209,31 +209,19 @@ async function applyReaction(
     item.operation === "add"
       ? { operation: "add", kind: item.reaction, customEmoji: item.customEmoji ?? null, sticker }
       : { operation: "remove", kind: item.reaction, customEmoji: item.customEmoji ?? null };
-  // The echo of an agent's tapback whose outcome was unknown settles it, as its sender's.
-  const send = item.isFromMe
-    ? await findUnsettledReaction(db, bridge.agentId, {
-        messageId: target.id,
-        partIndex: item.partIndex,
-        operation: item.operation,
-        kind: item.reaction,
-      })
-    : null;
-  const payload = send?.payload.type === "reaction" ? send.payload : null;
   try {
     const result = await react(db, {
       scope,
       // A tapback made on the Mac itself is the agent's, placed by the bridge.
-      actor: payload
-        ? payload.actor
-        : item.isFromMe
-          ? { type: "bridge", id: bridge.agentId }
-          : { type: "human", id: item.remote },
+      actor: item.isFromMe ? { type: "bridge", id: bridge.agentId } : { type: "human", id: item.remote },
       side: item.isFromMe ? "agent" : "human",
       messageId: target.id,
       partIndex: item.partIndex,
       request,
       observed: { agentId: bridge.agentId, guid: item.guid, at: item.at.getTime(), rowid: item.rowid },
-      ...(send && payload ? { settles: { id: send.id, answer: payload.answer } } : {}),
+      // The echo of an agent's tapback whose outcome was unknown settles it, as its sender's
+      // (looked up under the slot's lease: the send may still be being answered).
+      settlesEcho: item.isFromMe,
     });
     return result.outcome === "noop" ? "duplicate" : "applied";
   } catch (error) {

@@ -5,6 +5,7 @@ import { type Upstream, UpstreamError } from "../../upstream/types";
 import { type OpenBridge, openBridge, touchBridge } from "./bridge";
 import { BlueBubblesError } from "./client";
 import { defaultChatGuid } from "./inbound";
+import { reconcileSoon } from "./reconcile";
 
 /**
  * Delivery through the agent's BlueBubbles bridge. Its server sends the classic six with the
@@ -26,10 +27,7 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
       return result;
     } catch (error) {
       if (!(error instanceof BlueBubblesError)) throw error;
-      // Imported when needed: reconciliation applies through the tapback service, which imports this.
-      if (error.outcome === "unknown") {
-        import("./reconcile").then((m) => m.reconcileSoon(db, bridge.row.id)).catch(() => {});
-      }
+      if (error.outcome === "unknown") reconcileSoon(db, bridge.row.id);
       throw new UpstreamError(
         error.outcome === "unknown"
           ? `The bridge did not confirm it (${error.sentence}); Tapdesk will read back what really happened.`
@@ -89,7 +87,7 @@ export function bridgeUpstream(db: Db, agentId: string): Upstream {
     async settle() {
       const row = await db.blueBubblesBridge.findUnique({ where: { agentId }, select: { id: true } });
       if (!row) return "not_sent";
-      import("./reconcile").then((m) => m.reconcileSoon(db, row.id)).catch(() => {});
+      reconcileSoon(db, row.id);
       return "pending";
     },
   };
