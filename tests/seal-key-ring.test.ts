@@ -99,16 +99,14 @@ describe("the key file's first write", () => {
 
 describe("the process's keys", () => {
   it("default to ./data beside the working directory", () => {
-    const cwd = process.cwd();
-    const dir = scratch();
-    process.chdir(dir);
-    try {
-      const ring = loadKeyRing({});
-      const text = fs.readFileSync(path.join(dir, "data", "tapdesk-secret.key"), "utf8");
-      expect(ring.current.id).toBe(parseSecretKey(text).id);
-    } finally {
-      process.chdir(cwd);
-    }
+    // Where the key file is looked for, stopped there (nothing is created in the working directory).
+    const looked: string[] = [];
+    fsHooks.onRead = (at) => {
+      looked.push(at);
+      throw errno("EACCES");
+    };
+    expect(() => loadKeyRing({})).toThrow(/^The secret key file data\/tapdesk-secret\.key cannot be read \(EACCES/);
+    expect(looked).toEqual([path.join("data", "tapdesk-secret.key")]);
   });
 
   it("are loaded once and read again after resetKeyRing (a rotation)", () => {
