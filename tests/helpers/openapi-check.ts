@@ -250,6 +250,20 @@ function headerViolation(
   ].join("\n");
   const first = firstAnswers.get(request);
   const text = Buffer.from(body).toString("utf8");
+  // 504 upstream_outcome_unknown keeps the key bound: a repeat answers 504 again while the send
+  // is unsettled, then the settled result (replayed, and from then on under the key), or runs
+  // afresh when the upstream is known not to have sent it. Whatever comes first after the 504s
+  // is what later repeats must replay.
+  const unsettled = response.status === 504 && /"code":"upstream_outcome_unknown"/.test(text);
+  if (first?.status === 504) {
+    if (!unsettled) firstAnswers.set(request, { status: response.status, body: text });
+    return null;
+  }
+  if (!first && unsettled) {
+    if (replayed) return "Idempotent-Replayed on the first answer to this Idempotency-Key";
+    firstAnswers.set(request, { status: 504, body: text });
+    return null;
+  }
   if (!first) {
     if (replayed) return "Idempotent-Replayed on the first answer to this Idempotency-Key";
     // 5xx answers are not stored (the key runs again); 409 and 422 about the key itself are
