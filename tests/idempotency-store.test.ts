@@ -22,7 +22,10 @@ import { freshDatabase, type TestDatabase } from "./helpers/db";
  * "in_flight"` → false is equivalent (an in-flight row never has a status and a body); the
  * claim loop's bound (`round < 5`) and `if (!existing) continue` only matter when another
  * request deletes the row between two statements, a race tests/api-idempotency.test.ts runs
- * through HTTP but cannot aim at one line.
+ * through HTTP but cannot aim at one line; so do the `state: "unsettled"` conditions of the
+ * settled key's update and release, and the final `in_use` after five rounds. `if (settled ===
+ * "afresh") continue` → `if (true) continue` is equivalent: the next round replays the answer
+ * the settled send just stored under the key.
  */
 
 let t: TestDatabase;
