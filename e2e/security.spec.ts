@@ -102,4 +102,27 @@ test.describe("sign-in throttling", () => {
       page.getByRole("alert").filter({ hasText: /^Too many failed sign-ins\. Try again in (\d+ seconds|1 minute)/ }),
     ).toBeVisible();
   });
+
+  test("a client cannot dodge it by naming its own address: the server sets the address the throttle counts", async ({
+    page,
+  }) => {
+    // scripts/start.mjs replaces whatever the client sends as X-Tapdesk-Client-Address (and,
+    // with no trusted proxies, ignores X-Forwarded-For). Were either believed, each attempt
+    // below would come from a new address, and failures from many addresses never lock.
+    const email = `spoofer-${Date.now()}@e2e.tapdesk.test`;
+    await page.goto("/login");
+    for (let i = 0; i < 6; i++) {
+      const spoofed = `198.51.100.${10 + i}`;
+      await page.setExtraHTTPHeaders({ "x-tapdesk-client-address": spoofed, "x-forwarded-for": spoofed });
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(`wrong-${i}`);
+      const answered = page.waitForResponse((r) => r.request().method() === "POST");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await answered;
+      await expect(page.getByLabel("Password")).toHaveValue("");
+    }
+    await expect(
+      page.getByRole("alert").filter({ hasText: /^Too many failed sign-ins\. Try again in (\d+ seconds|1 minute)/ }),
+    ).toBeVisible();
+  });
 });

@@ -134,6 +134,17 @@ test("a second workspace, created while the server runs, sees nothing of the fir
     ).json();
     await asB.post("/api/v1/reactions", { data: { message_id: bHuman.id, reaction: "like" } });
     await receivers[1]!.waitFor((r) => r.length >= 1);
+    // Settle before judging what B's endpoint heard: every delivery it has made (none pending;
+    // A's endpoint may keep hearing other specs), then a moment for a request still on its way.
+    // A leak of A's events to B's endpoint could otherwise arrive after the check.
+    const pending = async () => {
+      const [ctx, id] = endpoints[1]!;
+      const res = await ctx.get(`/api/v1/webhook-endpoints/${id}/deliveries?status=pending&limit=100`);
+      expect(res.status()).toBe(200);
+      return ((await res.json()) as { data: unknown[] }).data.length;
+    };
+    await expect.poll(pending, { timeout: 15_000 }).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const about = (r: Receiver) =>
       r.received.map((x) => {
         const data = x.json.data as { target_message_id?: string; message_id?: string };

@@ -8,7 +8,7 @@ const MODULES = {
   "lib/tapbacks/rules.ts": ["tests/rules.test.ts", "tests/rules-decisions.test.ts"],
   "lib/webhooks/delivery-state.ts": ["tests/webhook-delivery-state.test.ts"],
   "lib/errors.ts": ["tests/errors.test.ts"],
-  "lib/secrets/seal.ts": ["tests/seal.test.ts", "tests/seal-edges.test.ts"],
+  "lib/secrets/seal.ts": ["tests/seal.test.ts", "tests/seal-edges.test.ts", "tests/seal-key-ring.test.ts"],
   "lib/api/idempotency.ts": ["tests/idempotency-store.test.ts"],
   "lib/bridges/bluebubbles/inbound.ts": ["tests/bluebubbles-protocol.test.ts", "tests/bluebubbles-inbound.test.ts"],
   "lib/webhooks/ssrf.ts": ["tests/ssrf.test.ts"],

@@ -149,7 +149,8 @@ describe.each(BACKENDS)("schema-driven fuzz of every documented operation on %s"
     w = await apiWorld(backend);
     ids = await idPool(w);
     const served = await openapi.GET();
-    ops = operations(await served.json());
+    // Removals last: a valid DELETE early would leave the operations after it only ids that are gone.
+    ops = operations(await served.json()).sort((a, b) => Number(a.method === "DELETE") - Number(b.method === "DELETE"));
     send = inProcessTarget(w.key);
   });
   afterAll(() => w?.dispose());
@@ -158,28 +159,58 @@ describe.each(BACKENDS)("schema-driven fuzz of every documented operation on %s"
     expect(ops.length).toBeGreaterThan(30);
   });
 
-  it("never answers 5xx, and refusals change nothing", async () => {
+  it("never answers 5xx, and refusals change nothing", { timeout: 240_000 }, async () => {
     const r = random(Number(process.env.TAPDESK_FUZZ_SEED ?? 20261130));
     const statuses = new Map<number, number>();
+    const succeeded = new Set<string>();
+    const valid = random(Number(process.env.TAPDESK_FUZZ_SEED ?? 20261130) + 1);
     for (const op of ops) {
-      for (let i = 0; i < RUNS_PER_OPERATION; i++) {
-        const req = fuzzRequest(op, r, ids);
+      // The fuzz's runs, then, until the operation has succeeded once, a few unspoiled requests
+      // (their own random sequence, so the fuzz's runs stay as they were): every operation is
+      // shown to be reached past validation, not just some.
+      for (
+        let i = 0;
+        i < RUNS_PER_OPERATION || (!succeeded.has(`${op.method} ${op.template}`) && i < RUNS_PER_OPERATION + 4);
+        i++
+      ) {
+        const req = i < RUNS_PER_OPERATION ? fuzzRequest(op, r, ids) : fuzzRequest(op, valid, ids, { valid: true });
         const before = await dataFingerprint(w.t);
         const res = await send(req);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status < 300) succeeded.add(`${op.method} ${op.template}`);
         const what = `${req.method} ${req.path} ${req.body?.slice(0, 300)} → ${res.status} ${res.text.slice(0, 300)}`;
         expect(res.status, what).toBeLessThan(500);
         if (res.status >= 400 && res.status !== 405) {
           expect(res.contentType, what).toBe("application/problem+json");
-          problemSchema.parse(JSON.parse(res.text));
+          expect(problemSchema.safeParse(JSON.parse(res.text)).error?.issues, what).toBeUndefined();
           expect(await dataFingerprint(w.t), what).toEqual(before);
         }
       }
     }
-    // The run reached past validation too: some requests succeeded.
-    expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+    // Every operation reached past validation at least once, but those the fuzz's valid
+    // requests cannot yet make succeed here (NOT_YET_REACHED).
+    const unreached = ops.map((op) => `${op.method} ${op.template}`).filter((id) => !succeeded.has(id));
+    expect(unreached.filter((id) => !NOT_YET_REACHED.has(id))).toEqual([]);
   });
 });
+
+/**
+ * Operations no request of the fuzz reaches a 2xx for yet (what is still open of issue 22's
+ * item 7): the feedback reads, creating an agent, a contact rule or a webhook endpoint (a
+ * schema-valid value is not enough: a free handle, a pattern, a public URL), a bridged agent's
+ * attachment (the pool has no bridge) and redelivering (the pool's delivery is still pending).
+ * Every other operation must succeed at least once.
+ */
+const NOT_YET_REACHED = new Set([
+  "GET /feedback/summary",
+  "GET /feedback/messages",
+  "GET /feedback/export",
+  "POST /agents",
+  "GET /agents/{id}/bridge/attachments/{guid}",
+  "POST /contact-rules",
+  "POST /webhook-endpoints",
+  "POST /webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver",
+]);
 
 /** Existing records of every kind, for path ids and id fields. */
 async function idPool(w: ApiWorld): Promise<IdPool> {
@@ -192,6 +223,18 @@ async function idPool(w: ApiWorld): Promise<IdPool> {
     { allowPrivate: true },
   );
   const rule = await p.contactRule.create({ data: { workspaceId: w.scope.workspaceId, pattern: "+1999555*" } });
+  // A real delivery of that endpoint (the delivery routes otherwise only see ids that do not
+  // exist): an agent tapback fires reaction.added; no worker runs, so it stays pending.
+  const c = await w.newConversation();
+  const inbound = await w.api.POST("/sandbox/conversations/{id}/inbound", {
+    params: { path: { id: c.conversationId } },
+    body: { parts: [{ text: "for the delivery pool" }] },
+  });
+  expect(
+    (await w.api.POST("/reactions", { body: { message_id: inbound.data!.id, reaction: "like" } })).response.status,
+  ).toBe(201);
+  const deliveries = await p.webhookDelivery.findMany({ where: { endpointId: endpoint.id }, select: { id: true } });
+  expect(deliveries.length).toBeGreaterThan(0);
   await extraKey(w, null, "fuzz victim");
   const [conversations, messages, reactions, agents, assignments, keys] = await Promise.all([
     p.conversation.findMany({ where, select: { id: true } }),
@@ -210,7 +253,7 @@ async function idPool(w: ApiWorld): Promise<IdPool> {
     agent: list(agents),
     assignment: list(assignments),
     webhook_endpoint: [endpoint.id],
-    delivery: [],
+    delivery: list(deliveries),
     contact_rule: [rule.id],
     // Never the fuzzer's own key: revoking it would turn the rest of the run into 401s.
     api_key: list(keys),

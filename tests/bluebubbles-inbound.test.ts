@@ -232,6 +232,100 @@ describe("interpret: tapbacks", () => {
   });
 });
 
+describe("interpret: the attributed body's corners (found by npm run mutate)", () => {
+  // Equivalent mutants of partsOf, left in the score: `index < 0` → false (a negative part is
+  // never reached by the loop from 0, whatever else is there); `run.attributes?.[FILE]` →
+  // `run.attributes[FILE]` (a run that names a part has attributes); `typeof file === "string" ?
+  // byGuid.get(file) : undefined` → `byGuid.get(file)` (no attachment has a guid that is not a
+  // string); `body.runs ?? []` → `["…"]` (the body chosen has runs).
+  const PART = "__kIMMessagePartAttributeName";
+  const FILE = "__kIMFileTransferGUIDAttributeName";
+  const partsOf = (fields: Record<string, unknown>) => {
+    const out = interpret(msg(fields));
+    if (out.kind !== "message") throw new Error(`not a message: ${JSON.stringify(out)}`);
+    return out.parts;
+  };
+
+  it("uses the first body that names a part, past runs with no attributes at all", () => {
+    const plain = { string: "plain", runs: [{ range: [0, 5] }, { range: [0, 5], attributes: {} }] };
+    const numbered = { string: "numbered", runs: [{ range: [0, 8] }, { range: [0, 8], attributes: { [PART]: 0 } }] };
+    expect(partsOf({ attributedBody: [plain, numbered] })).toEqual([{ text: "numbered" }]);
+  });
+
+  it("keeps a gap in the numbering as an empty part", () => {
+    const body = {
+      string: "ac",
+      runs: [
+        { range: [0, 1], attributes: { [PART]: 0 } },
+        { range: [1, 1], attributes: { [PART]: 2 } },
+      ],
+    };
+    expect(partsOf({ attributedBody: [body] })).toEqual([{ text: "a" }, { text: "" }, { text: "c" }]);
+  });
+
+  it("skips a fractional or too large part number even when it is the largest, and keeps part 100", () => {
+    const run = (index: number, range: [number, number]) => ({ range, attributes: { [PART]: index } });
+    expect(partsOf({ attributedBody: [{ string: "hi", runs: [run(0, [0, 2]), run(1.5, [0, 2])] }] })).toEqual([
+      { text: "hi" },
+    ]);
+    expect(partsOf({ attributedBody: [{ string: "hi", runs: [run(0, [0, 2]), run(101, [0, 2])] }] })).toEqual([
+      { text: "hi" },
+    ]);
+    const hundred = partsOf({ attributedBody: [{ string: "ab", runs: [run(0, [0, 1]), run(100, [1, 1])] }] });
+    expect(hundred).toHaveLength(101);
+    expect(hundred[100]).toEqual({ text: "b" });
+  });
+
+  it("reads a run without a range, or a body without its string, as empty text", () => {
+    const body = {
+      string: "x",
+      runs: [{ attributes: { [PART]: 0 } }, { range: [0, 1], attributes: { [PART]: 1 } }],
+    };
+    expect(partsOf({ attributedBody: [body] })).toEqual([{ text: "" }, { text: "x" }]);
+    const stringless = { runs: [{ range: [0, 3], attributes: { [PART]: 0 } }] };
+    expect(partsOf({ attributedBody: [stringless] })).toEqual([{ text: "hello" }]);
+  });
+
+  it("keeps an empty text part before an attachment rather than falling back to the plain order", () => {
+    const body = {
+      string: "\uFFFC",
+      runs: [
+        { range: [0, 0], attributes: { [PART]: 0 } },
+        { range: [0, 1], attributes: { [PART]: 1, [FILE]: "F1" } },
+      ],
+    };
+    const attachments = [{ guid: "F1", mimeType: "image/png", transferName: "a.png" }];
+    expect(partsOf({ text: "\uFFFC", attributedBody: [body], attachments })).toEqual([
+      { text: "" },
+      { attachment: { guid: "F1", mime_type: "image/png", file_name: "a.png" } },
+    ]);
+  });
+
+  it("gives an attachment with no text no text part", () => {
+    const attachments = [{ guid: "F2", mimeType: "image/png", transferName: "b.png" }];
+    expect(partsOf({ text: undefined, attachments })).toEqual([
+      { attachment: { guid: "F2", mime_type: "image/png", file_name: "b.png" } },
+    ]);
+  });
+
+  it("refuses a chat guid that goes on past a line break", () => {
+    expect(chatIdentity("iMessage;-;+14155550100\nmore")).toBeNull();
+  });
+});
+
+describe("parseWebhook: the tempGuid of a send's echo", () => {
+  const hint = (tempGuid: unknown) => parseWebhook({ type: "new-message", data: { guid: "G", tempGuid } });
+  it("is carried when it is text of 1 to 200 characters without NUL", () => {
+    expect(hint("temp-1")).toEqual({ ok: true, type: "new-message", guid: "G", tempGuid: "temp-1" });
+    expect(hint("t".repeat(200))).toMatchObject({ tempGuid: "t".repeat(200) });
+  });
+  it("is dropped otherwise, the hint kept", () => {
+    for (const bad of ["", "t".repeat(201), "a\u0000b", 7, null, undefined]) {
+      expect(hint(bad), JSON.stringify(bad)).toEqual({ ok: true, type: "new-message", guid: "G" });
+    }
+  });
+});
+
 describe("parseWebhook", () => {
   it("reads a body given as JSON text too", () => {
     expect(parseWebhook(JSON.stringify({ type: "new-message", data: { guid: "G" } }))).toEqual({

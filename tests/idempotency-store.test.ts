@@ -1,5 +1,7 @@
+import { createDecipheriv, createHash, createHmac, randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  bindIdempotencyKey,
   claimIdempotencyKey,
   completeIdempotencyKey,
   type KeyOwner,
@@ -15,6 +17,15 @@ import { freshDatabase, type TestDatabase } from "./helpers/db";
  * with the clock held where a rule has an edge: claim, replay, reuse, release, expiry, the
  * abandoned-claim lease and the sweep. tests/api-idempotency.test.ts has the same through
  * HTTP, races included.
+ *
+ * Mutants of lib/api/idempotency.ts this file leaves alive, and why: `existing.state ===
+ * "in_flight"` → false is equivalent (an in-flight row never has a status and a body); the
+ * claim loop's bound (`round < 5`) and `if (!existing) continue` only matter when another
+ * request deletes the row between two statements, a race tests/api-idempotency.test.ts runs
+ * through HTTP but cannot aim at one line; so do the `state: "unsettled"` conditions of the
+ * settled key's update and release, and the final `in_use` after five rounds. `if (settled ===
+ * "afresh") continue` → `if (true) continue` is equivalent: the next round replays the answer
+ * the settled send just stored under the key.
  */
 
 let t: TestDatabase;
@@ -145,6 +156,132 @@ describe("claiming a key", () => {
       data: { status: null, body: Buffer.from("x") },
     });
     expect(await claimIdempotencyKey(t.prisma, owner, key, fp())).toEqual({ kind: "in_use" });
+  });
+});
+
+describe("a key bound to an unsettled send (504 upstream_outcome_unknown)", () => {
+  let conversation: { workspaceId: string; agentId: string; conversationId: string };
+  beforeAll(async () => {
+    const agent = await t.prisma.agent.create({
+      data: { workspaceId: owner.workspaceId, name: "Ava", handle: "+14155550100" },
+    });
+    const assignment = await t.prisma.assignment.create({
+      data: { workspaceId: owner.workspaceId, agentId: agent.id, remoteNumber: "+14155550199" },
+    });
+    const c = await t.prisma.conversation.create({
+      data: {
+        workspaceId: owner.workspaceId,
+        assignmentId: assignment.id,
+        agentId: agent.id,
+        remoteNumber: "+14155550199",
+      },
+    });
+    conversation = { workspaceId: owner.workspaceId, agentId: agent.id, conversationId: c.id };
+  });
+  /** A key claimed by a request whose send's outcome is unknown, bound to that send. */
+  const bound = async () => {
+    const key = fresh();
+    const claim = await claimIdempotencyKey(t.prisma, owner, key, fp());
+    if (claim.kind !== "claimed") throw new Error(claim.kind);
+    const send = await t.prisma.unsettledSend.create({
+      data: {
+        id: randomUUID(),
+        ...conversation,
+        kind: "reaction",
+        payload: {},
+        settleBy: new Date(Date.now() + 60_000),
+      },
+    });
+    await bindIdempotencyKey(t.prisma, claim.id, send.id);
+    return { key, claim, send };
+  };
+
+  it("answers unsettled while the send is, and reused for another request", async () => {
+    const { key, send } = await bound();
+    expect(await rowOf(key)).toMatchObject({ state: "unsettled", unsettledSendId: send.id });
+    expect(await claimIdempotencyKey(t.prisma, owner, key, fp())).toEqual({ kind: "unsettled" });
+    expect(await claimIdempotencyKey(t.prisma, owner, key, fp("{other}"))).toEqual({ kind: "reused" });
+    expect(await rowOf(key)).toMatchObject({ state: "unsettled" });
+  });
+
+  it("once sent, answers the settled result and keeps it under the key, sealed", async () => {
+    const { key, send } = await bound();
+    const answer = { status: 201, body: { id: "r9", reaction: "love" } };
+    await t.prisma.unsettledSend.update({ where: { id: send.id }, data: { state: "sent", result: answer } });
+    const body = bytes(JSON.stringify(answer.body));
+    const expected = {
+      kind: "replay",
+      response: { status: 201, headers: { "content-type": "application/json" }, body },
+    };
+    expect(await claimIdempotencyKey(t.prisma, owner, key, fp())).toEqual(expected);
+    const row = await rowOf(key);
+    expect(row).toMatchObject({ state: "completed", status: 201, headers: { "content-type": "application/json" } });
+    expect(Buffer.from(row!.body!).toString("latin1")).not.toContain("r9");
+    // From the stored row now, whatever happens to the send.
+    await t.prisma.unsettledSend.delete({ where: { id: send.id } });
+    expect(await claimIdempotencyKey(t.prisma, owner, key, fp())).toEqual(expected);
+  });
+
+  it("once known not sent, or gone, releases the key: the retry runs afresh", async () => {
+    for (const settle of ["not_sent", "gone"] as const) {
+      const { key, claim, send } = await bound();
+      if (settle === "gone") await t.prisma.unsettledSend.delete({ where: { id: send.id } });
+      else await t.prisma.unsettledSend.update({ where: { id: send.id }, data: { state: "not_sent" } });
+      const again = await claimIdempotencyKey(t.prisma, owner, key, fp());
+      expect(again, settle).toEqual({ kind: "claimed", id: expect.any(String) });
+      expect((again as { id: string }).id).not.toBe(claim.id);
+      expect(await rowOf(key)).toMatchObject({ state: "in_flight", unsettledSendId: null });
+    }
+  });
+
+  it("a sent send without its result is released too", async () => {
+    const { key, send } = await bound();
+    await t.prisma.unsettledSend.update({ where: { id: send.id }, data: { state: "sent" } });
+    expect(await claimIdempotencyKey(t.prisma, owner, key, fp())).toMatchObject({ kind: "claimed" });
+  });
+
+  it("binds only a claim still in flight", async () => {
+    const key = fresh();
+    const claim = await claimIdempotencyKey(t.prisma, owner, key, fp());
+    if (claim.kind !== "claimed") throw new Error(claim.kind);
+    await completeIdempotencyKey(
+      t.prisma,
+      owner,
+      { id: claim.id, key },
+      { status: 200, headers: {}, body: bytes("ok") },
+    );
+    const send = await t.prisma.unsettledSend.create({
+      data: { id: randomUUID(), ...conversation, kind: "message", payload: {}, settleBy: new Date() },
+    });
+    await bindIdempotencyKey(t.prisma, claim.id, send.id);
+    expect(await rowOf(key)).toMatchObject({ state: "completed", unsettledSendId: null });
+  });
+});
+
+describe("what is stored, byte for byte", () => {
+  it("fingerprints a request as sha256 of `METHOD path`, a line break and the body's sha256 in hex", () => {
+    const body = bytes('{"a":1}');
+    const bodyHash = createHash("sha256").update(body).digest("hex");
+    expect(requestFingerprint("post", "/p", body)).toBe(
+      createHash("sha256").update(`POST /p\n${bodyHash}`).digest("hex"),
+    );
+  });
+
+  it("seals an answer under HMAC-SHA256(the caller's secret, 'tapdesk idempotency' + key): iv, tag, ciphertext", async () => {
+    const key = fresh();
+    const claim = await claimIdempotencyKey(t.prisma, owner, key, fp());
+    if (claim.kind !== "claimed") throw new Error(claim.kind);
+    await completeIdempotencyKey(
+      t.prisma,
+      owner,
+      { id: claim.id, key },
+      { status: 200, headers: {}, body: bytes("hi") },
+    );
+    const data = Buffer.from((await rowOf(key))!.body!);
+    const sealing = createHmac("sha256", owner.secret).update(`tapdesk idempotency\n${key}`).digest();
+    const decipher = createDecipheriv("aes-256-gcm", sealing, data.subarray(0, 12));
+    decipher.setAuthTag(data.subarray(12, 28));
+    expect(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString()).toBe("hi");
   });
 });
 

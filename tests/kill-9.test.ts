@@ -9,6 +9,7 @@ import { createConversation, humanSend } from "@/lib/sandbox";
 import { seedIfEmpty } from "@/lib/seed";
 import { KINDS } from "@/lib/tapbacks/kinds";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
+import type { ReactionEventData } from "@/lib/webhooks/events";
 import { BACKENDS, type Backend, freshDatabase, PG_URL } from "./helpers/db";
 import { startReceiver } from "./helpers/webhook-receiver";
 
@@ -19,6 +20,16 @@ import { startReceiver } from "./helpers/webhook-receiver";
  * a 2xx is in the audit trail and the reads, every change has its audit row, its event and its
  * conversation version bump, and every committed event reaches the receiver (at least once).
  */
+
+/** One 2xx answer, as the client that got it logged it. */
+interface Answer {
+  messageId: string;
+  partIndex: number;
+  kind: string;
+  remove: boolean;
+  status: number;
+  body: { id?: string; sequence?: number; removed?: boolean };
+}
 
 const CHILD = path.join(import.meta.dirname, "helpers", "load-server-child.ts");
 const CLIENTS = 8;
@@ -117,6 +128,9 @@ describe.each(BACKENDS)("kill -9 under load on %s", (backend) => {
       let { child, base } = await startServer(t.childEnv);
       server = child;
       const acknowledged: { reactionId: string; sequence: number }[] = [];
+      // The clients' own log of every 2xx answer, kept apart from anything the server stores:
+      // additions and replacements (201), no-ops (200, the live reaction) and removals (`{removed}`).
+      const answers: Answer[] = [];
       let running = true;
       let sent = 0;
       const post = (url: string, body: unknown) =>
@@ -132,22 +146,27 @@ describe.each(BACKENDS)("kill -9 under load on %s", (backend) => {
           i++;
           const kind = CLASSIC[(n + i) % CLASSIC.length]!;
           const part = i % 2;
+          const human = i % 3 === 0;
+          const asked = human
+            ? { messageId: th.agentMessage, partIndex: part, kind, remove: i % 4 === 0 }
+            : {
+                messageId: i % 2 ? th.humanMessage : th.agentMessage,
+                partIndex: i % 2 ? 0 : part,
+                kind,
+                remove: false,
+              };
           try {
-            const res =
-              i % 3 === 0
-                ? await post(`/sandbox/messages/${th.agentMessage}/reactions`, {
-                    operation: i % 4 === 0 ? "remove" : "add",
-                    type: kind,
-                    part_index: part,
-                  })
-                : await post("/reactions", {
-                    message_id: i % 2 ? th.humanMessage : th.agentMessage,
-                    reaction: kind,
-                    part_index: i % 2 ? 0 : part,
-                  });
+            const res = human
+              ? await post(`/sandbox/messages/${asked.messageId}/reactions`, {
+                  operation: asked.remove ? "remove" : "add",
+                  type: kind,
+                  part_index: asked.partIndex,
+                })
+              : await post("/reactions", { message_id: asked.messageId, reaction: kind, part_index: asked.partIndex });
             sent++;
-            const body = (await res.json()) as { id?: string; sequence?: number };
+            const body = (await res.json()) as { id?: string; sequence?: number; removed?: boolean };
             expect(res.status, JSON.stringify(body)).toBeLessThan(500);
+            if (res.ok) answers.push({ ...asked, status: res.status, body });
             if (res.ok && body.id && body.sequence) acknowledged.push({ reactionId: body.id, sequence: body.sequence });
           } catch (error) {
             // The server died under this request: not acknowledged, so anything goes for it.
@@ -199,6 +218,47 @@ describe.each(BACKENDS)("kill -9 under load on %s", (backend) => {
         const audited = new Set(changes.map((c) => `${c.reactionId}:${c.sequence}`));
         const lost = acknowledged.filter((a) => !audited.has(`${a.reactionId}:${a.sequence}`));
         expect(lost).toEqual([]);
+
+        // The clients' log against the database and the receiver: every acknowledged addition
+        // or replacement is in the audit trail and reached the receiver as its reaction.added;
+        // every acknowledged removal has its removal in the audit trail and its reaction.removed.
+        const sets = answers.filter((a) => a.status === 201);
+        const removals = answers.filter((a) => a.body.removed === true);
+        expect(sets.length).toBeGreaterThan(0);
+        expect(removals.length).toBeGreaterThan(0);
+        const heard = receiver.received
+          .filter((r) => r.verifiedWith.length > 0)
+          .map((r) => ({ id: r.id, type: r.json.type, data: r.json.data as unknown as ReactionEventData }));
+        const addedEvents = new Set(
+          heard.filter((e) => e.type === "reaction.added").map((e) => `${e.data.reaction.id}:${e.data.sequence}`),
+        );
+        expect(sets.filter((a) => !addedEvents.has(`${a.body.id}:${a.body.sequence}`))).toEqual([]);
+        const removalKey = (messageId: string, partIndex: number, kind: string) => `${messageId}:${partIndex}:${kind}`;
+        const count = (keys: string[]) => {
+          const n = new Map<string, number>();
+          for (const k of keys) n.set(k, (n.get(k) ?? 0) + 1);
+          return n;
+        };
+        const auditedRemovals = count(
+          changes
+            .filter((c) => c.action === "remove" && c.actorType === "human")
+            .map((c) => removalKey(c.messageId, c.partIndex, c.kind)),
+        );
+        const removedEvents = count(
+          [...new Map(heard.filter((e) => e.type === "reaction.removed").map((e) => [e.id, e.data])).values()]
+            .filter((d) => !d.sender.is_me)
+            .map((d) => removalKey(d.message_id, d.part_index, d.reaction_type)),
+        );
+        for (const [key, n] of count(removals.map((a) => removalKey(a.messageId, a.partIndex, a.kind)))) {
+          expect(
+            auditedRemovals.get(key) ?? 0,
+            `acknowledged removals of ${key} in the audit trail`,
+          ).toBeGreaterThanOrEqual(n);
+          expect(
+            removedEvents.get(key) ?? 0,
+            `acknowledged removals of ${key} the receiver heard of`,
+          ).toBeGreaterThanOrEqual(n);
+        }
 
         // Each slot's live reaction is its last change, with a gapless sequence; the reads show exactly these.
         for (const slot of slots) {

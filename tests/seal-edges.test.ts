@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   generateSecretKey,
   isSealed,
@@ -9,6 +9,7 @@ import {
   loadKeyRing,
   parseSecretKey,
   readOrCreateKeyFile,
+  type SecretKey,
   SecretKeyError,
   sealedKeyId,
   sealWith,
@@ -76,8 +77,13 @@ describe("parseSecretKey", () => {
 });
 
 describe("the sealed format", () => {
-  const key = parseSecretKey(HEX);
-  const other = parseSecretKey(generateSecretKey());
+  // Parsed before each test, not at collection (see tests/seal.test.ts).
+  let key: SecretKey;
+  let other: SecretKey;
+  beforeEach(() => {
+    key = parseSecretKey(HEX);
+    other = parseSecretKey(generateSecretKey());
+  });
 
   it("is tdseal:v2:<key id>:… and opens to the same text, any Unicode included", () => {
     const plain = "pässwörd 🎉 \u0000 end";

@@ -2,7 +2,7 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   generateSecretKey,
   isSealed,
@@ -10,6 +10,7 @@ import {
   loadKeyRing,
   parseSecretKey,
   resetKeyRing,
+  type SecretKey,
   SecretKeyError,
   seal,
   sealedKeyId,
@@ -20,8 +21,14 @@ import {
   unsealWith,
 } from "@/lib/secrets/seal";
 
-const keyA = parseSecretKey(generateSecretKey());
-const keyB = parseSecretKey(generateSecretKey());
+// Made before each test, not when the file is collected: a parser that throws then would fail
+// the file's collection, which mutation testing (npm run mutate) does not count as a failure.
+let keyA: SecretKey;
+let keyB: SecretKey;
+beforeEach(() => {
+  keyA = parseSecretKey(generateSecretKey());
+  keyB = parseSecretKey(generateSecretKey());
+});
 /** Where the values of these tests are kept. */
 const AT = { table: "webhook_endpoint", column: "secret", row: "0b0e3f6e-3f0b-4b5e-9d54-1a0f1b2c3d4e" };
 

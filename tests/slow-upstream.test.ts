@@ -28,6 +28,32 @@ import { BACKENDS } from "./helpers/db";
 const session = vi.hoisted(() => ({ operator: null as SignedInOperator | null }));
 vi.mock("@/lib/auth/session", () => ({ currentOperator: async () => session.operator }));
 
+// Every reaction the sandbox upstream is asked to deliver, with when its call began and returned
+// (an order of events in this process, not a duration): two changes of one slot must never be
+// at the upstream at once.
+const upstreamCalls = vi.hoisted(() => [] as { messageId: string; reaction: string; began: number; ended?: number }[]);
+const upstreamClock = vi.hoisted(() => ({ tick: 0 }));
+vi.mock("@/lib/upstream/sandbox", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/upstream/sandbox")>();
+  return {
+    sandboxUpstream: (...args: Parameters<typeof actual.sandboxUpstream>) => {
+      const upstream = actual.sandboxUpstream(...args);
+      return {
+        ...upstream,
+        async deliverReaction(delivery: Parameters<typeof upstream.deliverReaction>[0]) {
+          const call = { messageId: delivery.messageId, reaction: String(delivery.kind), began: ++upstreamClock.tick };
+          upstreamCalls.push(call);
+          try {
+            return await upstream.deliverReaction(delivery);
+          } finally {
+            Object.assign(call, { ended: ++upstreamClock.tick });
+          }
+        },
+      };
+    },
+  };
+});
+
 const SLOW_MS = 3_000;
 const SLOW_COUNT = 8;
 
@@ -337,6 +363,12 @@ describe.each(BACKENDS)("a slow upstream on %s", (backend) => {
       const firstRes = await first.promise;
       expect(second.settled).toBe(false);
       const secondRes = await second.promise;
+      // The second waited for the first's lease: its call to the upstream began only after the
+      // first's had returned (without the lease both would be at the upstream at once, and the
+      // check above would still hold, the second having started later with the same latency).
+      const calls = upstreamCalls.filter((c) => c.messageId === messageId);
+      expect(calls.map((c) => c.reaction)).toEqual(["love", "laugh"]);
+      expect(calls[1]!.began).toBeGreaterThan(calls[0]!.ended!);
 
       expect(firstRes.response.status).toBe(201);
       expect(firstRes.data).toMatchObject({ reaction: "love", sequence: 1 });

@@ -14,6 +14,11 @@ import {
  * refusal says, the switch that allows private addresses and what it still refuses, and the
  * address a delivery is pinned to. Fast enough for `npm run mutate` (tests/webhooks-ssrf.test.ts
  * has the guard in the service and the worker).
+ *
+ * Mutants of lib/webhooks/ssrf.ts no test here kills, and why: `url.protocol.replace(/:$/, "")`
+ * → `replace(/:/, "")` and `if (!url.hostname)` → `if (false)` are equivalent (a parsed
+ * protocol has one colon, at its end; an http(s) URL without a host does not parse). The system
+ * resolver's `verbatim: true` → `false` (IPv4 first) depends on the machine's hosts file.
  */
 
 const dns =
@@ -131,6 +136,28 @@ describe("checkDestination", () => {
     }
   });
 
+  it("says how to allow private addresses for testing, where that switch would let the address through", async () => {
+    const hint =
+      " (to allow private and loopback addresses while testing locally, start Tapdesk with TAPDESK_ALLOW_PRIVATE_URLS=1).";
+    expect(await refusal("http://127.0.0.1/")).toBe(
+      `127.0.0.1 is a loopback address; webhook endpoints must be reachable on the public internet${hint}`,
+    );
+    expect(await refusal("http://169.254.169.254/")).toBe(
+      "169.254.169.254 is a link-local address; webhook endpoints must be reachable on the public internet.",
+    );
+    const bridge = await checkDestination(new URL("http://10.0.0.1/"), { resolver, subject: "bridges" }).catch(
+      (e: Error) => e.message,
+    );
+    expect(bridge).toBe(`10.0.0.1 is a private address; bridges must be reachable on the public internet${hint}`);
+  });
+
+  it("calls IPv6 outside global unicast reserved, whatever ipaddr.js names it", () => {
+    expect(blockedRange("4000::1")).toBe("reserved");
+    expect(blockedRange("1::1")).toBe("reserved");
+    // How a URL writes ::127.0.0.1, the deprecated IPv4-compatible form.
+    expect(blockedRange("::7f00:1")).toBe("reserved");
+  });
+
   it("refuses a host that does not resolve, or resolves to nothing", async () => {
     expect(await refusal("https://nowhere.example/")).toBe("The host nowhere.example could not be resolved.");
     expect(await refusal("https://empty.example/")).toBe("The host empty.example could not be resolved.");
@@ -158,6 +185,28 @@ describe("checkDestination", () => {
         "meta.example resolves to 169.254.169.254, which is a link-local address, never allowed.",
       );
       expect(await refusal("http://[fe80::1]/", true)).toBe("fe80::1 is a link-local address, never allowed.");
+    });
+
+    it("lets IPv6 loopback, unique-local and global unicast through, and no other IPv6", async () => {
+      expect(await check("http://[::1]/", true)).toEqual({ address: "::1", family: 6 });
+      expect(await check("http://[fd00::1]/", true)).toEqual({ address: "fd00::1", family: 6 });
+      expect(await check("http://[2606:4700:4700::1111]/", true)).toEqual({
+        address: "2606:4700:4700::1111",
+        family: 6,
+      });
+      expect(await check("http://127.0.0.1/", true)).toEqual({ address: "127.0.0.1", family: 4 });
+      for (const host of ["::7f00:1", "::", "64:ff9b::a00:1", "2002:a00:1::", "ff02::1", "4000::1"]) {
+        expect(await refusal(`http://[${host}]/`, true), host).toBe(
+          `${host} is not a global unicast IPv6 address, never allowed.`,
+        );
+      }
+      // A resolver's junk is not called link-local (only a parsed address can be).
+      const junk = async () => ["not-an-address"];
+      await expect(
+        checkDestination(new URL("http://junk.example/"), { resolver: junk, allowPrivate: true }),
+      ).rejects.toThrow(
+        /^junk\.example resolves to not-an-address, which is not a global unicast IPv6 address, never allowed\.$/,
+      );
     });
 
     it("follows the environment when not told: either switch name, and only the value 1", async () => {

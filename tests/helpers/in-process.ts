@@ -125,9 +125,10 @@ export async function serveInProcess(request: Request): Promise<Response> {
 
 /** serveInProcess, with the answer checked against the served OpenAPI document and its bytes kept. */
 export async function inProcessFetch(request: Request): Promise<Response> {
+  const asked = { headers: new Headers(request.headers), body: new Uint8Array(await request.clone().arrayBuffer()) };
   const response = await serveInProcess(request);
   const bytes = new Uint8Array(await response.clone().arrayBuffer());
   bodies.set(response, bytes);
-  await checkAnswer(request.method, new URL(request.url).pathname, response, bytes);
+  await checkAnswer(request.method, new URL(request.url).pathname, response, bytes, asked);
   return response;
 }

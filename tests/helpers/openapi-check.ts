@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
@@ -109,17 +110,34 @@ function shape(pathname: string): string {
   return pathname.replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi, "/{id}");
 }
 
-export async function checkAnswer(method: string, pathname: string, response: Response, body: Uint8Array) {
+/** What was asked, when the caller has it: the headers and body the documented header rules need. */
+export interface Asked {
+  headers: Headers;
+  body: Uint8Array;
+}
+
+export async function checkAnswer(
+  method: string,
+  pathname: string,
+  response: Response,
+  body: Uint8Array,
+  asked?: Asked,
+) {
   const at = `${method} ${pathname} → ${response.status}`;
   const found = pathname.startsWith(`${API_PREFIX}/`)
     ? await operationOf(method, pathname.slice(API_PREFIX.length))
     : null;
   if (!found) {
+    const headers = pollHeaderViolation(method, pathname, response, body);
+    if (headers) violations.push({ test: currentTest, message: `${at}: ${headers}` });
     const what = `${method} ${shape(pathname)} ${response.status}`;
     skipped.set(what, (skipped.get(what) ?? 0) + 1);
     return;
   }
-  const problem = await violationOf(found, response, body);
+  const problem =
+    (await violationOf(found, response, body)) ??
+    (await problemViolation(found, response, body)) ??
+    headerViolation(method, pathname, response, body, asked);
   if (problem)
     violations.push({
       test: currentTest,
@@ -172,4 +190,104 @@ async function violationOf(
       `${e.instancePath || "(body)"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
   );
   return `the body does not match the schema: ${[...new Set(errors)].slice(0, 5).join("; ")}`;
+}
+
+/**
+ * A problem+json answer names a code the operation declares (`x-error-codes`), under the status
+ * the document lists that code for, and repeats that status in its body.
+ */
+async function problemViolation(
+  op: { template: string; method: string },
+  response: Response,
+  body: Uint8Array,
+): Promise<string | null> {
+  const mediaType = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/problem+json") return null;
+  const { doc } = await checker();
+  const operation = doc.paths[op.template][op.method];
+  const problem = JSON.parse(Buffer.from(body).toString("utf8")) as { code?: string; status?: number };
+  const declared: string[] = operation["x-error-codes"] ?? [];
+  if (!problem.code || !declared.includes(problem.code)) {
+    return `problem code ${problem.code} is not one the operation declares (x-error-codes: ${declared.join(", ")})`;
+  }
+  if (problem.status !== response.status) return `the problem's status ${problem.status} is not the answer's`;
+  const listed = String(operation.responses[String(response.status)]?.description ?? "").split(", ");
+  if (!listed.includes(problem.code)) {
+    return `problem code ${problem.code} is documented under another status than ${response.status}`;
+  }
+  return null;
+}
+
+/** First answers to POSTs with an Idempotency-Key, by caller, key and request: what a repeat replays. */
+const firstAnswers = new Map<string, { status: number; body: string }>();
+
+/**
+ * The headers the document promises in its prose: `Retry-After` (whole seconds) on every 429;
+ * `Idempotent-Replayed: true` exactly on a repeat of an earlier POST with the same
+ * Idempotency-Key and request, which gets the first answer byte for byte.
+ */
+function headerViolation(
+  method: string,
+  pathname: string,
+  response: Response,
+  body: Uint8Array,
+  asked: Asked | undefined,
+): string | null {
+  if (response.status === 429 && !/^[1-9]\d*$/.test(response.headers.get("retry-after") ?? "")) {
+    return `a 429 without Retry-After in whole seconds (${response.headers.get("retry-after")})`;
+  }
+  const replayed = response.headers.get("idempotent-replayed");
+  const key = asked?.headers.get("idempotency-key");
+  if (replayed !== null && (replayed !== "true" || method !== "POST" || (asked && !key))) {
+    return `Idempotent-Replayed: ${replayed} on an answer that is no replay of a POST with an Idempotency-Key`;
+  }
+  if (!asked || !key || method !== "POST") return null;
+  const request = [
+    asked.headers.get("authorization"),
+    key,
+    pathname,
+    createHash("sha256").update(asked.body).digest("hex"),
+  ].join("\n");
+  const first = firstAnswers.get(request);
+  const text = Buffer.from(body).toString("utf8");
+  // 504 upstream_outcome_unknown keeps the key bound: a repeat answers 504 again while the send
+  // is unsettled, then the settled result (replayed, and from then on under the key), or runs
+  // afresh when the upstream is known not to have sent it. Whatever comes first after the 504s
+  // is what later repeats must replay.
+  const unsettled = response.status === 504 && /"code":"upstream_outcome_unknown"/.test(text);
+  if (first?.status === 504) {
+    if (!unsettled) firstAnswers.set(request, { status: response.status, body: text });
+    return null;
+  }
+  if (!first && unsettled) {
+    if (replayed) return "Idempotent-Replayed on the first answer to this Idempotency-Key";
+    firstAnswers.set(request, { status: 504, body: text });
+    return null;
+  }
+  if (!first) {
+    if (replayed) return "Idempotent-Replayed on the first answer to this Idempotency-Key";
+    // 5xx answers are not stored (the key runs again); 409 and 422 about the key itself are
+    // answers to the key's state, not the request's.
+    if (response.status < 500 && !/"code":"idempotency_key_(in_use|reused)"/.test(text)) {
+      firstAnswers.set(request, { status: response.status, body: text });
+    }
+    return null;
+  }
+  if (!replayed) {
+    if (/"code":"idempotency_key_in_use"/.test(text)) return null;
+    return `a repeat of an earlier POST with Idempotency-Key ${key} was answered without Idempotent-Replayed`;
+  }
+  if (response.status !== first.status || text !== first.body) {
+    return `a replay differs from the first answer (${first.status} → ${response.status})`;
+  }
+  return null;
+}
+
+/** The dashboard's polls (outside /api/v1): every 200 and 304 carries the ETag a next poll sends back. */
+function pollHeaderViolation(method: string, pathname: string, response: Response, body: Uint8Array): string | null {
+  if (method !== "GET" || !/^\/api\/ui\/(inbox|conversations\/[^/]+)$/.test(pathname)) return null;
+  if (response.status !== 200 && response.status !== 304) return null;
+  if (!response.headers.get("etag")) return `a poll's ${response.status} without an ETag`;
+  if (response.status === 304 && body.byteLength > 0) return "a 304 with a body";
+  return null;
 }

@@ -256,8 +256,13 @@ const hostileString = (r: Random) => {
   return typeof v === "string" ? v : JSON.stringify(v);
 };
 
-/** One request for `op`: mostly spoiled, sometimes valid. */
-export function fuzzRequest(op: Operation, r: Random, ids: IdPool): FuzzRequest {
+/**
+ * One request for `op`: mostly spoiled, sometimes valid. With `valid`, never spoiled: existing
+ * ids, schema-valid query values and body, no Idempotency-Key (the fuzz's way to show that
+ * every operation can be reached past validation).
+ */
+export function fuzzRequest(op: Operation, r: Random, ids: IdPool, options: { valid?: boolean } = {}): FuzzRequest {
+  if (options.valid) return validRequest(op, r, ids);
   let p = op.template;
   for (const name of op.pathParams) {
     const kind = kindOf(op.template, name);
@@ -317,6 +322,27 @@ export function fuzzRequest(op: Operation, r: Random, ids: IdPool): FuzzRequest 
   }
   const qs = query.toString();
   return { method: op.method, path: qs ? `${p}?${qs}` : p, body, headers };
+}
+
+function validRequest(op: Operation, r: Random, ids: IdPool): FuzzRequest {
+  let p = op.template;
+  for (const name of op.pathParams) {
+    const pool = ids[kindOf(op.template, name)];
+    p = p.replace(`{${name}}`, encodeSegment(pool?.length ? r.pick(pool) : crypto.randomUUID()));
+  }
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (op.body) {
+    headers["content-type"] = "application/json";
+    const value = validValue(op.body.schema, op.body.root, r, ids, "");
+    // As in fuzzRequest: keep the sandbox upstream delivering at once.
+    if (op.template === "/sandbox/upstream" && value && typeof value === "object") {
+      value.mode = "ok";
+      value.latency_ms = 0;
+    }
+    body = JSON.stringify(value);
+  }
+  return { method: op.method, path: p, body, headers };
 }
 
 /** Sends requests to the route handlers in-process; their answers are checked against the document. */
