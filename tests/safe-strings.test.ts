@@ -121,4 +121,18 @@ describe.each(BACKENDS)("NUL and lone surrogates in string fields answer 422 nam
     expect(await w.t.prisma.agent.findMany({ orderBy: { id: "asc" } })).toEqual(agents);
     expect(await w.t.prisma.message.count()).toBe(messages);
   });
+
+  it("a refusal never echoes the unsafe text back: every string of the problem is well formed", async () => {
+    const strings = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : value && typeof value === "object"
+          ? Object.values(value).flatMap(strings)
+          : [];
+    for (const reaction of ["x\udfff", "\ud800", "love\u0000"]) {
+      const res = await w.raw("POST", "/reactions", { body: { message_id: messageId, reaction } });
+      expect(res.response.status).toBe(422);
+      for (const text of strings(res.json)) expect(isSafeText(text), JSON.stringify(text)).toBe(true);
+    }
+  });
 });
