@@ -226,6 +226,10 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     expect(lines.map((l) => l.message_id)).toEqual([ids[0], ids[1], ids[2], ids[3], ids[4]]);
     expect(lines.map((l) => l.label)).toEqual(["positive", "negative", "confused", "other", "negative"]);
     expect(lines[3]!.reaction).toMatchObject({ kind: "custom", custom_emoji: "🎉" });
+    // The database writes each line: the same values the review queue's items carry, plus context.
+    const queue = await w.as(agentKey).GET("/feedback/messages", {});
+    const items = [...queue.data!.data].reverse();
+    expect(lines.map(({ context: _, ...item }) => item)).toEqual(items);
     for (const [i, line] of lines.entries()) {
       expect(line).toMatchObject({ trace_id: `trace-${i}`, metadata: { step: i }, text: `agent answers ${i}` });
       expect(line.context.at(-1)).toMatchObject({ direction: "inbound", text: `human asks ${i}` });

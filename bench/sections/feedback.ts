@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { openDatabase } from "../../lib/db/client";
 import { rebuildFeedback } from "../../lib/feedback/rebuild";
+import { EXPORT_PAGE } from "../../lib/feedback/service";
 import { generateSecretKey, resetKeyRing } from "../../lib/secrets/seal";
 import { seedIfEmpty } from "../../lib/seed";
 import { PG_URL } from "../../tests/helpers/db";
@@ -250,7 +251,7 @@ export const feedbackSection: Section = {
         notes: [
           `seeded with bulk SQL in ${seedSeconds.toFixed(0)} s: ${OUTBOUND} agent message parts and ${OUTBOUND / 4} of the human's over ${DAYS} days in ${CONVERSATIONS} conversations, ${seededRows.reactions} live human reactions; read model rebuilt in ${rebuildSeconds.toFixed(0)} s.`,
           `the year's summary: ${year.totals.parts} parts, ${year.totals.reacted} reacted (negative ${year.totals.labels.negative}, confused ${year.totals.labels.confused}); it reads ${DAYS} counter rows, the raw count reads every part.`,
-          `${SUMMARIES} summaries after 5 warm-up, one client; export: one stream of NDJSON, ${500} lines per keyset page, server RSS sampled every 100 ms.`,
+          `${SUMMARIES} summaries after 5 warm-up, one client; export: one stream of NDJSON, ${EXPORT_PAGE} lines per keyset page (one query each, context included), server RSS sampled every 100 ms.`,
           `server: next start on port ${new URL(base).port} with DATABASE_URL=${name}; ${server.server.build}.`,
         ],
       };
