@@ -5,7 +5,7 @@ import { isUuid } from "../ids";
 import type { Scope } from "../scope";
 import { COUNTERS, LABELS, type Label, rate } from "../tapbacks/feedback";
 import { KINDS, type Kind, type StickerInfo } from "../tapbacks/kinds";
-import type { ExportLine, FeedbackItem, FeedbackPage, Summary, Totals } from "./schemas";
+import type { FeedbackItem, FeedbackPage, Summary, Totals } from "./schemas";
 
 /**
  * The feedback reads of SPEC §9: the summary (from the daily counters, never from the parts),
