@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Operation } from "@/lib/api/operation";
 import { createApiRouter } from "@/lib/api/router";
 import { instanceSecret } from "@/lib/auth/secrets";
 import { type ApiWorld, apiWorld } from "./helpers/api";
@@ -140,6 +141,62 @@ describe("the API router in front of Next.js", () => {
     for (const [method, path] of cases) {
       const res = await fetch(`${base}${path}`, { method, headers: auth() });
       expect(res.status, `${method} ${path}`).toBe(FELL_THROUGH);
+    }
+  });
+});
+
+describe("the API router's streamed answers", () => {
+  it("writes a streamed body as it is produced, and reads no further than the client takes (the feedback export)", async () => {
+    // A handler whose body gives two chunks, then waits for the test before the third.
+    let pulls = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const chunk = new Uint8Array(64 * 1024).fill(120);
+    const handler = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              pulls += 1;
+              if (pulls === 3) await held;
+              if (pulls <= 400) controller.enqueue(chunk);
+              else controller.close();
+            },
+          },
+          { highWaterMark: 1 },
+        ),
+        { headers: { "content-type": "application/x-ndjson" } },
+      );
+    const operation = { method: "get", path: "/streamed", handler } as unknown as Operation;
+    const router = createApiRouter([operation]);
+    const server = http.createServer((req, res) => {
+      if (!router(req, res)) res.writeHead(FELL_THROUGH).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // The first chunks arrive while the third is still held: nothing waits for the whole body.
+      const res = await fetch(`${base}/api/v1/streamed`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-length")).toBeNull();
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(first.value!.byteLength).toBeGreaterThan(0);
+      release();
+      // A client that stops reading stops the pulls: the socket's buffers fill and the router waits for drain.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pulls).toBeLessThan(400);
+      let bytes = first.value!.byteLength;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+      }
+      expect(bytes).toBe(400 * chunk.byteLength);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

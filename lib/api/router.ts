@@ -117,9 +117,56 @@ async function send(res: ServerResponse, response: Response, method: string): Pr
   response.headers.forEach((value, name) => {
     res.setHeader(name, value);
   });
-  const body = response.body && method !== "HEAD" ? Buffer.from(await response.arrayBuffer()) : null;
-  if (body) res.setHeader("content-length", body.byteLength);
-  res.end(body);
+  if (!response.body || method === "HEAD") {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  // A body of one chunk (every JSON answer) goes out whole, with its length. A longer one (the
+  // feedback export's NDJSON) is written as it is produced from its second chunk on, and the next
+  // chunk is read only once the socket has taken this one, so a slow client holds the producer
+  // back instead of filling memory.
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  const second = first.done ? first : await reader.read();
+  if (second.done) {
+    const body = first.value ? Buffer.from(first.value) : null;
+    res.setHeader("content-length", body?.byteLength ?? 0);
+    res.end(body);
+    return;
+  }
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+  };
+  res.once("close", onClose);
+  try {
+    await written(res, first.value as Uint8Array);
+    await written(res, second.value);
+    while (!gone) {
+      const next = await reader.read();
+      if (next.done) break;
+      await written(res, next.value);
+    }
+    if (gone) await reader.cancel();
+    else res.end();
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+/** Writes one chunk; resolves once the socket can take more (or the client went away). */
+function written(res: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 async function serve(
