@@ -144,48 +144,57 @@ describe("the API router in front of Next.js", () => {
     }
   });
 
-  it("streams an answer as it is produced (the feedback export): the first line arrives before the last is made", async () => {
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => {
-      finish = resolve;
+  it("writes a streamed body as it is produced, and reads no further than the client takes (the feedback export)", async () => {
+    // A handler whose body gives two chunks, then waits for the test before the third.
+    let pulls = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
     });
-    const streaming = {
-      method: "get",
-      path: "/stream-probe",
-      handler: async () =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            async start(controller) {
-              controller.enqueue(new TextEncoder().encode('{"line":1}\n'));
-              await finished;
-              controller.enqueue(new TextEncoder().encode('{"line":2}\n'));
-              controller.close();
+    const chunk = new Uint8Array(64 * 1024).fill(120);
+    const handler = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              pulls += 1;
+              if (pulls === 3) await held;
+              if (pulls <= 400) controller.enqueue(chunk);
+              else controller.close();
             },
-          }),
-          { headers: { "content-type": "application/x-ndjson" } },
+          },
+          { highWaterMark: 1 },
         ),
-    } as unknown as Operation;
-    const own = http.createServer((req, res) => {
-      if (!createApiRouter([streaming])(req, res)) res.end();
+        { headers: { "content-type": "application/x-ndjson" } },
+      );
+    const operation = { method: "get", path: "/streamed", handler } as unknown as Operation;
+    const router = createApiRouter([operation]);
+    const server = http.createServer((req, res) => {
+      if (!router(req, res)) res.writeHead(FELL_THROUGH).end();
     });
-    await new Promise<void>((resolve) => own.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
-      const res = await fetch(`http://127.0.0.1:${(own.address() as AddressInfo).port}/api/v1/stream-probe`);
-      expect(res.headers.get("content-type")).toBe("application/x-ndjson");
-      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-      const first = await Promise.race([
-        reader.read(),
-        new Promise((resolve) => setTimeout(() => resolve("nothing yet"), 5_000)),
-      ]);
-      expect(first).not.toBe("nothing yet");
-      expect(new TextDecoder().decode((first as ReadableStreamReadResult<Uint8Array>).value)).toBe('{"line":1}\n');
-      finish();
-      let rest = "";
-      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
-      expect(rest).toBe('{"line":2}\n');
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // The first chunks arrive while the third is still held: nothing waits for the whole body.
+      const res = await fetch(`${base}/api/v1/streamed`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-length")).toBeNull();
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(first.value!.byteLength).toBeGreaterThan(0);
+      release();
+      // A client that stops reading stops the pulls: the socket's buffers fill and the router waits for drain.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pulls).toBeLessThan(400);
+      let bytes = first.value!.byteLength;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+      }
+      expect(bytes).toBe(400 * chunk.byteLength);
     } finally {
-      finish();
-      await new Promise((resolve) => own.close(resolve));
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

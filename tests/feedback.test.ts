@@ -3,6 +3,7 @@ import { listScoreDeliveries } from "@/lib/feedback/deliveries";
 import { rebuildFeedback } from "@/lib/feedback/rebuild";
 import { exportLineSchema, feedbackPageSchema, summarySchema } from "@/lib/feedback/schemas";
 import { ScoreWorker } from "@/lib/feedback/score-worker";
+import { exportFeedback } from "@/lib/feedback/service";
 import { expectProblem, textOf } from "./helpers/answers";
 import { type ApiWorld, apiWorld, extraKey } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
@@ -226,6 +227,10 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     expect(lines.map((l) => l.message_id)).toEqual([ids[0], ids[1], ids[2], ids[3], ids[4]]);
     expect(lines.map((l) => l.label)).toEqual(["positive", "negative", "confused", "other", "negative"]);
     expect(lines[3]!.reaction).toMatchObject({ kind: "custom", custom_emoji: "🎉" });
+    // The database writes each line: the same values the review queue's items carry, plus context.
+    const queue = await w.as(agentKey).GET("/feedback/messages", {});
+    const items = [...queue.data!.data].reverse();
+    expect(lines.map(({ context: _, ...item }) => item)).toEqual(items);
     for (const [i, line] of lines.entries()) {
       expect(line).toMatchObject({ trace_id: `trace-${i}`, metadata: { step: i }, text: `agent answers ${i}` });
       expect(line.context.at(-1)).toMatchObject({ direction: "inbound", text: `human asks ${i}` });
@@ -240,6 +245,38 @@ describe.each(BACKENDS)("feedback on %s", (backend) => {
     ).toEqual([ids[2], ids[3], ids[4]]);
     const confused = await w.raw("GET", `/feedback/export?agent_id=${agentId}&label=confused`);
     expect(confused.text.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("reads the export's next page only as the client takes one (backpressure)", async () => {
+    let pages = 0;
+    const counted = new Proxy(w.t.prisma, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === "$queryRaw") {
+          return (...args: unknown[]) => {
+            pages += 1;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 100));
+    const stream = await exportFeedback(counted, { workspaceId: w.scope.workspaceId, agentId }, {}, 1);
+    await settle();
+    expect(pages).toBeLessThanOrEqual(1); // highWaterMark 1: one page ahead at most
+    const reader = stream.getReader();
+    await reader.read();
+    await settle();
+    expect(pages).toBeLessThanOrEqual(2);
+    let lines = 1;
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+      lines += 1;
+    }
+    expect(lines).toBe(5);
+    expect(pages).toBe(6); // five pages of one line, then the empty one that ends the stream
   });
 
   it("sends the scores to Langfuse by basic auth: the replaced one negative, the removed one deleted", async () => {

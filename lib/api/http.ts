@@ -25,6 +25,16 @@ import "../compose";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** The problem+json answer for `code`: status and title from the registry, `detail` its sentence unless given. */
+/**
+ * A refusal may quote what it refuses ("Unknown reaction \"x\udfff\""): a lone surrogate or NUL
+ * quoted back would break the safe-text rule every answer keeps, so each becomes U+FFFD.
+ */
+function wellFormed(text: string): string {
+  return text
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+    .replaceAll("\u0000", "\uFFFD");
+}
+
 export function problem(
   code: ErrorCode,
   detail?: string,
@@ -37,9 +47,9 @@ export function problem(
     type: `https://tapdesk.dev/problems/${code.replaceAll("_", "-")}`,
     title: meta.title,
     status: meta.status,
-    detail: detail ?? meta.sentence,
+    detail: wellFormed(detail ?? meta.sentence),
     code,
-    ...(errors ? { errors } : {}),
+    ...(errors ? { errors: errors.map((e) => ({ field: wellFormed(e.field), message: wellFormed(e.message) })) } : {}),
     ...extensions,
     // The request's id, as in its X-Request-Id header and its log line.
     instance: currentRequestId(),

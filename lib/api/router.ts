@@ -118,20 +118,55 @@ async function send(res: ServerResponse, response: Response, method: string): Pr
     res.setHeader(name, value);
   });
   if (!response.body || method === "HEAD") {
+    await response.body?.cancel();
     res.end();
     return;
   }
-  // Written as the handler produces it, at the pace the client reads: the feedback export
-  // streams a million lines and must never sit whole in memory.
+  // A body of one chunk (every JSON answer) goes out whole, with its length. A longer one (the
+  // feedback export's NDJSON) is written as it is produced from its second chunk on, and the next
+  // chunk is read only once the socket has taken this one, so a slow client holds the producer
+  // back instead of filling memory.
   const reader = response.body.getReader();
-  res.once("close", () => {
-    if (!res.writableFinished) void reader.cancel().catch(() => {});
-  });
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    if (res.destroyed) return;
-    if (!res.write(chunk.value)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+  const first = await reader.read();
+  const second = first.done ? first : await reader.read();
+  if (second.done) {
+    const body = first.value ? Buffer.from(first.value) : null;
+    res.setHeader("content-length", body?.byteLength ?? 0);
+    res.end(body);
+    return;
   }
-  res.end();
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+  };
+  res.once("close", onClose);
+  try {
+    await written(res, first.value as Uint8Array);
+    await written(res, second.value);
+    while (!gone) {
+      const next = await reader.read();
+      if (next.done) break;
+      await written(res, next.value);
+    }
+    if (gone) await reader.cancel();
+    else res.end();
+  } finally {
+    res.off("close", onClose);
+  }
+}
+
+/** Writes one chunk; resolves once the socket can take more (or the client went away). */
+function written(res: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 async function serve(

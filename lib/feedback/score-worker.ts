@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
-import { logger } from "../observability/log";
+import { OutboxLoop } from "../outbox/loop";
 import { UnsealError, unseal } from "../secrets/seal";
 import { afterAttempt, judge, RETRY_SCHEDULE_MS } from "../webhooks/delivery-state";
-import { onWebhookNudge } from "../webhooks/nudge";
 import { postWebhook, type SendOutcome } from "../webhooks/send";
 import { checkDestination, type Resolver, WebhookUrlError } from "../webhooks/ssrf";
 import { basicAuth, scoreRequest, secretKeyAt } from "./langfuse";
@@ -49,12 +48,8 @@ export class ScoreWorker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private stopped = false;
-  private woken = false;
-  private wakeUp: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private readonly loop: OutboxLoop<Claimed>;
+  private started = false;
 
   constructor(
     private readonly db: Db,
@@ -65,70 +60,30 @@ export class ScoreWorker {
     this.concurrency = options.concurrency ?? 8;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 50_000;
+    // The webhook worker's loop (lib/outbox/loop.ts); the outbox write nudges both.
+    this.loop = new OutboxLoop({
+      name: "score worker",
+      pollMs: this.pollMs,
+      concurrency: this.concurrency,
+      claim: (limit) => this.claim(limit),
+      deliver: (claimed) => claimed.map((c) => this.deliver(c)),
+    });
   }
 
   start(): this {
-    if (this.loop) return this;
-    // The outbox write nudges the same wakers as webhook events.
-    this.unsubscribe = onWebhookNudge(() => this.wake());
-    this.loop = this.run();
+    if (this.started) return this;
+    this.started = true;
+    this.loop.start();
     return this;
   }
 
+  /** Stops claiming, waits for the scores in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.wake();
-    await this.loop;
-    await Promise.all(this.inFlight);
+    await this.loop.stop();
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const wasWoken = this.woken;
-      this.woken = false;
-      const room = this.concurrency - this.inFlight.size;
-      let claimed: Claimed[] = [];
-      if (room > 0) {
-        try {
-          claimed = await this.claim(room);
-        } catch (error) {
-          logger().error({ err: error }, "score worker: claiming deliveries failed");
-        }
-        for (const c of claimed) {
-          const job: Promise<void> = this.deliver(c)
-            .catch((error) => logger().error({ err: error }, "score worker: a delivery failed to run"))
-            .finally(() => {
-              this.inFlight.delete(job);
-              this.wake();
-            });
-          this.inFlight.add(job);
-        }
-      }
-      if (this.stopped) break;
-      if (room > 0 && claimed.length === room) continue;
-      await this.sleep(wasWoken && claimed.length === 0 ? Math.min(25, this.pollMs) : this.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+    this.loop.wake();
   }
 
   private claim(limit: number): Promise<Claimed[]> {

@@ -5,7 +5,7 @@ import { isUuid } from "../ids";
 import type { Scope } from "../scope";
 import { COUNTERS, LABELS, type Label, rate } from "../tapbacks/feedback";
 import { KINDS, type Kind, type StickerInfo } from "../tapbacks/kinds";
-import type { ExportLine, FeedbackItem, FeedbackPage, Summary, Totals } from "./schemas";
+import type { FeedbackItem, FeedbackPage, Summary, Totals } from "./schemas";
 
 /**
  * The feedback reads of SPEC §9: the summary (from the daily counters, never from the parts),
@@ -34,6 +34,17 @@ const startOfDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 
 /** The agent and the whole UTC days a request covers (schemas.ts says how `from` and `to` read). */
 export async function resolvePeriod(db: Db, scope: Scope, input: PeriodInput, now = new Date()): Promise<Period> {
+  const period = periodOf(scope, input, now);
+  const agent = await db.agent.findFirst({
+    where: { id: period.agentId, workspaceId: scope.workspaceId },
+    select: { id: true },
+  });
+  if (!agent) throw new AppError("agent_not_found");
+  return period;
+}
+
+/** resolvePeriod without looking the agent up: for a read that checks it in its own query. */
+function periodOf(scope: Scope, input: PeriodInput, now: Date): Period {
   let agentId = input.agent_id?.toLowerCase();
   if (scope.agentId) {
     // What a key cannot see does not exist: another agent is not found.
@@ -45,11 +56,6 @@ export async function resolvePeriod(db: Db, scope: Scope, input: PeriodInput, no
       { field: "agent_id", message: "Required with a workspace-wide key." },
     ]);
   }
-  const agent = await db.agent.findFirst({
-    where: { id: agentId, workspaceId: scope.workspaceId },
-    select: { id: true },
-  });
-  if (!agent) throw new AppError("agent_not_found");
   const toMs = input.to ? Date.parse(input.to) : now.getTime();
   const to = startOfDay(toMs) === toMs && input.to && input.to.length > 10 ? toMs : startOfDay(toMs) + DAY_MS;
   const from = input.from ? startOfDay(Date.parse(input.from)) : to - 30 * DAY_MS;
@@ -97,14 +103,19 @@ export async function feedbackSummary(
   scope: Scope,
   input: PeriodInput & { bucket?: "day" | "week" },
 ): Promise<Summary> {
-  const period = await resolvePeriod(db, scope, input);
+  const period = periodOf(scope, input, new Date());
   const bucket = input.bucket ?? "day";
-  const columns = Prisma.raw(["parts", ...COUNTERS].map((c) => `"${c}"`).join(", "));
-  const rows = await db.$queryRaw<(CounterRow & { day: string })[]>`
-    SELECT to_char(day, 'YYYY-MM-DD') AS day, ${columns}
-      FROM feedback_daily
-     WHERE agent_id = ${period.agentId}::uuid
-       AND day >= ${period.from.toISOString().slice(0, 10)}::date AND day < ${period.to.toISOString().slice(0, 10)}::date`;
+  const columns = Prisma.raw(["parts", ...COUNTERS].map((c) => `d."${c}"`).join(", "));
+  // One round trip: the agent (of the caller's workspace) and its counter rows; no agent, no row.
+  const found = await db.$queryRaw<(CounterRow & { day: string | null })[]>`
+    SELECT to_char(d.day, 'YYYY-MM-DD') AS day, ${columns}
+      FROM agent a
+      LEFT JOIN feedback_daily d
+        ON d.agent_id = a.id
+       AND d.day >= ${period.from.toISOString().slice(0, 10)}::date AND d.day < ${period.to.toISOString().slice(0, 10)}::date
+     WHERE a.id = ${period.agentId}::uuid AND a.workspace_id = ${scope.workspaceId}::uuid`;
+  if (found.length === 0) throw new AppError("agent_not_found");
+  const rows = found.filter((row): row is CounterRow & { day: string } => row.day !== null);
   const buckets = new Map<number, CounterRow>();
   const keyOf = (dayMs: number) => (bucket === "day" ? dayMs : Math.max(weekStart(dayMs), period.from.getTime()));
   for (let d = period.from.getTime(); d < period.to.getTime(); d += DAY_MS) {
@@ -249,46 +260,83 @@ export async function listFeedbackMessages(
   };
 }
 
-interface ContextRow {
-  for_id: string;
-  direction: "inbound" | "outbound";
-  text: string;
-  at: Date;
-}
-
 const CONTEXT_MESSAGES = 10;
 
-/** The up to 10 messages before each of `messageIds` in its conversation, in one query for the page. */
-async function contextOf(db: Db, messageIds: string[]): Promise<Map<string, ExportLine["context"]>> {
-  const rows = await db.$queryRaw<ContextRow[]>`
-    SELECT t.id::text AS for_id, x.direction::text AS direction, x.text, x.created_at AS at
-      FROM unnest(${messageIds}::uuid[]) AS t(id)
-      JOIN message m0 ON m0.id = t.id
-     CROSS JOIN LATERAL (
-           SELECT c.direction, c.created_at, c.id,
-                  coalesce((SELECT string_agg(coalesce(p.text, '[' || coalesce(p.attachment_file_name, 'attachment') || ']'), E'\n' ORDER BY p.index)
-                              FROM message_part p WHERE p.message_id = c.id), '') AS text
-             FROM message c
-            WHERE c.conversation_id = m0.conversation_id
-              AND (c.created_at, c.id) < (m0.created_at, m0.id)
-            ORDER BY c.created_at DESC, c.id DESC
-            LIMIT ${CONTEXT_MESSAGES}::int) x
-     ORDER BY t.id, x.created_at, x.id`;
-  const context = new Map<string, ExportLine["context"]>();
-  for (const row of rows) {
-    const list = context.get(row.for_id) ?? [];
-    list.push({ direction: row.direction, text: row.text, at: row.at.toISOString() });
-    context.set(row.for_id, list);
-  }
-  return context;
+/** A timestamp(3) column (UTC) as JavaScript's toISOString() writes it. */
+const isoOf = (column: string) => Prisma.raw(`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+interface LineRow {
+  sent_at: Date;
+  message_id: string;
+  part_index: number;
+  line: string;
 }
 
-const EXPORT_PAGE = 500;
+/**
+ * One keyset page of export lines, oldest first, strictly after `position`, each line already
+ * JSON (built by the database: the keys and values of ExportLine, with the up to 10 messages
+ * before it as context). One query per page, context included; the server only joins the lines,
+ * so a page leaves a few hundred strings of garbage behind rather than thousands of row objects
+ * (tests/feedback.test.ts checks each line against exportLineSchema).
+ */
+function readExportPage(
+  db: Db,
+  period: Period,
+  options: { labels: Label[] | null; position: Position | null; limit: number },
+): Promise<LineRow[]> {
+  const { position } = options;
+  const labels = options.labels ?? [...LABELS];
+  const after = position
+    ? Prisma.sql`AND (f.sent_at, f.message_id, f.part_index) > (${position.sentAt.toISOString()}::timestamptz AT TIME ZONE 'UTC', ${position.messageId}::uuid, ${position.partIndex}::int)`
+    : Prisma.empty;
+  return db.$queryRaw<LineRow[]>`
+    WITH page AS (
+      SELECT f.message_id, f.part_index, f.conversation_id, f.agent_id, f.sent_at, f.kind, f.custom_emoji,
+             f.sticker, f.reacted_at, f.changes, f.label
+        FROM feedback_part f
+       WHERE f.agent_id = ${period.agentId}::uuid
+         AND f.label = ANY(${labels}::text[])
+         AND f.sent_at >= ${period.from.toISOString()}::timestamptz AT TIME ZONE 'UTC'
+         AND f.sent_at < ${period.to.toISOString()}::timestamptz AT TIME ZONE 'UTC'
+         ${after}
+       ORDER BY f.sent_at, f.message_id, f.part_index
+       LIMIT ${options.limit}::int)
+    SELECT page.sent_at, page.message_id::text AS message_id, page.part_index,
+           json_build_object(
+             'message_id', page.message_id, 'part_index', page.part_index,
+             'conversation_id', page.conversation_id, 'agent_id', page.agent_id,
+             'trace_id', m.trace_id, 'metadata', m.metadata, 'sent_at', ${isoOf("page.sent_at")},
+             'text', p.text,
+             'context', coalesce(ctx.context, '[]'::json),
+             'reaction', json_build_object('kind', page.kind, 'custom_emoji', page.custom_emoji,
+                                           'sticker', page.sticker, 'at', ${isoOf("page.reacted_at")}),
+             'changes', page.changes, 'label', page.label)::text AS line
+      FROM page
+      JOIN message m ON m.id = page.message_id
+      LEFT JOIN message_part p ON p.message_id = page.message_id AND p.index = page.part_index
+      LEFT JOIN LATERAL (
+           SELECT json_agg(json_build_object('direction', x.direction, 'text', x.text, 'at', ${isoOf("x.created_at")})
+                           ORDER BY x.created_at, x.id) AS context
+             FROM (SELECT c.direction, c.created_at, c.id,
+                          coalesce((SELECT string_agg(coalesce(cp.text, '[' || coalesce(cp.attachment_file_name, 'attachment') || ']'), E'\n' ORDER BY cp.index)
+                                      FROM message_part cp WHERE cp.message_id = c.id), '') AS text
+                     FROM message c
+                    WHERE c.conversation_id = m.conversation_id
+                      AND (c.created_at, c.id) < (m.created_at, m.id)
+                    ORDER BY c.created_at DESC, c.id DESC
+                    LIMIT ${CONTEXT_MESSAGES}::int) x) ctx ON true
+     ORDER BY page.sent_at, page.message_id, page.part_index`;
+}
+
+export const EXPORT_PAGE = 200;
+const CHUNK_BYTES = 32 * 1024;
 
 /**
  * GET /feedback/export: NDJSON, oldest first (sent_at, message_id, part_index), written as it
- * is read: each pull of the stream reads one keyset page and its context (two queries), so
- * memory holds one page whatever the export's size, and no connection is held between pages.
+ * is read: each pull of the stream reads one keyset page of lines, context included (one
+ * query), and writes them; the next page is read only once the client has taken this one
+ * (highWaterMark 1), so memory holds one page whatever the export's size, and no connection
+ * is held between pages.
  * `after` (`<message_id>:<part_index>`) resumes after a line already received.
  */
 export async function exportFeedback(
@@ -314,26 +362,33 @@ export async function exportFeedback(
     }
     position = start;
   }
-  const encoder = new TextEncoder();
   let done = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (done) return;
-        const rows = await readPage(db, period, {
+        const rows = await readExportPage(db, period, {
           labels: input.labels ?? (input.label ? [input.label] : null),
-          order: "asc",
           position,
           limit: pageSize,
         });
         if (rows.length > 0) {
-          const context = await contextOf(db, [...new Set(rows.map((r) => r.message_id))]);
-          let text = "";
+          // Chunks of at most CHUNK_BYTES, written straight into buffers: joining the page's lines
+          // first would make one flat string of it (V8 keeps those in its large-object space until
+          // a full collection), and large buffers come from malloc's heap, which keeps what it grew.
+          let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+          let at = 0;
           for (const row of rows) {
-            const line: ExportLine = { ...itemOf(row), context: context.get(row.message_id) ?? [] };
-            text += `${JSON.stringify(line)}\n`;
+            const size = Buffer.byteLength(row.line) + 1;
+            if (at + size > chunk.length) {
+              if (at > 0) controller.enqueue(chunk.subarray(0, at));
+              chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size));
+              at = 0;
+            }
+            at += chunk.write(row.line, at);
+            chunk[at++] = 10;
           }
-          controller.enqueue(encoder.encode(text));
+          controller.enqueue(chunk.subarray(0, at));
           const last = rows.at(-1)!;
           position = { sentAt: last.sent_at, messageId: last.message_id, partIndex: last.part_index };
         }

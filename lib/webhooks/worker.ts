@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
 import { logger } from "../observability/log";
+import { OutboxLoop } from "../outbox/loop";
 import { UnsealError, unseal } from "../secrets/seal";
 import { sealedAt } from "../secrets/sealed-columns";
 import { type AfterAttempt, afterAttempt, claimRoom, goneReason, judge, RETRY_SCHEDULE_MS } from "./delivery-state";
-import { onWebhookNudge } from "./nudge";
 import { pruneExpired } from "./retention";
 import { postWebhook, type SendOutcome } from "./send";
 import { liveSecrets, signedHeaders } from "./signing";
@@ -66,14 +66,10 @@ export class WebhookWorker {
   private readonly busy = new Map<string, number>();
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
-  private readonly inFlight = new Set<Promise<void>>();
-  private stopped = false;
+  private readonly loop: OutboxLoop<Claimed>;
   private retentionTimers: ReturnType<typeof setTimeout>[] = [];
   private pruning: Promise<void> = Promise.resolve();
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
-  private loop: Promise<void> | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private started = false;
   /** Attempts this worker has finished; tests use it to see both workers took part. */
   attemptsMade = 0;
 
@@ -87,12 +83,29 @@ export class WebhookWorker {
     this.perEndpoint = options.perEndpoint ?? 4;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 50_000;
+    this.loop = new OutboxLoop({
+      name: "webhook worker",
+      pollMs: this.pollMs,
+      concurrency: this.concurrency,
+      claim: (limit) => this.claim(limit),
+      deliver: (claimed) => {
+        for (const c of claimed) this.busy.set(c.endpointId, (this.busy.get(c.endpointId) ?? 0) + 1);
+        const batch = this.load(claimed);
+        return claimed.map((c) =>
+          this.deliver(c, batch).finally(() => {
+            const left = (this.busy.get(c.endpointId) ?? 1) - 1;
+            if (left > 0) this.busy.set(c.endpointId, left);
+            else this.busy.delete(c.endpointId);
+          }),
+        );
+      },
+    });
   }
 
   start(): this {
-    if (this.loop) return this;
-    this.unsubscribe = onWebhookNudge(() => this.wake());
-    this.loop = this.run();
+    if (this.started) return this;
+    this.started = true;
+    this.loop.start();
     const every = this.options.retentionEveryMs ?? 3_600_000;
     if (every > 0) {
       const prune = () => {
@@ -109,67 +122,14 @@ export class WebhookWorker {
 
   /** Stops claiming, waits for the deliveries in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const timer of this.retentionTimers) clearTimeout(timer);
-    await this.pruning;
-    this.unsubscribe?.();
-    this.wake();
-    await this.loop;
-    await Promise.all(this.inFlight);
+    await this.loop.stop(async () => {
+      for (const timer of this.retentionTimers) clearTimeout(timer);
+      await this.pruning;
+    });
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const wasWoken = this.woken;
-      this.woken = false;
-      const room = this.concurrency - this.inFlight.size;
-      let claimed: Claimed[] = [];
-      if (room > 0) {
-        try {
-          claimed = await this.claim(room);
-        } catch (error) {
-          logger().error({ err: error }, "webhook worker: claiming deliveries failed");
-        }
-        for (const c of claimed) this.busy.set(c.endpointId, (this.busy.get(c.endpointId) ?? 0) + 1);
-        const batch = claimed.length ? this.load(claimed) : null;
-        for (const c of claimed) {
-          const job: Promise<void> = this.deliver(c, batch!)
-            .catch((error) => logger().error({ err: error }, "webhook worker: a delivery failed to run"))
-            .finally(() => {
-              const left = (this.busy.get(c.endpointId) ?? 1) - 1;
-              if (left > 0) this.busy.set(c.endpointId, left);
-              else this.busy.delete(c.endpointId);
-              this.inFlight.delete(job);
-              this.wake();
-            });
-          this.inFlight.add(job);
-        }
-      }
-      if (this.stopped) break;
-      if (room > 0 && claimed.length === room) continue;
-      // A nudge can come before the writer's commit is visible (PostgreSQL): look once more soon.
-      await this.sleep(wasWoken && claimed.length === 0 ? Math.min(25, this.pollMs) : this.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
+    this.loop.wake();
   }
 
   private async claim(limit: number): Promise<Claimed[]> {

@@ -73,7 +73,11 @@ function validScore(body: unknown): Score | string {
   };
 }
 
-export async function startFakeLangfuse(publicKey = "pk-lf-test", secretKey = "sk-lf-test"): Promise<FakeLangfuse> {
+export async function startFakeLangfuse(
+  publicKey = "pk-lf-test",
+  secretKey = "sk-lf-test",
+  port = 0,
+): Promise<FakeLangfuse> {
   const scores = new Map<string, Score>();
   const requests: LangfuseRequest[] = [];
   let failures: { n: number; status: number } = { n: 0, status: 500 };
@@ -131,10 +135,9 @@ export async function startFakeLangfuse(publicKey = "pk-lf-test", secretKey = "s
       return answer(404, { message: "Not found" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const fake: FakeLangfuse = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     publicKey,
     secretKey,
     scores,
