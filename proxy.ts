@@ -1,4 +1,5 @@
 import { type NextRequest, NextResponse } from "next/server";
+import { decodable } from "./lib/api/path";
 import { contentSecurityPolicy, securityHeaders } from "./lib/security/headers";
 
 /**
@@ -35,13 +36,4 @@ export function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers: forwarded } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;
-}
-
-function decodable(pathname: string): boolean {
-  try {
-    decodeURIComponent(pathname);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,6 +7,7 @@ import { securityHeaders } from "../security/headers";
 import { MAX_BODY_BYTES, problem } from "./http";
 import type { Operation } from "./operation";
 import { OPERATIONS } from "./operations";
+import { decodable } from "./path";
 
 /**
  * The agent API's operations, `/api/health` and the dashboard's thread poll, served by the operations' own handlers straight
@@ -58,15 +59,6 @@ export function matchRoute(routes: Route[], method: string, pathname: string): M
     return { route, params };
   }
   return null;
-}
-
-function decodable(pathname: string): boolean {
-  try {
-    decodeURIComponent(pathname);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The request's body, read up to one byte past the API's limit (the handlers answer 413 from there). */
