@@ -333,6 +333,29 @@ describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
     expect(await w.t.prisma.reactionChange.count()).toBe(before);
   });
 
+  it("the inbound route's answers: applied, then duplicate; not a message; a body that is not a webhook", async () => {
+    const { bridgeGuid } = await conversationWithHuman();
+    const bridge = (await w.api.GET("/agents/{id}", { params: { path: { id: w.ava.id } } })).data!.bridge;
+    const inboundUrl = bridge.kind === "bluebubbles" ? bridge.inbound_url : "";
+    const post = (body: string) =>
+      fetch(inboundUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+    // The human's tapback, its webhook dropped on the way: Tapdesk hears of it only here.
+    bb.setMode({ webhooks: "drop" });
+    const tapback = await bb.human.react({ target: bridgeGuid, type: "like" });
+    await bb.settled();
+    bb.setMode({ webhooks: "once" });
+    const webhook = JSON.stringify({ type: "new-message", data: bb.message(tapback.guid) });
+    const first = await post(webhook);
+    expect([first.status, await first.json()]).toEqual([200, { outcome: "applied" }]);
+    const again = await post(webhook);
+    expect([again.status, await again.json()]).toEqual([200, { outcome: "duplicate" }]);
+    const typing = await post(JSON.stringify({ type: "typing-indicator", data: { display: true, guid: "chat" } }));
+    expect([typing.status, await typing.json()]).toEqual([200, { outcome: "not_a_message" }]);
+    const notWebhook = await post("[1]");
+    expect(notWebhook.status).toBe(422);
+    expect((await notWebhook.json()).code).toBe("validation_failed");
+  });
+
   it("reconciliation applies a tapback whose webhook was dropped, and settles an unknown outcome", async () => {
     const { first, bridgeGuid } = await conversationWithHuman();
     bb.setMode({ webhooks: "drop" });
