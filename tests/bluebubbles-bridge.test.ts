@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { interpret } from "@/lib/bridges/bluebubbles/inbound";
 import { reconcileBridge } from "@/lib/bridges/bluebubbles/reconcile";
 import { type Schemas, textOf } from "./helpers/answers";
-import { type ApiWorld, apiWorld } from "./helpers/api";
+import type { ApiWorld } from "./helpers/api";
+import { type BridgedWorld, bridgedWorld } from "./helpers/bridged-world";
 import { BACKENDS } from "./helpers/db";
-import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
-import { startInboundServer } from "./helpers/inbound-server";
+import type { FakeBlueBubbles } from "./helpers/fake-bluebubbles";
 
 /**
  * An agent linked to a BlueBubbles bridge, end to end against a fake BlueBubbles server that
@@ -20,23 +20,14 @@ const nextNumber = () => `+1415555${String(process.pid % 100).padStart(2, "0")}$
 describe.each(BACKENDS)("BlueBubbles bridge on %s", (backend) => {
   let w: ApiWorld;
   let bb: FakeBlueBubbles;
-  let publicSide: Awaited<ReturnType<typeof startInboundServer>>;
-  const saved = { ...process.env };
+  let world: BridgedWorld;
+  let publicSide: BridgedWorld["publicSide"];
 
   beforeAll(async () => {
-    publicSide = await startInboundServer();
-    process.env.TAPDESK_PUBLIC_URL = publicSide.url;
-    process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
-    process.env.TAPDESK_DATA_DIR = `/tmp/tapdesk-bridge-test-${process.pid}`;
-    w = await apiWorld(backend);
-    bb = await startFakeBlueBubbles({ password: PASSWORD });
+    world = await bridgedWorld(backend, { password: PASSWORD, dataDir: "/tmp/tapdesk-bridge-test" });
+    ({ w, bb, publicSide } = world);
   });
-  afterAll(async () => {
-    await bb?.close();
-    await publicSide?.close();
-    await w?.dispose();
-    process.env = saved;
-  });
+  afterAll(() => world?.dispose());
   afterEach(() => {
     bb.setMode({ latencyMs: 0, helperDown: false, unknownOutcome: null, webhooks: "once" });
     bb.resetCalls();

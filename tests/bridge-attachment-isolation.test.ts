@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signIn } from "@/lib/auth/session";
 import { addOperator } from "@/lib/operators/service";
-import { type ApiWorld, apiWorld, extraKey, type RawAnswer, rawCaller } from "./helpers/api";
+import { type ApiWorld, extraKey, type RawAnswer, rawCaller } from "./helpers/api";
+import { type BridgedWorld, bridgedWorld } from "./helpers/bridged-world";
 import { BACKENDS } from "./helpers/db";
-import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
-import { startInboundServer } from "./helpers/inbound-server";
+import type { FakeBlueBubbles } from "./helpers/fake-bluebubbles";
 import { createWorkspaceThroughServer } from "./helpers/tenants";
 
 /**
@@ -32,8 +32,7 @@ const PASSWORD = "bb-secret-password-iso";
 describe.each(BACKENDS)("bridge attachments across workspaces, agents and operators on %s", (backend) => {
   let w: ApiWorld;
   let bb: FakeBlueBubbles;
-  let publicSide: Awaited<ReturnType<typeof startInboundServer>>;
-  const saved = { ...process.env };
+  let world: BridgedWorld;
   let agentId: string;
   let guid: string;
   let stickerUrl: string;
@@ -51,17 +50,8 @@ describe.each(BACKENDS)("bridge attachments across workspaces, agents and operat
   const withoutInstance = (a: RawAnswer) => ({ status: a.response.status, ...a.error, instance: undefined });
 
   beforeAll(async () => {
-    publicSide = await startInboundServer();
-    process.env.TAPDESK_PUBLIC_URL = publicSide.url;
-    process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
-    process.env.TAPDESK_DATA_DIR = `/tmp/tapdesk-attachment-iso-${process.pid}`;
-    w = await apiWorld(backend);
-    bb = await startFakeBlueBubbles({ password: PASSWORD });
-    const linked = await w.api.PATCH("/agents/{id}", {
-      params: { path: { id: w.ava.id } },
-      body: { bridge: { kind: "bluebubbles", url: bb.url, password: PASSWORD } },
-    });
-    expect(linked.response.status).toBe(200);
+    world = await bridgedWorld(backend, { password: PASSWORD, dataDir: "/tmp/tapdesk-attachment-iso", link: true });
+    ({ w, bb } = world);
     // The human writes to Ava and puts a sticker on the message: a recorded bridge attachment.
     const sent = await bb.human.send({ from: "+14155550177", parts: [{ text: "look" }] });
     await bb.human.react({ target: sent.guid, type: 1000, image: { width: 120, height: 90 } });
@@ -113,10 +103,7 @@ describe.each(BACKENDS)("bridge attachments across workspaces, agents and operat
   });
   afterAll(async () => {
     jar.clear();
-    await bb?.close();
-    await publicSide?.close();
-    await w?.dispose();
-    process.env = saved;
+    await world?.dispose();
   });
 
   it("serves the file to the workspace's key, the agent's own key and a member of the workspace", async () => {

@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reconcileBridge } from "@/lib/bridges/bluebubbles/reconcile";
 import { LEASE_DEFAULTS } from "@/lib/tapbacks/slot-lease";
 import { drainSends } from "@/lib/upstream/in-flight";
-import { type ApiWorld, apiWorld } from "./helpers/api";
+import type { ApiWorld } from "./helpers/api";
+import { type BridgedWorld, bridgedWorld } from "./helpers/bridged-world";
 import { BACKENDS } from "./helpers/db";
-import { type FakeBlueBubbles, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
-import { startInboundServer } from "./helpers/inbound-server";
+import type { FakeBlueBubbles } from "./helpers/fake-bluebubbles";
 
 /**
  * SPEC §5.0 against the fake BlueBubbles server (tests/helpers/fake-bluebubbles.ts, written from
@@ -22,28 +22,13 @@ const nextNumber = () => `+1415666${String(process.pid % 100).padStart(2, "0")}$
 describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) => {
   let w: ApiWorld;
   let bb: FakeBlueBubbles;
-  let publicSide: Awaited<ReturnType<typeof startInboundServer>>;
-  const saved = { ...process.env };
+  let world: BridgedWorld;
 
   beforeAll(async () => {
-    publicSide = await startInboundServer();
-    process.env.TAPDESK_PUBLIC_URL = publicSide.url;
-    process.env.TAPDESK_ALLOW_PRIVATE_URLS = "1";
-    process.env.TAPDESK_DATA_DIR = `/tmp/tapdesk-bridge16-test-${process.pid}`;
-    w = await apiWorld(backend);
-    bb = await startFakeBlueBubbles({ password: PASSWORD });
-    const linked = await w.api.PATCH("/agents/{id}", {
-      params: { path: { id: w.ava.id } },
-      body: { bridge: { kind: "bluebubbles", url: bb.url, password: PASSWORD } },
-    });
-    expect(linked.response.status).toBe(200);
+    world = await bridgedWorld(backend, { password: PASSWORD, dataDir: "/tmp/tapdesk-bridge16-test", link: true });
+    ({ w, bb } = world);
   });
-  afterAll(async () => {
-    await bb?.close();
-    await publicSide?.close();
-    await w?.dispose();
-    process.env = saved;
-  });
+  afterAll(() => world?.dispose());
   afterEach(async () => {
     await bb.release();
     bb.setMode({ latencyMs: 0, confirmDelayMs: 0, unknownOutcome: null, webhooks: "once" });
