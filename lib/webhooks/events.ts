@@ -74,11 +74,6 @@ export function reactionEvents(change: ReactionChangeFacts): { type: EventType; 
   }));
 }
 
-/** Writes the change's events and their deliveries with `tx`; nothing when no endpoint listens. */
-export async function writeReactionEvents(tx: Tx, change: ReactionChangeFacts): Promise<void> {
-  await writeEvents(tx, change.workspaceId, reactionEvents(change), change.at);
-}
-
 export async function writeEvents(
   tx: Tx,
   workspaceId: string,
