@@ -205,6 +205,11 @@ export interface FakeBlueBubbles {
   message(guid: string): Serialized | null;
   /** Every message, oldest first, in the full (non-notification) form. */
   messages(): Serialized[];
+  /**
+   * How many tapbacks `POST /message/react` has made on `guid` (the Mac's record of what it was
+   * asked to send, not what someone on the Mac itself did), unknown outcomes that happened included.
+   */
+  reactionsSentOn(guid: string): number;
   webhooks(): Array<{ id: number; url: string; events: string[] }>;
   /** Re-sends a stored message's webhook, e.g. to replay a delivery. */
   redeliver(guid: string, type?: "new-message" | "updated-message"): Promise<void>;
@@ -350,6 +355,8 @@ export async function startFakeBlueBubbles(
     ...options,
   };
   const calls: FakeCall[] = [];
+  /** Tapbacks made through POST /message/react, by target guid. */
+  const reactSends = new Map<string, number>();
   const deliveries: FakeDelivery[] = [];
   const chats: StoredChat[] = [];
   const messages: StoredMessage[] = [];
@@ -889,8 +896,12 @@ export async function startFakeBlueBubbles(
         partIndex: Number(b.partIndex ?? 0),
         type: b.reaction as FakeReactionType,
       };
-      await unknownFor("react", () => createReaction(input, true));
-      const m = createReaction(input, true);
+      const sent = () => {
+        reactSends.set(target.guid, (reactSends.get(target.guid) ?? 0) + 1);
+        return createReaction(input, true);
+      };
+      await unknownFor("react", sent);
+      const m = sent();
       if (mode.echo === "before-response") {
         await announce(m, mode.webhooks);
         return ok(full(m), "Reaction sent!");
@@ -1023,6 +1034,7 @@ export async function startFakeBlueBubbles(
       return m ? full(m) : null;
     },
     messages: () => [...messages].sort((a, b) => a.dateCreated - b.dateCreated).map(full),
+    reactionsSentOn: (guid) => reactSends.get(guid) ?? 0,
     webhooks: () => hooks.map((h) => ({ id: h.id, url: h.url, events: [...h.events] })),
     async redeliver(guid, type = "new-message") {
       const m = messages.find((x) => x.guid === guid);
