@@ -74,8 +74,10 @@ export default defineConfig({
   testDir: "e2e",
   forbidOnly: !!process.env.CI,
   retries: 0,
-  // One shared server on two cores; every test works on its own fresh conversation.
-  workers: 2,
+  // Servers shared by every worker; each test works on its own fresh conversation. Four workers
+  // on two cores: a browser test mostly waits (on pages, polls and the servers), and with two
+  // workers the suite used about half of the machine.
+  workers: 4,
   timeout: 60_000,
   reporter: [["list"]],
   use: {

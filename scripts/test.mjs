@@ -1,5 +1,5 @@
 // `npm test`: Biome, the type check and the browser suite's production build side by side, then
-// the Vitest suites (two workers), then the Playwright suite on that build. The two test suites
+// the Vitest suites (three workers), then the Playwright suite on that build. The two test suites
 // do not run side by side: on two cores each slows the other enough to trip the timeouts some
 // tests rely on (a webhook receiver's 1 s deadline). Each line is prefixed with its suite; the
 // exit code is non-zero if any failed.
