@@ -101,7 +101,14 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
     // An idle connection dropped by the server (restart, failover) must not crash the app;
     // the pool replaces it on next use.
-    pool.on("error", (error) => logger().warn({ err: error }, "PostgreSQL idle connection error"));
+    // Its code and sentence only: the error carries the whole driver client (pg-pool sets
+    // `error.client`), kilobytes of connection state per line.
+    pool.on("error", (error) =>
+      logger().warn(
+        { err: { message: error.message, code: (error as { code?: string }).code } },
+        "PostgreSQL idle connection error",
+      ),
+    );
     // Several app instances may start at once: one migrates, the others wait for it.
     const client = await pool.connect();
     try {
