@@ -3,7 +3,8 @@ import type { SignedInOperator } from "../auth/session";
 import { getDatabase } from "../db/client";
 import { topic } from "../live/hub";
 import { longPoll, shared, waitQuery } from "../live/long-poll";
-import { markRead, threadEtagOf, threadView } from "./view";
+import { keptEtag, readEtag } from "./etag-cache";
+import { markRead, threadView } from "./view";
 
 const CACHE = { "Cache-Control": "private, no-cache" };
 
@@ -24,7 +25,7 @@ export async function threadPoll(
     const id = pathId(conversationId, "conversation_not_found");
     const { wait } = parseQuery(waitQuery, request);
     const database = await getDatabase();
-    const prisma = database.prisma;
+    const { prisma } = database;
     const known = request.headers.get("if-none-match");
     let etag = "";
     return await longPoll(known && wait > 0 ? await database.live() : null, {
@@ -32,9 +33,12 @@ export async function threadPoll(
       waitMs: wait * 1000,
       signal: request.signal,
       check: async (notBefore) => {
-        // Polls of the same thread in the same scope ask the same questions (see shared).
+        // Polls of the same thread in the same scope ask the same questions (see shared). An
+        // ETag known current needs no question at all (./etag-cache.ts: embedded database only).
         const thread = `${operator.scope.workspaceId}/${operator.scope.agentId ?? ""}/${id}`;
-        etag = await shared(`etag ${thread}`, notBefore, () => threadEtagOf(prisma, operator.scope, id));
+        etag =
+          keptEtag(database, operator.scope, id) ??
+          (await shared(`etag ${thread}`, notBefore, () => readEtag(database, operator.scope, id)));
         if (known === etag) return null;
         const view = await shared(`view ${thread} ${etag}`, notBefore, () => threadView(prisma, operator.scope, id));
         await shared(`read ${operator.id} ${id}`, notBefore, () => markRead(prisma, operator.scope, operator.id, id));

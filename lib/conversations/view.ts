@@ -9,7 +9,7 @@ import { unsettledOfConversation } from "../sends/unsettled";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
 import * as z from "../zod";
-import { PRESENCE_KEY_SQL, type PresenceEntry, presenceKey, presentIn } from "./presence";
+import { PRESENCE_EXPIRES_IN_MS_SQL, PRESENCE_KEY_SQL, type PresenceEntry, presenceKey, presentIn } from "./presence";
 import { latestActivity } from "./preview";
 import { takenOverOf } from "./takeover";
 import { touchInboxReads } from "./version";
@@ -101,21 +101,43 @@ function threadEtag(
  * work, so one statement (a nested Prisma select would send one per relation).
  */
 export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
+  return (await threadEtagRead(db, scope, conversationId)).etag;
+}
+
+/**
+ * The same, and for how long it holds at most without any change being made: until the first
+ * of the thread's present operators expires (nobody announces an expiry), null when nobody is
+ * present. In the same statement, so both describe the same moment.
+ */
+export async function threadEtagRead(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+): Promise<{ etag: string; presenceExpiresInMs: number | null }> {
   const agentId = scope.agentId ?? null;
   const [c] = await db.$queryRaw<
-    { version: number; upstream_mode: string; upstream_latency_ms: number; presence: string | null }[]
+    {
+      version: number;
+      upstream_mode: string;
+      upstream_latency_ms: number;
+      presence: string | null;
+      expires_in_ms: number | null;
+    }[]
   >`
     SELECT c.version, w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms,
-           (${PRESENCE_KEY_SQL}) AS presence
+           (${PRESENCE_KEY_SQL}) AS presence, (${PRESENCE_EXPIRES_IN_MS_SQL}) AS expires_in_ms
       FROM conversation c JOIN workspace w ON w.id = c.workspace_id
      WHERE c.id = ${conversationId}::uuid AND c.workspace_id = ${scope.workspaceId}::uuid
        AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
   if (!c) throw new AppError("conversation_not_found");
-  return threadEtag(
-    c.version,
-    { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms },
-    c.presence ?? "",
-  );
+  return {
+    etag: threadEtag(
+      c.version,
+      { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms },
+      c.presence ?? "",
+    ),
+    presenceExpiresInMs: c.expires_in_ms === null ? null : Number(c.expires_in_ms),
+  };
 }
 
 export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {
