@@ -48,7 +48,8 @@ async function session() {
  * Cookies this process has unsealed lately. Unsealing derives its keys with PBKDF2 on every
  * call, the largest cost of a dashboard poll after the database; the cookie's content cannot
  * change, so a minute's reuse only lets a seal outlive its 14-day expiry by that minute.
- * Whether the operator still exists is checked on every request all the same.
+ * Whether the operator still exists, and the session's epoch, are checked on every request all
+ * the same (the poll's against a row kept while no change was announced: ./operator-cache.ts).
  */
 const unsealed = new Map<string, { data: SessionData; until: number }>();
 const UNSEALED_MAX = 1000;

@@ -12,7 +12,10 @@ const CACHE = { "Cache-Control": "private, no-cache" };
  * The open thread's poll (`GET /api/ui/conversations/{id}`): 304 while its ETag holds, else the
  * whole view (and it is now read). With `?wait=N` and an ETag it is a long-poll: it answers the
  * moment the thread changes, or 304 after N seconds. Served by the route file and, past the
- * Next.js pipeline, by lib/api/router.ts: each passes how it finds the signed-in operator.
+ * Next.js pipeline, by lib/api/router.ts: each passes how it finds the signed-in operator. On
+ * the embedded database a 304 through the router reads nothing: the operator's row and the
+ * thread's ETag are kept while no notice says they changed (lib/auth/operator-cache.ts,
+ * ./etag-cache.ts); on PostgreSQL both are read on every poll.
  */
 export async function threadPoll(
   request: Request,

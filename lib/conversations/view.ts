@@ -17,7 +17,8 @@ import { touchInboxReads } from "./version";
 /**
  * What the dashboard renders: the inbox and one thread, shaped for the browser. Both
  * come with an ETag that changes exactly when what they show changes, so an unchanged
- * poll costs one small query and a 304.
+ * poll costs one small query and a 304 (none on the embedded database, where a current ETag is
+ * kept in memory: ./etag-cache.ts).
  */
 export const THREAD_LIMIT = 200;
 
