@@ -99,16 +99,10 @@ function threadEtag(
 
 /**
  * The thread's current ETag, from one indexed lookup: the unchanged poll's whole database
- * work, so one statement (a nested Prisma select would send one per relation).
- */
-export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
-  return (await threadEtagRead(db, scope, conversationId)).etag;
-}
-
-/**
- * The same, and for how long it holds at most without any change being made: until the first
- * of the thread's present operators expires (nobody announces an expiry), null when nobody is
- * present. In the same statement, so both describe the same moment.
+ * work, so one statement (a nested Prisma select would send one per relation). With it, how
+ * long it holds at most without any change being made: until the first of the thread's present
+ * operators expires (nobody announces an expiry), null when nobody is present; in the same
+ * statement, so both describe the same moment.
  */
 export async function threadEtagRead(
   db: Db,
