@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Operation } from "@/lib/api/operation";
 import { createApiRouter } from "@/lib/api/router";
 import { instanceSecret } from "@/lib/auth/secrets";
+import { endSessions } from "@/lib/auth/session";
+import { type Database, useDatabase } from "@/lib/db/client";
 import { type ApiWorld, apiWorld } from "./helpers/api";
 
 /**
@@ -106,6 +108,23 @@ describe("the API router in front of Next.js", () => {
     expect(await res.json()).toEqual({ status: "ok", database: "ok" });
   });
 
+  it("answers /api/health 503 when the database fails, with the route file's headers", async () => {
+    useDatabase({
+      ...w.t,
+      sql: { ...w.t.sql, query: () => Promise.reject(new Error("the database is gone")) },
+    } as Database);
+    try {
+      const res = await fetch(`${base}/api/health`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(await res.json()).toEqual({ status: "error", database: "unavailable" });
+    } finally {
+      useDatabase(w.t);
+    }
+  });
+
   it("answers the thread poll for a signed-in operator, 304 while the ETag holds", async () => {
     const { conversationId } = await humanMessage();
     const url = `${base}/api/ui/conversations/${conversationId}`;
@@ -122,7 +141,7 @@ describe("the API router in front of Next.js", () => {
     expect(same.status).toBe(304);
     expect(same.headers.get("x-content-type-options")).toBe("nosniff");
     // A session ended on the server (a newer epoch) is refused here too.
-    await w.t.prisma.operator.update({ where: { id: owner.id }, data: { sessionEpoch: { increment: 1 } } });
+    await endSessions(w.t.prisma, owner.id, owner.sessionEpoch);
     expect((await fetch(url, { headers: { cookie, "if-none-match": etag } })).status).toBe(401);
   });
 

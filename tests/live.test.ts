@@ -5,11 +5,12 @@ import { GET as inboxPoll } from "@/app/api/ui/inbox/route";
 import type { SignedInOperator } from "@/lib/auth/session";
 import { touchConversation } from "@/lib/conversations/version";
 import { type Database, openDatabase, useDatabase } from "@/lib/db/client";
+import { HEALTH_REUSE_MS } from "@/lib/health";
 import { endAllWaits } from "@/lib/live/hub";
 import { receiveMessage } from "@/lib/messages/service";
 import { humanReact } from "@/lib/sandbox";
 import { type ApiWorld, apiWorld } from "./helpers/api";
-import { BACKENDS } from "./helpers/db";
+import { BACKENDS, freshDatabase } from "./helpers/db";
 
 // The dashboard's polls read the operator from the session cookie, which only exists inside a
 // Next.js request; here the signed-in operator is set directly.
@@ -276,8 +277,45 @@ describe("GET /api/health", () => {
     expect(ok.body).toEqual({ status: "ok", database: "ok" });
 
     await database.close();
+    // A check answers for a second (lib/health.ts): the next one finds the database gone.
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_REUSE_MS));
     const down = await read(await health());
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ status: "error", database: "unavailable" });
+  });
+
+  it("one database check answers the requests of the next second; a database that hangs is down after 2 s", async () => {
+    const real = await freshDatabase("pglite");
+    let checks = 0;
+    let hang = false;
+    const query = real.sql.query;
+    useDatabase({
+      ...real,
+      sql: {
+        ...real.sql,
+        query: (sql: string, params?: unknown[]) => {
+          checks++;
+          return hang ? new Promise(() => {}) : query(sql, params);
+        },
+      },
+    } as Database);
+    try {
+      const answers = await Promise.all([health(), health(), health()].map(async (r) => read(await r)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      expect((await read(await health())).status).toBe(200);
+      expect(checks).toBe(1);
+
+      hang = true;
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_REUSE_MS));
+      const started = performance.now();
+      const [first, second] = await Promise.all([health(), health()]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+      const down = await read(first);
+      expect(down).toMatchObject({ status: 503, body: { status: "error", database: "unavailable" } });
+      expect(await read(second)).toEqual(down);
+      expect(checks).toBe(2);
+    } finally {
+      await real.close();
+    }
   });
 });

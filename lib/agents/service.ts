@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { bridgeObject, linkBridge, unlinkBridge } from "../bridges/bluebubbles/bridge";
+import { touchWorkspace } from "../conversations/version";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { destinationObject, setFeedbackDestination } from "../feedback/langfuse";
@@ -81,12 +82,14 @@ export async function updateAgent(db: Db, scope: Scope, id: string, input: Updat
     const count = Object.keys(data).length
       ? (await tx.agent.updateMany({ where, data })).count
       : await tx.agent.count({ where });
-    // Open threads show the agent's name and what it may send: their polls must see the change.
+    // Open threads show the agent's name and what it may send: their polls must see the change,
+    // and those waiting (or answering from a kept ETag) are told, as every bumped version is.
     if (count > 0) {
       await tx.conversation.updateMany({
         where: { agentId: id, workspaceId: scope.workspaceId },
         data: { version: { increment: 1 } },
       });
+      await touchWorkspace(tx, scope.workspaceId);
     }
     return count;
   });

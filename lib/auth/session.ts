@@ -1,8 +1,9 @@
 import { getIronSession, type SessionOptions, unsealData } from "iron-session";
 import { cookies } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
-import { db } from "../db/client";
+import { type Db, db, getDatabase } from "../db/client";
 import type { Scope } from "../scope";
+import { announceOperator, forgetOperators, operatorRow } from "./operator-cache";
 import { verifyPassword } from "./password";
 import { instanceSecret } from "./secrets";
 
@@ -47,7 +48,8 @@ async function session() {
  * Cookies this process has unsealed lately. Unsealing derives its keys with PBKDF2 on every
  * call, the largest cost of a dashboard poll after the database; the cookie's content cannot
  * change, so a minute's reuse only lets a seal outlive its 14-day expiry by that minute.
- * Whether the operator still exists is checked on every request all the same.
+ * Whether the operator still exists, and the session's epoch, are checked on every request all
+ * the same (the poll's against a row kept while no change was announced: ./operator-cache.ts).
  */
 const unsealed = new Map<string, { data: SessionData; until: number }>();
 const UNSEALED_MAX = 1000;
@@ -66,15 +68,17 @@ async function sessionData(seal: string | undefined): Promise<SessionData> {
 
 /** The signed-in operator, re-read from the database on every request; null when signed out. */
 export async function currentOperator(): Promise<SignedInOperator | null> {
-  return operatorOfSeal((await cookies()).get(COOKIE)?.value);
+  return operatorOfSeal((await cookies()).get(COOKIE)?.value, false);
 }
 
 /**
- * The same for a request served outside Next.js's request scope (lib/api/router.ts), from its
- * own Cookie header.
+ * The same for the dashboard's thread poll, served outside Next.js's request scope
+ * (lib/api/router.ts), from its own Cookie header. Polled every few seconds by every open
+ * thread, it may use the operator's row as read lately: on the embedded database only, where
+ * every change of the row is known here the moment it commits (lib/auth/operator-cache.ts).
  */
 export function requestOperator(request: Request): Promise<SignedInOperator | null> {
-  return operatorOfSeal(cookieValue(request.headers.get("cookie"), COOKIE));
+  return operatorOfSeal(cookieValue(request.headers.get("cookie"), COOKIE), true);
 }
 
 function cookieValue(header: string | null, name: string): string | undefined {
@@ -92,11 +96,13 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-async function operatorOfSeal(seal: string | undefined): Promise<SignedInOperator | null> {
+async function operatorOfSeal(seal: string | undefined, kept: boolean): Promise<SignedInOperator | null> {
   const { operatorId, epoch } = await sessionData(seal);
   if (!operatorId) return null;
-  const prisma = await db();
-  const op = await prisma.operator.findUnique({ where: { id: operatorId } });
+  const database = await getDatabase();
+  const op = kept
+    ? await operatorRow(database, operatorId)
+    : await database.prisma.operator.findUnique({ where: { id: operatorId } });
   // Removal and password changes move the epoch on: older sessions end at once.
   if (!op || op.removedAt || op.sessionEpoch !== (epoch ?? 0)) return null;
   return {
@@ -154,11 +160,23 @@ export async function signOut(): Promise<void> {
   const { operatorId, epoch } = s;
   s.destroy();
   if (!operatorId) return;
-  // Only the epoch the cookie was sealed at: signing out with an already ended session moves nothing.
-  await (await db()).operator.updateMany({
-    where: { id: operatorId, sessionEpoch: epoch ?? 0 },
-    data: { sessionEpoch: { increment: 1 } },
+  await endSessions(await db(), operatorId, epoch ?? 0);
+}
+
+/**
+ * Moves the operator's epoch on from `epoch`: every session sealed at it ends, on every
+ * instance, at once (announced in the same transaction: lib/auth/operator-cache.ts). Only the
+ * epoch the cookie was sealed at: signing out with an already ended session moves nothing.
+ */
+export async function endSessions(prisma: Db, operatorId: string, epoch: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const { count } = await tx.operator.updateMany({
+      where: { id: operatorId, sessionEpoch: epoch },
+      data: { sessionEpoch: { increment: 1 } },
+    });
+    if (count > 0) await announceOperator(tx, operatorId);
   });
+  forgetOperators();
 }
 
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2bV6W9k4XnK0XoS3kP4i1mJ7h6yvQ9Yg2Zq3mX1wZ7Q";

@@ -32,6 +32,13 @@ export interface PresenceEntry {
 export const PRESENCE_KEY_SQL = Prisma.sql`SELECT string_agg(p.operator_id::text || CASE WHEN p.typing THEN ':t' ELSE '' END, ',' ORDER BY p.operator_id)
   FROM thread_presence p WHERE p.conversation_id = c.id AND p.expires_at > now()`;
 
+/**
+ * Milliseconds until the first of the thread's live presence rows expires (and with it the
+ * ETag changes, unannounced), null when none is live. Correlated on `c` like PRESENCE_KEY_SQL.
+ */
+export const PRESENCE_EXPIRES_IN_MS_SQL = Prisma.sql`SELECT (EXTRACT(EPOCH FROM (min(p.expires_at) - now())) * 1000)::float8
+  FROM thread_presence p WHERE p.conversation_id = c.id AND p.expires_at > now()`;
+
 export function presenceKey(entries: PresenceEntry[]): string {
   return entries.map((e) => `${e.operatorId}${e.typing ? ":t" : ""}`).join(",");
 }

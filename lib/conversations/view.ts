@@ -9,7 +9,7 @@ import { unsettledOfConversation } from "../sends/unsettled";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { byAge } from "../tapbacks/serialize";
 import * as z from "../zod";
-import { PRESENCE_KEY_SQL, type PresenceEntry, presenceKey, presentIn } from "./presence";
+import { PRESENCE_EXPIRES_IN_MS_SQL, PRESENCE_KEY_SQL, type PresenceEntry, presenceKey, presentIn } from "./presence";
 import { latestActivity } from "./preview";
 import { takenOverOf } from "./takeover";
 import { touchInboxReads } from "./version";
@@ -17,7 +17,8 @@ import { touchInboxReads } from "./version";
 /**
  * What the dashboard renders: the inbox and one thread, shaped for the browser. Both
  * come with an ETag that changes exactly when what they show changes, so an unchanged
- * poll costs one small query and a 304.
+ * poll costs one small query and a 304 (none on the embedded database, where a current ETag is
+ * kept in memory: ./etag-cache.ts).
  */
 export const THREAD_LIMIT = 200;
 
@@ -98,24 +99,40 @@ function threadEtag(
 
 /**
  * The thread's current ETag, from one indexed lookup: the unchanged poll's whole database
- * work, so one statement (a nested Prisma select would send one per relation).
+ * work, so one statement (a nested Prisma select would send one per relation). With it, how
+ * long it holds at most without any change being made: until the first of the thread's present
+ * operators expires (nobody announces an expiry), null when nobody is present; in the same
+ * statement, so both describe the same moment.
  */
-export async function threadEtagOf(db: Db, scope: Scope, conversationId: string): Promise<string> {
+export async function threadEtagRead(
+  db: Db,
+  scope: Scope,
+  conversationId: string,
+): Promise<{ etag: string; presenceExpiresInMs: number | null }> {
   const agentId = scope.agentId ?? null;
   const [c] = await db.$queryRaw<
-    { version: number; upstream_mode: string; upstream_latency_ms: number; presence: string | null }[]
+    {
+      version: number;
+      upstream_mode: string;
+      upstream_latency_ms: number;
+      presence: string | null;
+      expires_in_ms: number | null;
+    }[]
   >`
     SELECT c.version, w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms,
-           (${PRESENCE_KEY_SQL}) AS presence
+           (${PRESENCE_KEY_SQL}) AS presence, (${PRESENCE_EXPIRES_IN_MS_SQL}) AS expires_in_ms
       FROM conversation c JOIN workspace w ON w.id = c.workspace_id
      WHERE c.id = ${conversationId}::uuid AND c.workspace_id = ${scope.workspaceId}::uuid
        AND (${agentId}::uuid IS NULL OR c.agent_id = ${agentId}::uuid)`;
   if (!c) throw new AppError("conversation_not_found");
-  return threadEtag(
-    c.version,
-    { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms },
-    c.presence ?? "",
-  );
+  return {
+    etag: threadEtag(
+      c.version,
+      { upstreamMode: c.upstream_mode, upstreamLatencyMs: c.upstream_latency_ms },
+      c.presence ?? "",
+    ),
+    presenceExpiresInMs: c.expires_in_ms === null ? null : Number(c.expires_in_ms),
+  };
 }
 
 export async function threadView(db: Db, scope: Scope, conversationId: string): Promise<ThreadView> {

@@ -14,7 +14,7 @@ export const CHANNEL = "tapdesk_live";
 export const notice = {
   /** A conversation's thread changed (and so may the inbox). */
   conversation: (workspaceId: string, conversationId: string) => `c ${workspaceId} ${conversationId}`,
-  /** Something every thread of the workspace shows changed (the upstream mode). */
+  /** Something every thread of the workspace shows changed (the upstream mode, an agent's settings). */
   workspace: (workspaceId: string) => `w ${workspaceId}`,
   /** An operator read a conversation: only the inbox's unread marks change. */
   read: (workspaceId: string) => `r ${workspaceId}`,
@@ -22,6 +22,11 @@ export const notice = {
   presence: (workspaceId: string, conversationId: string) => `p ${workspaceId} ${conversationId}`,
   /** An API key stopped working (revoked): every instance forgets the keys it verified lately (lib/auth/api-keys.ts). */
   apiKeys: (workspaceId: string) => `k ${workspaceId}`,
+  /**
+   * An operator's row changed (signed out, removed, password, role…): every instance forgets the
+   * operators it read lately (lib/auth/operator-cache.ts). Sent in SQL by announceOperator.
+   */
+  operator: (workspaceId: string, operatorId: string) => `o ${workspaceId} ${operatorId}`,
 };
 
 /** What a poll waits on. */

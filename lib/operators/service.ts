@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { announceOperator, forgetOperators } from "../auth/operator-cache";
 import { hashPassword, verifyPassword } from "../auth/password";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
@@ -7,7 +8,9 @@ import type { Scope } from "../scope";
 /**
  * Operators of a workspace: who may sign in to the dashboard, and as what. Owners manage
  * them; a workspace always keeps at least one owner. Removal keeps the row (marked removed)
- * so the audit trail still names who made each change.
+ * so the audit trail still names who made each change. Every change of an operator's row is
+ * announced in its transaction (announceOperator): instances that keep rows read lately
+ * (lib/auth/operator-cache.ts) forget them before they answer another request.
  */
 export type Role = "owner" | "member";
 
@@ -57,13 +60,18 @@ export async function addOperator(
   }
   try {
     const row = existing
-      ? await db.operator.update({
-          where: { id: existing.id, removedAt: { not: null } },
-          data: { name, role: input.role, passwordHash, removedAt: null, sessionEpoch: { increment: 1 } },
+      ? await db.$transaction(async (tx) => {
+          const back = await tx.operator.update({
+            where: { id: existing.id, removedAt: { not: null } },
+            data: { name, role: input.role, passwordHash, removedAt: null, sessionEpoch: { increment: 1 } },
+          });
+          await announceOperator(tx, back.id);
+          return back;
         })
       : await db.operator.create({
           data: { workspaceId: scope.workspaceId, email, name, role: input.role, passwordHash },
         });
+    if (existing) forgetOperators();
     return {
       id: row.id,
       email: row.email,
@@ -102,14 +110,20 @@ async function withOwnersLocked<T>(db: Db, scope: Scope, id: string, change: (tx
 }
 
 export async function changeRole(db: Db, scope: Scope, id: string, role: Role): Promise<void> {
-  await withOwnersLocked(db, scope, id, (tx) => tx.operator.update({ where: { id }, data: { role } }));
+  await withOwnersLocked(db, scope, id, async (tx) => {
+    await tx.operator.update({ where: { id }, data: { role } });
+    await announceOperator(tx, id);
+  });
+  forgetOperators();
 }
 
 /** Removes an operator: every session of theirs ends at once (the epoch moves on). */
 export async function removeOperator(db: Db, scope: Scope, id: string): Promise<void> {
-  await withOwnersLocked(db, scope, id, (tx) =>
-    tx.operator.update({ where: { id }, data: { removedAt: new Date(), sessionEpoch: { increment: 1 } } }),
-  );
+  await withOwnersLocked(db, scope, id, async (tx) => {
+    await tx.operator.update({ where: { id }, data: { removedAt: new Date(), sessionEpoch: { increment: 1 } } });
+    await announceOperator(tx, id);
+  });
+  forgetOperators();
 }
 
 /**
@@ -124,10 +138,16 @@ export async function changeOwnPassword(
   const op = await db.operator.findUnique({ where: { id: operatorId } });
   if (!op || op.removedAt) throw new AppError("operator_not_found");
   if (!(await verifyPassword(op.passwordHash, input.current))) throw new AppError("wrong_password");
-  const updated = await db.operator.update({
-    where: { id: operatorId },
-    data: { passwordHash: await hashPassword(input.next), sessionEpoch: { increment: 1 } },
+  const passwordHash = await hashPassword(input.next);
+  const updated = await db.$transaction(async (tx) => {
+    const row = await tx.operator.update({
+      where: { id: operatorId },
+      data: { passwordHash, sessionEpoch: { increment: 1 } },
+    });
+    await announceOperator(tx, operatorId);
+    return row;
   });
+  forgetOperators();
   return updated.sessionEpoch;
 }
 
@@ -143,5 +163,9 @@ export async function operatorEmails(db: Db | Tx, scope: Scope, ids: string[]): 
 
 /** The operator's own opt-in to browser notifications (SPEC §11). */
 export async function setNotifyTakenOver(db: Db, operatorId: string, on: boolean): Promise<void> {
-  await db.operator.update({ where: { id: operatorId }, data: { notifyTakenOver: on } });
+  await db.$transaction(async (tx) => {
+    await tx.operator.update({ where: { id: operatorId }, data: { notifyTakenOver: on } });
+    await announceOperator(tx, operatorId);
+  });
+  forgetOperators();
 }
