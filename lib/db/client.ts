@@ -92,6 +92,28 @@ export function sideStatement(prisma: object): SideStatement | undefined {
   return SIDE.get(prisma);
 }
 
+/**
+ * Opens the text of a statement that every send runs (the tapback's lookup, lease and
+ * recording): on PostgreSQL it is prepared once per connection, by name, so the server parses
+ * and analyzes it once instead of at every send, and the driver sends no Parse message. Only
+ * marked statements are: every name stays prepared on its connection for the connection's life,
+ * and the ORM's statements vary in shape. (A pooler in transaction mode must keep
+ * protocol-level prepared statements: PgBouncer's max_prepared_statements.)
+ */
+export const PREPARED = "/* prepared */";
+const preparedNames = new Map<string, string>();
+
+/** The statement's name when it is marked PREPARED, one per distinct text; "" (unnamed) otherwise. */
+function preparedName(query: { sql: string }): string {
+  if (!query.sql.startsWith(PREPARED)) return "";
+  let name = preparedNames.get(query.sql);
+  if (name === undefined) {
+    name = `tapdesk_${preparedNames.size + 1}`;
+    preparedNames.set(query.sql, name);
+  }
+  return name;
+}
+
 // Any fixed number serves: it only has to be the same in every instance of the app.
 const MIGRATION_LOCK = 7_042_026;
 
@@ -111,7 +133,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedName }) });
     const side = new pg.Pool({
       connectionString: options.url,
       max: 2,

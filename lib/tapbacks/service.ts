@@ -131,7 +131,8 @@ interface TargetRow {
 async function findTarget(db: Db, scope: Scope, messageId: string) {
   if (!isUuid(messageId)) throw new AppError("message_not_found");
   const agentId = scope.agentId ?? null;
-  const [row] = await db.$queryRaw<TargetRow[]>`
+  // Prepared once per connection on PostgreSQL (lib/db/client.ts, PREPARED), as are the lease and the recording.
+  const [row] = await db.$queryRaw<TargetRow[]>`/* prepared */
     SELECT m.id::text AS id, m.direction::text AS direction, m.status::text AS status,
            m.conversation_id::text AS conversation_id, m.bridge_guid,
            (SELECT count(*) FROM message_part p WHERE p.message_id = m.id)::int AS parts,

@@ -68,7 +68,7 @@ async function tryAcquire<R>(
 ): Promise<{ acquired: boolean; read?: R }> {
   // Inserts the lease, or takes over one that has expired; a live lease of another holder stays.
   if (!read) {
-    const rows = await db.$queryRaw<{ token: string }[]>`
+    const rows = await db.$queryRaw<{ token: string }[]>`/* prepared */
       INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
       VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
               ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
@@ -80,7 +80,7 @@ async function tryAcquire<R>(
   }
   // The read is joined to the lease's row: it runs only once the lease is had (any wait on the
   // previous holder is over by then), and takes no lock when it is not.
-  const rows = await db.$queryRaw<(R & { lease_token: string })[]>`
+  const rows = await db.$queryRaw<(R & { lease_token: string })[]>`/* prepared */
     WITH lease AS (
       INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
       VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
