@@ -33,15 +33,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 const t = await freshDatabase(backend);
 if (t.pglite) {
-  // PGlite runs in this process: count its queries the same way.
+  // PGlite runs in this process: count its statements the same way, each of which (query, exec,
+  // a prepared statement of lib/db/pglite-prepared.ts, one in a transaction) runs alone under its lock.
   const lite = t.pglite as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const name of ["query", "exec"]) {
-    const original = lite[name]!.bind(t.pglite);
-    lite[name] = (...args: unknown[]) => {
-      statements++;
-      return original(...args);
-    };
-  }
+  const original = lite._runExclusiveQuery!.bind(t.pglite);
+  lite._runExclusiveQuery = (...args: unknown[]) => {
+    statements++;
+    return original(...args);
+  };
 }
 try {
   const seeded = await seedIfEmpty(t.prisma, { password: "profile-only" });

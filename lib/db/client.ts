@@ -7,6 +7,7 @@ import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../
 import { logger } from "../observability/log";
 import { ensurePrivateDir, tightenDataDir } from "./data-dir";
 import { migrate, type SqlRunner } from "./migrate";
+import { withPreparedStatements } from "./pglite-prepared";
 
 export type Db = PrismaClient;
 /** The client a transaction callback receives: Prisma's own type for it. */
@@ -94,8 +95,9 @@ export function sideStatement(prisma: object): SideStatement | undefined {
 
 /**
  * Opens the text of a statement that every send runs (the tapback's lookup, lease and
- * recording): on PostgreSQL it is prepared once per connection, by name, so the server parses
- * and analyzes it once instead of at every send, and the driver sends no Parse message. Only
+ * recording): it is prepared once per connection (on PGlite, once: lib/db/pglite-prepared.ts),
+ * by name, so the database parses and analyzes it once instead of at every send, and the
+ * driver sends no Parse message. Only
  * marked statements are: every name stays prepared on its connection for the connection's life,
  * and the ORM's statements vary in shape. (A pooler in transaction mode must keep
  * protocol-level prepared statements: PgBouncer's max_prepared_statements.)
@@ -163,7 +165,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const sql = pgliteRunner(lite);
   await migrate(sql);
   if (options.dataDir) tightenDataDir(options.dataDir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(withPreparedStatements(lite, PREPARED)) });
   const { live, closeLive } = lazyLive(() => listenPGlite(lite));
   return {
     kind: "pglite",
