@@ -11,6 +11,8 @@ import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@
  */
 export function withPreparedStatements(lite: PGlite, marker: string): PGlite {
   const prepared = new Map<string, { name: string; types: number[] }>();
+  // Never reused: a parse that succeeded leaves its name taken even if describing it then failed.
+  let named = 0;
   const plain = lite.query.bind(lite);
   const run = (message: Uint8Array) => lite.execProtocolStream(message, { syncToFs: false });
 
@@ -24,7 +26,8 @@ export function withPreparedStatements(lite: PGlite, marker: string): PGlite {
         try {
           let statement = prepared.get(sql);
           if (!statement) {
-            const name = `tapdesk_${prepared.size + 1}`;
+            named += 1;
+            const name = `tapdesk_${named}`;
             await run(protocol.serialize.parse({ name, text: sql }));
             // A named statement outlives an error after its parse (it is not transactional).
             statement = {
