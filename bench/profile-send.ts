@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
@@ -15,7 +15,9 @@ import { type Backend, freshDatabase } from "../tests/helpers/db";
  * (POST /reactions, replace) through its operation's handler in this process — no HTTP, no
  * Next.js — counting the database round trips and the CPU each send costs. With a third
  * argument, a file name, it writes the CPU profile of the measured sends there (open it in
- * Chrome's DevTools, or summarize it as docs/performance.md does). Prints figures; not a test.
+ * Chrome's DevTools, or summarize it as docs/performance.md does). On PostgreSQL it also reads
+ * the CPU time of the database's own backends (from /proc: the server must run on this machine).
+ * Prints figures; not a test.
  */
 const backend = (process.argv[2] ?? "postgres") as Backend;
 const SENDS = Number(process.argv[3] ?? 500);
@@ -31,15 +33,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 const t = await freshDatabase(backend);
 if (t.pglite) {
-  // PGlite runs in this process: count its queries the same way.
+  // PGlite runs in this process: count its statements the same way, each of which (query, exec,
+  // a prepared statement of lib/db/pglite-prepared.ts, one in a transaction) runs alone under its lock.
   const lite = t.pglite as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const name of ["query", "exec"]) {
-    const original = lite[name]!.bind(t.pglite);
-    lite[name] = (...args: unknown[]) => {
-      statements++;
-      return original(...args);
-    };
-  }
+  const original = lite._runExclusiveQuery!.bind(t.pglite);
+  lite._runExclusiveQuery = (...args: unknown[]) => {
+    statements++;
+    return original(...args);
+  };
 }
 try {
   const seeded = await seedIfEmpty(t.prisma, { password: "profile-only" });
@@ -63,6 +64,11 @@ try {
     if (response.status !== 201) throw new Error(`send answered ${response.status}: ${await response.text()}`);
   };
   for (let i = 0; i < 50; i++) await send();
+  const backends = t.pool
+    ? (await t.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).rows
+    : [];
+  const backendMs = () => backends.reduce((sum, { pid }) => sum + procCpuMs(pid), 0);
+  const backendBefore = backendMs();
   statements = 0;
   const inspector = new Session();
   if (PROFILE) {
@@ -76,6 +82,7 @@ try {
   for (let i = 0; i < SENDS; i++) await send();
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - began;
+  const backendUsed = backendMs() - backendBefore;
   if (PROFILE) {
     const { profile } = await inspector.post("Profiler.stop");
     writeFileSync(PROFILE, JSON.stringify(profile));
@@ -84,9 +91,20 @@ try {
   console.log(
     `${backend}: ${SENDS} sends — ${(statements / SENDS).toFixed(1)} statements/send, ` +
       `${((used.user + used.system) / 1000 / SENDS).toFixed(2)} ms CPU/send (this process` +
-      `${t.pglite ? ", PGlite included" : ", PostgreSQL's own excluded"}), ${(wall / SENDS).toFixed(2)} ms wall/send`,
+      `${t.pglite ? ", PGlite included" : ", PostgreSQL's own excluded"}), ${(wall / SENDS).toFixed(2)} ms wall/send` +
+      (t.pool ? `; PostgreSQL's backends ${(backendUsed / SENDS).toFixed(2)} ms CPU/send` : ""),
   );
 } finally {
   await t.dispose();
+}
+
+/** A process's user + system CPU time so far, in ms (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms). */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 process.exit(0);

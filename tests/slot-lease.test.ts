@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Database, openDatabase } from "@/lib/db/client";
 import { seedIfEmpty } from "@/lib/seed";
 import { LeaseError, withSlotLease } from "@/lib/tapbacks/slot-lease";
@@ -108,5 +108,66 @@ describe("slot leases on PostgreSQL with every pooled connection busy", () => {
       options,
     );
     expect(live).toBe(1);
+  });
+});
+
+// The lease's statement also reads the slot (lib/tapbacks/service.ts): when it waited for the
+// previous holder's recording to commit, its snapshot predates that commit, and the slot must be
+// read again. Two instances on one database race for the lease of one slot; each instance is its
+// own copy of the service (vi.resetModules), as in two processes: its own in-memory queue.
+describe("two instances changing one tapback slot at once on PostgreSQL", () => {
+  let t: TestDatabase;
+  let other: Database;
+
+  beforeAll(async () => {
+    t = await freshDatabase("postgres");
+    const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
+    const url = new URL(PG_URL);
+    url.pathname = `/${row!.db}`;
+    other = await openDatabase({ url: url.toString() });
+  });
+  afterAll(async () => {
+    await other?.close();
+    await t?.dispose();
+  });
+
+  it("each change starts from what the one before committed: every send recorded, a gapless sequence, the last one live", async () => {
+    const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+    const scope = { workspaceId: seeded!.workspaceId };
+    const { createConversation } = await import("@/lib/sandbox");
+    const { sendMessage } = await import("@/lib/messages/service");
+    const { conversation_id } = await createConversation(t.prisma, scope, { remote_number: "+15550002222" });
+    const message = await sendMessage(t.prisma, scope, conversation_id, [{ text: "raced" }]);
+    const first = await import("@/lib/tapbacks/service");
+    vi.resetModules();
+    const second = await import("@/lib/tapbacks/service");
+    expect(second.react).not.toBe(first.react);
+    const kinds = ["love", "like", "dislike", "laugh", "emphasize", "question"] as const;
+    const PER_INSTANCE = 60;
+    const run = (react: typeof first.react, db: Database, offset: number) =>
+      Promise.all(
+        Array.from({ length: PER_INSTANCE }, (_, i) =>
+          react(db.prisma, {
+            scope,
+            actor: { type: "api_key", id: "race" },
+            side: "agent",
+            messageId: message.id,
+            request: { operation: "add", kind: kinds[(i + offset) % kinds.length]! },
+          }),
+        ),
+      );
+    // A stale read would decide from an old live tapback and sequence: its recording would find
+    // the sequence moved and the send would end as an unknown outcome (504), failing this.
+    const results = (await Promise.all([run(first.react, t, 0), run(second.react, other, 3)])).flat();
+    const changes = results.filter((r) => r.outcome !== "noop").length;
+    const audit = await t.prisma.reactionChange.findMany({
+      where: { messageId: message.id },
+      orderBy: { sequence: "asc" },
+    });
+    expect(audit.map((a) => a.sequence)).toEqual(Array.from({ length: changes }, (_, i) => i + 1));
+    expect(await t.prisma.unsettledSend.count()).toBe(0);
+    const live = await t.prisma.reaction.findMany({ where: { messageId: message.id } });
+    expect(live.map((r) => r.kind)).toEqual([audit.at(-1)!.kind]);
+    expect(await t.prisma.slotLease.count()).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { type LiveHub, type LiveSource, listenPGlite, listenPostgres } from "../
 import { logger } from "../observability/log";
 import { ensurePrivateDir, tightenDataDir } from "./data-dir";
 import { migrate, type SqlRunner } from "./migrate";
+import { withPreparedStatements } from "./pglite-prepared";
 
 export type Db = PrismaClient;
 /** The client a transaction callback receives: Prisma's own type for it. */
@@ -92,6 +93,29 @@ export function sideStatement(prisma: object): SideStatement | undefined {
   return SIDE.get(prisma);
 }
 
+/**
+ * Opens the text of a statement that every send runs (the tapback's lookup, lease and
+ * recording): it is prepared once per connection (on PGlite, once: lib/db/pglite-prepared.ts),
+ * by name, so the database parses and analyzes it once instead of at every send, and the
+ * driver sends no Parse message. Only
+ * marked statements are: every name stays prepared on its connection for the connection's life,
+ * and the ORM's statements vary in shape. (A pooler in transaction mode must keep
+ * protocol-level prepared statements: PgBouncer's max_prepared_statements.)
+ */
+export const PREPARED = "/* prepared */";
+const preparedNames = new Map<string, string>();
+
+/** The statement's name when it is marked PREPARED, one per distinct text; "" (unnamed) otherwise. */
+function preparedName(query: { sql: string }): string {
+  if (!query.sql.startsWith(PREPARED)) return "";
+  let name = preparedNames.get(query.sql);
+  if (name === undefined) {
+    name = `tapdesk_${preparedNames.size + 1}`;
+    preparedNames.set(query.sql, name);
+  }
+  return name;
+}
+
 // Any fixed number serves: it only has to be the same in every instance of the app.
 const MIGRATION_LOCK = 7_042_026;
 
@@ -118,7 +142,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
       client.release();
     }
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedName }) });
     const side = new pg.Pool({
       connectionString: options.url,
       max: 2,
@@ -148,7 +172,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const sql = pgliteRunner(lite);
   await migrate(sql);
   if (options.dataDir) tightenDataDir(options.dataDir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(withPreparedStatements(lite, PREPARED)) });
   const { live, closeLive } = lazyLive(() => listenPGlite(lite));
   return {
     kind: "pglite",

@@ -91,7 +91,7 @@ export async function recordChange(db: Db | Tx, change: ChangeToRecord): Promise
   });
   const sticker = row.sticker == null ? null : JSON.stringify(row.sticker);
   const useLease = change.leaseToken !== null;
-  const [counts] = await db.$queryRaw<Counts[]>`
+  const [counts] = await db.$queryRaw<Counts[]>`/* prepared */
     WITH lease AS (
       DELETE FROM slot_lease
        WHERE ${useLease}::boolean AND message_id = ${slot.messageId}::uuid AND part_index = ${slot.partIndex}::int

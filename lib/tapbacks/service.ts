@@ -3,7 +3,7 @@ import { refusedWhileTakenOver, takenOverError } from "../conversations/takeover
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 import { recordFeedback } from "../feedback/record";
-import type { Prisma } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
 import { isUuid } from "../ids";
 import type { Actor, Scope } from "../scope";
 import {
@@ -14,7 +14,7 @@ import {
   type SettledAnswer,
   type UnsettledRow,
 } from "../sends/unsettled";
-import { type Upstream, UpstreamError, upstreamFor } from "../upstream";
+import { SANDBOX, type SandboxControls, type Upstream, UpstreamError, upstreamFor } from "../upstream";
 import { claimBridgeGuid } from "../upstream/guids";
 import { trackSend } from "../upstream/in-flight";
 import type { TapbackKind } from "./kinds";
@@ -36,14 +36,15 @@ import {
   type Tapback,
 } from "./rules";
 import { fullReaction, type ReactionObject } from "./serialize";
-import { type Lease, LeaseError, type SlotKey, withSlotLease } from "./slot-lease";
+import { LEASE_DEFAULTS, type Lease, LeaseError, type SlotKey, withSlotLease } from "./slot-lease";
 
 /**
  * The one tapback service: every send and removal — API, dashboard, sandbox human, bridge —
  * goes through `react`. The rules decide (rules.ts); this applies the decision:
  *
  * 1. look up the target and run the error table's checks (no transaction);
- * 2. take the slot's lease (slot-lease.ts), read what is live and decide;
+ * 2. take the slot's lease (slot-lease.ts), reading what is live in the same statement (and
+ *    the sandbox's controls when it is the upstream), and decide;
  * 3. deliver to the agent's upstream, holding no transaction and no connection while it waits;
  * 4. record the change in one short transaction that also ends the lease: the reaction row,
  *    the slot's next sequence, the audit row, the conversation's version and the webhook events.
@@ -130,7 +131,8 @@ interface TargetRow {
 async function findTarget(db: Db, scope: Scope, messageId: string) {
   if (!isUuid(messageId)) throw new AppError("message_not_found");
   const agentId = scope.agentId ?? null;
-  const [row] = await db.$queryRaw<TargetRow[]>`
+  // Prepared once per connection on PostgreSQL (lib/db/client.ts, PREPARED), as are the lease and the recording.
+  const [row] = await db.$queryRaw<TargetRow[]>`/* prepared */
     SELECT m.id::text AS id, m.direction::text AS direction, m.status::text AS status,
            m.conversation_id::text AS conversation_id, m.bridge_guid,
            (SELECT count(*) FROM message_part p WHERE p.message_id = m.id)::int AS parts,
@@ -253,7 +255,15 @@ export async function react(db: Db, input: ReactInput): Promise<ReactResult> {
 
   try {
     if (isStickerRequest(request)) return await applySticker(db, ctx);
-    return await trackSend(withSlotLease(db, slotKey(ctx, TAPBACK_LANE), (lease) => applyTapback(db, ctx, lease)));
+    return await trackSend(
+      withSlotLease<ReactResult, LiveTapbackRow>(
+        db,
+        slotKey(ctx, TAPBACK_LANE),
+        (lease) => applyTapback(db, ctx, lease),
+        LEASE_DEFAULTS,
+        tapbackSlotRead(ctx, true),
+      ),
+    );
   } catch (error) {
     if (error instanceof AlreadyApplied) return NOOP;
     if (error instanceof UpstreamError) throw new AppError("upstream_delivery_failed", error.message);
@@ -355,7 +365,7 @@ function observedTime(ctx: Ctx): ObservedTime | null {
   return at === undefined ? null : { at, rowid: ctx.input.observed?.rowid ?? null };
 }
 
-async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult> {
+async function applyTapback(db: Db, ctx: Ctx, lease: Lease<LiveTapbackRow>): Promise<ReactResult> {
   if (ctx.input.settlesEcho && !ctx.input.settles) ctx.input = await withEchoedSend(db, ctx);
   const observedAt = observedTime(ctx);
   // The phone's order: an observed change lands where it happened among those the slot has
@@ -371,7 +381,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
       // The echo of an unsettled send the phone has since superseded: it was sent, so it is
       // settled as sent (a retry with its key must not send it again), answered as a no-op
       // with what is live now.
-      const live = settles ? (await readTapbackSlot(db, ctx)).live : null;
+      const live = settles ? (await slotUnderLease(db, ctx, lease)).live : null;
       await db.$transaction(async (tx) => {
         if (ctx.input.observed && !(await claimGuid(tx, ctx, ctx.input.observed.guid))) return;
         await writeObserved(tx, ctx, TAPBACK_LANE, placed.next);
@@ -386,7 +396,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
   }
   // Under the lease no one else changes this slot, so what is read here stays true until the
   // transaction below records the change.
-  const { sequence: slotSequence, live } = await readTapbackSlot(db, ctx);
+  const { sequence: slotSequence, live, controls } = await slotUnderLease(db, ctx, lease);
   const decision: Decision = decide(
     live ? { id: live.id, kind: live.kind as TapbackKind, customEmoji: live.customEmoji } : null,
     request,
@@ -431,6 +441,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease): Promise<ReactResult
         customEmoji: t.customEmoji,
         targetGuid: ctx.target.bridgeGuid,
         chatGuid: ctx.target.conversation.chatGuid,
+        ...(controls ? { sandboxControls: controls } : {}),
       })
       .catch((error) => {
         // Recorded while the lease is held, so the echo of this send finds it.
@@ -591,6 +602,8 @@ function newReaction(ctx: Ctx, id: string, sequence: number, now: Date) {
 
 interface LiveTapbackRow {
   slot_sequence: number | null;
+  /** The slot's sequence by a locking read, in the lease's statement only (tapbackSlotRead). */
+  fresh_sequence?: number | null;
   id: string | null;
   conversation_id: string;
   assignment_id: string;
@@ -600,28 +613,52 @@ interface LiveTapbackRow {
   sequence: number;
   created_at: Date;
   updated_at: Date;
+  upstream_mode: SandboxControls["mode"] | null;
+  upstream_latency_ms: number | null;
+}
+
+interface SlotState {
+  sequence: number;
+  live: RecordedRow | null;
+  /** The workspace's sandbox controls, read with the slot when the upstream is the sandbox. */
+  controls: SandboxControls | null;
 }
 
 /**
- * The slot's live tapback and its sequence so far, in one statement. Read under the slot's
- * lease: no one else changes either until this change is recorded (and the recording checks
- * the sequence again).
+ * The slot's live tapback and its sequence so far, in one statement, with the sandbox's
+ * controls when it is the upstream (read here, under the lease, just before delivering:
+ * when the sandbox would read them itself). Read under the slot's lease: no one else changes
+ * the slot until this change is recorded (and the recording checks the sequence again).
+ *
+ * In the lease's own statement (`inLease`) it also reads the slot's sequence with FOR SHARE:
+ * a locking read sees the newest committed row, the others the statement's snapshot. If the
+ * statement waited for the previous holder's recording, the two differ (or the slot was new
+ * in the snapshot), and the slot is read again (slotUnderLease).
  */
-async function readTapbackSlot(db: Db, ctx: Ctx): Promise<{ sequence: number; live: RecordedRow | null }> {
-  const [row] = await db.$queryRaw<LiveTapbackRow[]>`
-    SELECT (SELECT s.sequence FROM reaction_slot s
-             WHERE s.message_id = ${ctx.target.id}::uuid AND s.part_index = ${ctx.partIndex}::int
-               AND s.sender = ${ctx.sender}::text AND s.lane = ${TAPBACK_LANE}::text) AS slot_sequence,
+function tapbackSlotRead(ctx: Ctx, inLease: boolean): Prisma.Sql {
+  const sandbox = ctx.upstream?.capabilities.name === SANDBOX;
+  const slotWhere = Prisma.sql`s.message_id = ${ctx.target.id}::uuid AND s.part_index = ${ctx.partIndex}::int
+               AND s.sender = ${ctx.sender}::text AND s.lane = ${TAPBACK_LANE}::text`;
+  return Prisma.sql`
+    SELECT (SELECT s.sequence FROM reaction_slot s WHERE ${slotWhere}) AS slot_sequence,
+           ${inLease ? Prisma.sql`(SELECT s.sequence FROM reaction_slot s WHERE ${slotWhere} FOR SHARE)` : Prisma.sql`NULL::int`} AS fresh_sequence,
            r.id::text AS id, r.conversation_id::text AS conversation_id, r.assignment_id::text AS assignment_id,
            r.direction::text AS direction, r.kind::text AS kind, r.custom_emoji, r.sequence,
-           (r.created_at AT TIME ZONE 'UTC') AS created_at, (r.updated_at AT TIME ZONE 'UTC') AS updated_at
+           (r.created_at AT TIME ZONE 'UTC') AS created_at, (r.updated_at AT TIME ZONE 'UTC') AS updated_at,
+           w.upstream_mode::text AS upstream_mode, w.upstream_latency_ms
       FROM (SELECT 1) AS one
       LEFT JOIN reaction r
         ON r.message_id = ${ctx.target.id}::uuid AND r.part_index = ${ctx.partIndex}::int
        AND r.sender = ${ctx.sender}::text AND r.kind <> 'sticker'
+      LEFT JOIN workspace w ON ${sandbox}::boolean AND w.id = ${ctx.input.scope.workspaceId}::uuid
      LIMIT 1`;
+}
+
+function slotStateOf(ctx: Ctx, row: LiveTapbackRow | undefined): SlotState {
   const sequence = row?.slot_sequence ?? 0;
-  if (!row?.id) return { sequence, live: null };
+  const controls =
+    row?.upstream_mode != null ? { mode: row.upstream_mode, latencyMs: row.upstream_latency_ms ?? 0 } : null;
+  if (!row?.id) return { sequence, live: null, controls };
   return {
     sequence,
     live: {
@@ -638,7 +675,23 @@ async function readTapbackSlot(db: Db, ctx: Ctx): Promise<{ sequence: number; li
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     },
+    controls,
   };
+}
+
+/**
+ * What the slot holds, under its lease: the read made with the lease when it is current (no
+ * change of the slot committed after its snapshot), else read again now. A slot without a row
+ * in the snapshot is always read again: its first change may have committed meanwhile, and no
+ * row shows it.
+ */
+async function slotUnderLease(db: Db, ctx: Ctx, lease: Lease<LiveTapbackRow>): Promise<SlotState> {
+  const peek = lease.read;
+  if (peek && peek.slot_sequence !== null && peek.fresh_sequence === peek.slot_sequence) {
+    return slotStateOf(ctx, peek);
+  }
+  const [row] = await db.$queryRaw<LiveTapbackRow[]>`${tapbackSlotRead(ctx, false)}`;
+  return slotStateOf(ctx, row);
 }
 
 /** A person's reaction on the agent's message is feedback (SPEC §9): its read model and score go in the change's transaction. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Db, sideStatement, type Tx } from "../db/client";
+import type { Prisma } from "../generated/prisma/client";
 
 /**
  * Changes of one reaction slot (message, part, sender, lane) happen one at a time, across
@@ -57,22 +58,51 @@ async function inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function tryAcquire(db: Db, key: SlotKey, token: string, ttlMs: number): Promise<boolean> {
+/** Whether the lease was had, and the row of the caller's read if it asked for one (withSlotLease). */
+async function tryAcquire<R>(
+  db: Db,
+  key: SlotKey,
+  token: string,
+  ttlMs: number,
+  read: Prisma.Sql | undefined,
+): Promise<{ acquired: boolean; read?: R }> {
   // Inserts the lease, or takes over one that has expired; a live lease of another holder stays.
-  const rows = await db.$queryRaw<{ token: string }[]>`
-    INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
-    VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
-            ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
-    ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
-       SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
-     WHERE slot_lease.expires_at < now()
-    RETURNING token::text AS token`;
-  return rows[0]?.token === token;
+  if (!read) {
+    const rows = await db.$queryRaw<{ token: string }[]>`/* prepared */
+      INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
+      VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
+              ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
+      ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
+         SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+       WHERE slot_lease.expires_at < now()
+      RETURNING token::text AS token`;
+    return { acquired: rows[0]?.token === token };
+  }
+  // The read is joined to the lease's row: it runs only once the lease is had (any wait on the
+  // previous holder is over by then), and takes no lock when it is not.
+  const rows = await db.$queryRaw<(R & { lease_token: string })[]>`/* prepared */
+    WITH lease AS (
+      INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
+      VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
+              ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
+      ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
+         SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+       WHERE slot_lease.expires_at < now()
+      RETURNING token::text AS token
+    )
+    SELECT lease.token AS lease_token, peek.* FROM lease LEFT JOIN LATERAL (${read}) AS peek ON true`;
+  const row = rows[0];
+  return row?.lease_token === token ? { acquired: true, read: row } : { acquired: false };
 }
 
-export interface Lease {
+export interface Lease<R = undefined> {
   readonly key: SlotKey;
   readonly token: string;
+  /**
+   * The row of the caller's `read`, made by the statement that took the lease (withSlotLease);
+   * undefined without one.
+   */
+  readonly read: R | undefined;
   /**
    * In the transaction that records the change: ends the lease with it, so the change and
    * the lease's end commit together. Throws LeaseError when the lease was lost meanwhile.
@@ -88,12 +118,19 @@ export interface Lease {
 /**
  * Holds the slot's lease while `fn` runs (renewing it), then ends it if `fn` did not consume
  * it. `fn` may call the upstream: it holds no transaction and no connection while it waits.
+ *
+ * `read`, a query of one row, rides in the statement that takes the lease (one round trip
+ * instead of two); its row comes to `fn` as `lease.read`. It reads from that statement's
+ * snapshot, taken when the statement began: if the statement had to wait for the previous
+ * holder's recording to commit, the snapshot predates that commit. The read must show whether
+ * it is current (lib/tapbacks/service.ts compares the slot's sequence with a locking read of it).
  */
-export async function withSlotLease<T>(
+export async function withSlotLease<T, R = undefined>(
   db: Db,
   key: SlotKey,
-  fn: (lease: Lease) => Promise<T>,
+  fn: (lease: Lease<R>) => Promise<T>,
   options: LeaseOptions = LEASE_DEFAULTS,
+  read?: Prisma.Sql,
 ): Promise<T> {
   const deadline = Date.now() + options.waitMs;
   // The wait is bounded from the call, queue included: a caller still queued at the deadline
@@ -113,7 +150,13 @@ export async function withSlotLease<T>(
     started = true;
     const token = randomUUID();
     let pause = 5;
-    while (!(await tryAcquire(db, key, token, options.ttlMs))) {
+    let held: R | undefined;
+    for (;;) {
+      const attempt = await tryAcquire<R>(db, key, token, options.ttlMs, read);
+      if (attempt.acquired) {
+        held = attempt.read;
+        break;
+      }
       // Another instance holds it: it is waiting on its upstream, or it crashed and the lease
       // will expire. Back off, up to a quarter second between looks.
       if (Date.now() > deadline) throw new LeaseError("another change of this reaction is still in progress");
@@ -145,9 +188,10 @@ export async function withSlotLease<T>(
       Math.max(options.ttlMs / 3, 10),
     );
     renew.unref();
-    const lease: Lease = {
+    const lease: Lease<R> = {
       key,
       token,
+      read: held,
       async consume(tx) {
         const ended = await tx.$executeRaw`
           DELETE FROM slot_lease

@@ -2,7 +2,8 @@ import type { Db } from "../db/client";
 import { sandboxUpstream } from "./sandbox";
 import type { Upstream } from "./types";
 
-export type { MessageDelivery, ReactionDelivery, Upstream } from "./types";
+export { SANDBOX } from "./sandbox";
+export type { MessageDelivery, ReactionDelivery, SandboxControls, Upstream } from "./types";
 export { UpstreamError } from "./types";
 
 /**

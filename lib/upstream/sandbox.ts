@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "../db/client";
-import { type Upstream, UpstreamError } from "./types";
+import { type SandboxControls, type Upstream, UpstreamError } from "./types";
+
+/** The sandbox's name among the upstreams' capabilities. */
+export const SANDBOX = "sandbox";
 
 /**
  * The sandbox: an in-process stand-in for the iMessage network and the human's phone.
@@ -9,13 +12,18 @@ import { type Upstream, UpstreamError } from "./types";
  * waits on the network: outside any transaction, holding no connection.
  */
 export function sandboxUpstream(db: Db): Upstream {
-  async function controls(workspaceId: string) {
-    const ws = await db.workspace.findUniqueOrThrow({
-      where: { id: workspaceId },
-      select: { upstreamMode: true, upstreamLatencyMs: true },
-    });
-    if (ws.upstreamLatencyMs > 0) await sleep(ws.upstreamLatencyMs);
-    if (ws.upstreamMode === "fail") throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
+  /** The controls the caller read (just before delivering), else read now; then applied. */
+  async function controls(workspaceId: string, known?: SandboxControls): Promise<SandboxControls> {
+    let ws = known;
+    if (!ws) {
+      const w = await db.workspace.findUniqueOrThrow({
+        where: { id: workspaceId },
+        select: { upstreamMode: true, upstreamLatencyMs: true },
+      });
+      ws = { mode: w.upstreamMode, latencyMs: w.upstreamLatencyMs };
+    }
+    if (ws.latencyMs > 0) await sleep(ws.latencyMs);
+    if (ws.mode === "fail") throw new UpstreamError("The sandbox upstream is set to fail every delivery.");
     return ws;
   }
   /** `unknown` delivers, then answers as if the outcome could not be known. */
@@ -25,16 +33,16 @@ export function sandboxUpstream(db: Db): Upstream {
     }
   }
   return {
-    capabilities: { name: "sandbox", customEmoji: true },
+    capabilities: { name: SANDBOX, customEmoji: true },
     async deliverReaction(delivery) {
-      const ws = await controls(delivery.workspaceId);
-      unknownAfterDelivery(ws.upstreamMode);
+      const ws = await controls(delivery.workspaceId, delivery.sandboxControls);
+      unknownAfterDelivery(ws.mode);
       return {};
     },
     async deliverMessage(delivery) {
       const ws = await controls(delivery.workspaceId);
-      unknownAfterDelivery(ws.upstreamMode);
-      return { status: ws.upstreamMode === "hold" ? "queued" : "delivered" };
+      unknownAfterDelivery(ws.mode);
+      return { status: ws.mode === "hold" ? "queued" : "delivered" };
     },
     // The sandbox is the phone: whatever it answered, it delivered.
     settle: async () => "sent",

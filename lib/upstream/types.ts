@@ -21,6 +21,18 @@ export interface ReactionDelivery {
   /** What the bridge calls the target message and the chat; null where nothing is known. */
   targetGuid: string | null;
   chatGuid: string | null;
+  /**
+   * The workspace's sandbox controls, when the caller read them just before delivering (the
+   * tapback service reads them with the slot, under its lease: one round trip less per send).
+   * The sandbox then reads nothing itself; bridges ignore them.
+   */
+  sandboxControls?: SandboxControls;
+}
+
+/** The sandbox's fault mode and latency (SPEC §5.1), kept on the workspace row. */
+export interface SandboxControls {
+  mode: "ok" | "fail" | "hold" | "unknown";
+  latencyMs: number;
 }
 
 export interface PartDelivery {
