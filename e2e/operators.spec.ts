@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { addOperator, signedIn, uniqueEmail } from "./pages/operators";
+import { addOperator, dashboardIn, signedIn, uniqueEmail } from "./pages/operators";
 
 test("an owner adds a member, who signs in and cannot open Settings → API keys", async ({ browser, page }) => {
   const email = uniqueEmail("member");
@@ -45,7 +45,6 @@ test("a member calling an owner's action is refused in a sentence and nothing ch
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: `Remove ${email}` }).click();
   await expect(page.getByRole("row").filter({ hasText: email })).toHaveCount(0);
-  await other.goto("/conversations");
-  await expect(other).toHaveURL(/\/login$/);
+  await expect(await dashboardIn(other)).toHaveURL(/\/login$/);
   await other.context().close();
 });

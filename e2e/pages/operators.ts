@@ -33,3 +33,14 @@ export async function signedIn(browser: Browser, email: string, password: string
   await expect(page).toHaveURL(/\/conversations$/);
   return page;
 }
+
+/**
+ * The dashboard opened afresh with `page`'s cookies, in a new tab. Use it to see whether a
+ * session still works once it was ended elsewhere: `page` itself may still be on the dashboard,
+ * and its own polls send it to /login at any moment then, interrupting a navigation of it.
+ */
+export async function dashboardIn(page: Page): Promise<Page> {
+  const tab = await page.context().newPage();
+  await tab.goto("/conversations");
+  return tab;
+}
