@@ -336,9 +336,9 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       const key = `key-${randomUUID()}`;
       const keyed = () => w.raw("POST", "/reactions", { body: like, headers: { "idempotency-key": key } });
       // A: the Mac never makes it. B (with a key): the Mac makes it, its webhook held.
-      bb.setMode({ unknownOutcome: { status: 504, happened: false, on: "react" }, webhooks: "hold" });
+      bb.setMode({ unknownOutcome: { status: 500, happened: false, on: "react" }, webhooks: "hold" });
       expect((await w.raw("POST", "/reactions", { body: like })).response.status).toBe(504);
-      bb.setMode({ unknownOutcome: { status: 500, happened: true, on: "react" } });
+      bb.setMode({ unknownOutcome: { status: 504, happened: true, on: "react" } });
       expect((await keyed()).response.status).toBe(504);
       expect(bb.reactionsSentOn(bridgeGuid)).toBe(1);
       bb.setMode({ unknownOutcome: null });
