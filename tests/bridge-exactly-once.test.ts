@@ -325,6 +325,43 @@ describe.each(BACKENDS)("exactly once, in the phone's order, on %s", (backend) =
       ]);
     });
 
+    // Found by the chaos soak (seed 0): two unsettled tapbacks of one kind on one slot, the older
+    // never made on the Mac (500), the newer made (504). The newer one's echo settled the older
+    // one (the first unsettled send of that kind), the newer one stayed unsettled, reconciliation
+    // (its echo's guid applied) called it not sent, and its retry, the slot having changed since,
+    // sent the tapback again.
+    it("two unsettled tapbacks of one kind on a slot: the echo settles the send it is of, and a retry sends nothing", async () => {
+      const { messageId, bridgeGuid } = await conversationWithHuman();
+      const like = { message_id: messageId, reaction: "like" };
+      const key = `key-${randomUUID()}`;
+      const keyed = () => w.raw("POST", "/reactions", { body: like, headers: { "idempotency-key": key } });
+      // A: the Mac never makes it. B (with a key): the Mac makes it, its webhook held.
+      bb.setMode({ unknownOutcome: { status: 500, happened: false, on: "react" }, webhooks: "hold" });
+      expect((await w.raw("POST", "/reactions", { body: like })).response.status).toBe(504);
+      bb.setMode({ unknownOutcome: { status: 504, happened: true, on: "react" } });
+      expect((await keyed()).response.status).toBe(504);
+      expect(bb.reactionsSentOn(bridgeGuid)).toBe(1);
+      bb.setMode({ unknownOutcome: null });
+      const echo = bb.held();
+      expect(echo).toHaveLength(1);
+      await bb.release(echo[0]);
+      await applied(echo[0]!);
+      // The agent moves on: love replaces like on the phone.
+      expect(
+        (await w.raw("POST", "/reactions", { body: { message_id: messageId, reaction: "love" } })).response.status,
+      ).toBe(201);
+      expect(bb.reactionsSentOn(bridgeGuid)).toBe(2);
+      // Reconciliation, past both sends' windows, reads the bridge's history again.
+      const bridge = await w.t.prisma.blueBubblesBridge.findUniqueOrThrow({ where: { agentId: w.ava.id } });
+      while ((await reconcileBridge(w.t.prisma, bridge.id, { soon: true, now: Date.now() + 10 * 60_000 })) === null) {
+        await sleep(20);
+      }
+      const retried = await keyed();
+      expect(retried.response.status).toBe(201);
+      expect(retried.data).toMatchObject({ reaction: "like", direction: "outbound" });
+      expect(bb.reactionsSentOn(bridgeGuid)).toBe(2);
+      expect(await reactionsOf(messageId)).toEqual([expect.objectContaining({ reaction: "love" })]);
+    });
     it("the sandbox's unknown mode delivers, answers 504, and settles it as sent", async () => {
       const { conversationId } = await w.newConversation("rex");
       const text = `sandbox unknown ${randomUUID()}`;

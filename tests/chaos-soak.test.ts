@@ -122,9 +122,12 @@ interface KeyedSend {
   /** For a message: its unique text; for a tapback: the target's guid. */
   text?: string;
   targetGuid?: string;
+  targetId?: string;
   /** Tapbacks the Mac recorded on the target while this key's attempts ran. */
   retryCalls: number;
   done: boolean;
+  /** Every attempt, for the failure report: when, which instance, the answer, tapbacks it made. */
+  attempts: Array<{ at: number; ms: number; instance: number; status: number; body: string; made: number }>;
 }
 
 async function prepare(backend: "postgres" | "pglite") {
@@ -136,7 +139,8 @@ async function prepare(backend: "postgres" | "pglite") {
     const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
     url.pathname = `/${row!.db}`;
     const env: Record<string, string> = { DATABASE_URL: url.toString() };
-    return { apiKey: seeded!.apiKey, avaId: ava.id, env, dispose: t.dispose };
+    const query = async (text: string, values: unknown[] = []) => (await t.sql.query(text, values)) as unknown[];
+    return { apiKey: seeded!.apiKey, avaId: ava.id, env, dispose: t.dispose, query };
   }
   // The one instance owns its database (PGlite in memory) and seeds it itself.
   return {
@@ -144,6 +148,7 @@ async function prepare(backend: "postgres" | "pglite") {
     avaId: "",
     env: { SOAK_SEED: "1" } as Record<string, string>,
     dispose: async () => {},
+    query: null as null | ((text: string, values?: unknown[]) => Promise<unknown[]>),
   };
 }
 
@@ -194,14 +199,21 @@ describe.each([
         const headers: Record<string, string> = { authorization: `Bearer ${db.apiKey}` };
         if (body !== undefined) headers["content-type"] = "application/json";
         if (key) headers["idempotency-key"] = key;
-        const res = await fetch(`${r.pick(bases)}/api/v1${url}`, {
+        const base = r.pick(bases);
+        const res = await fetch(`${base}/api/v1${url}`, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
         const replayed = res.headers.get("idempotent-replayed") === "true";
-        return { status: res.status, json: text ? JSON.parse(text) : null, replayed };
+        return {
+          status: res.status,
+          json: text ? JSON.parse(text) : null,
+          text,
+          replayed,
+          instance: bases.indexOf(base),
+        };
       };
 
       expect(
@@ -240,12 +252,22 @@ describe.each([
       const counts = { operations: 0, unknown: 0, failed: 0, restarts: 0, released: 0, dropped: 0, duplicated: 0 };
       async function attempt(send: KeyedSend) {
         const before = send.targetGuid ? bb.reactionsSentOn(send.targetGuid) : 0;
+        const at = Date.now();
         const answer = await api("POST", send.path, send.body, send.key);
         // Only this worker sends on its messages, one operation at a time: the tapbacks the Mac
         // was asked to make meanwhile are this request's doing. (Counted by the Mac's send route,
         // not by time: a tapback someone on the Mac made just before, in the same millisecond,
         // once counted as this request's and reported a double send that never was.)
-        if (send.targetGuid) send.retryCalls += bb.reactionsSentOn(send.targetGuid) - before;
+        const made = send.targetGuid ? bb.reactionsSentOn(send.targetGuid) - before : 0;
+        send.retryCalls += made;
+        send.attempts.push({
+          at,
+          ms: Date.now() - at,
+          instance: answer.instance,
+          status: answer.status,
+          body: `${answer.replayed ? "(replayed) " : ""}${answer.text.slice(0, 300)}`,
+          made,
+        });
         if (answer.status !== 504) send.done = true;
         return answer;
       }
@@ -271,7 +293,16 @@ describe.each([
             ? [`/messages/${target.id}/reactions`, { operation: "remove", type: r.pick(CLASSIC) }]
             : ["/reactions", { message_id: target.id, reaction: r.pick(CLASSIC) }];
           if (key) {
-            const send: KeyedSend = { key, path: url, body, targetGuid: target.guid, retryCalls: 0, done: false };
+            const send: KeyedSend = {
+              key,
+              path: url,
+              body,
+              targetGuid: target.guid,
+              targetId: target.id,
+              retryCalls: 0,
+              done: false,
+              attempts: [],
+            };
             const answer = await attempt(send);
             if (answer.status === 504) keyed.push(send);
             if (answer.status === 504) counts.unknown++;
@@ -293,7 +324,8 @@ describe.each([
           }
           if (answer.status === 504) counts.unknown++;
           if (answer.status === 502) counts.failed++;
-          if (answer.status === 504 && key) keyed.push({ key, path: url, body, text, retryCalls: 0, done: false });
+          if (answer.status === 504 && key)
+            keyed.push({ key, path: url, body, text, retryCalls: 0, done: false, attempts: [] });
         } else if (roll < 0.93) {
           // The network: a held webhook arrives now (sometimes twice), or never.
           const held = bb.held();
@@ -421,6 +453,60 @@ describe.each([
         ...keyed.filter((k) => k.text && macMessages().filter((m) => m.text === k.text).length > 1),
       ];
       const doubleSends = doubled.length;
+      // For each doubled key: its attempts, the Mac's sends and tapbacks on its target, and what
+      // Tapdesk kept of the unknown outcomes there (PostgreSQL only: the test can read its database).
+      const time = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+      const explain = async (k: KeyedSend) => {
+        const lines = k.attempts.map(
+          (a) => `attempt ${time(a.at)} +${a.ms} ms on instance ${a.instance}: ${a.status}, made ${a.made}: ${a.body}`,
+        );
+        if (k.targetGuid) {
+          for (const c of bb.calls.filter(
+            (c) =>
+              c.path.endsWith("/message/react") &&
+              (c.body as { selectedMessageGuid?: string })?.selectedMessageGuid === k.targetGuid,
+          )) {
+            lines.push(
+              `mac react call ${time(c.at ?? 0)}: ${(c.body as { reaction: string }).reaction} -> ${c.status}`,
+            );
+          }
+          for (const m of macMessages().filter((m) => String(m.associatedMessageGuid ?? "").endsWith(k.targetGuid!))) {
+            const claimed = db.query
+              ? (await db.query("SELECT 1 FROM bridge_guid WHERE guid = $1", [m.guid])).length > 0
+                ? ", applied"
+                : ", not applied"
+              : "";
+            lines.push(
+              `mac tapback ${time(m.dateCreated as number)} ${m.associatedMessageType} ${m.isFromMe ? "from me" : "human"} ${m.guid}${claimed}`,
+            );
+          }
+        }
+        if (k.text) {
+          for (const m of macMessages().filter((m) => m.text === k.text)) {
+            lines.push(`mac message ${time(m.dateCreated as number)} ${m.guid}`);
+          }
+        }
+        if (db.query && k.targetId) {
+          const sends = (await db.query(
+            `SELECT id, state, created_at, settled_at, payload->'delivered' AS delivered, payload->'actor' AS actor,
+                    (payload->>'startedAt')::bigint AS started_at
+               FROM unsettled_send WHERE payload->>'messageId' = $1 ORDER BY created_at`,
+            [k.targetId],
+          )) as Array<Record<string, unknown>>;
+          for (const u of sends) {
+            lines.push(
+              `unsettled ${u.id} ${JSON.stringify(u.delivered)} by ${JSON.stringify(u.actor)}: ${u.state}, sent ${u.started_at ? time(Number(u.started_at)) : "-"}, kept ${time(new Date(u.created_at as string).getTime())}, settled ${u.settled_at ? time(new Date(u.settled_at as string).getTime()) : "-"}`,
+            );
+          }
+          const [idem] = (await db.query(
+            `SELECT state, status, unsettled_send_id FROM idempotency_key WHERE key = $1`,
+            [k.key],
+          )) as Array<Record<string, unknown>>;
+          lines.push(`key: ${JSON.stringify(idem ?? null)}`);
+        }
+        return lines.map((l) => `\n    ${l}`).join("");
+      };
+      const explained = await Promise.all(doubled.map(explain));
       // Every webhook event reaches the receiver once (the worker delivers at least once, so a
       // repeat would be a bug). Wait for the worker to drain.
       let total = -1;
@@ -437,7 +523,9 @@ describe.each([
           `dropped ${counts.dropped}, duplicated ${counts.duplicated}, bridge restarts ${counts.restarts}, ` +
           `${Math.round((Date.now() - started) / 1000)} s (${phases.join(", ")})` +
           (mismatches.length ? `\n  ${mismatches.slice(0, 20).join("\n  ")}` : "") +
-          doubled.map((k) => `\n  sent twice: ${k.path} ${JSON.stringify(k.body)} (key ${k.key})`).join(""),
+          doubled
+            .map((k, i) => `\n  sent twice: ${k.path} ${JSON.stringify(k.body)} (key ${k.key})${explained[i]}`)
+            .join(""),
       );
       expect(mismatches).toEqual([]);
       expect(doubleSends).toBe(0);

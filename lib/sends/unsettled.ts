@@ -36,6 +36,11 @@ export interface ReactionPayload {
   delivered: { operation: "add" | "remove"; kind: string; customEmoji: string | null };
   /** The operation form's remove answers `{removed}`; every other send the reaction object. */
   answer: "reaction" | "removed";
+  /**
+   * When the send went to the upstream (this server's clock, ms): an echo made before it is not
+   * this send's (findUnsettledReaction). Absent on rows kept before it was recorded.
+   */
+  startedAt?: number;
 }
 
 export type SendPayload = MessagePayload | ReactionPayload;
@@ -135,25 +140,37 @@ export async function findUnsettled(db: Db | Tx, id: string) {
   return row ? { ...rowOf(row), result: row.result as SettledAnswer | null } : null;
 }
 
-/** The unsettled tapback whose echo this is: same message, part and delivered change. */
+/**
+ * The unsettled tapback whose echo this is: same message, part and delivered change. A slot's
+ * sends reach the upstream one at a time (its lease), so when several unsettled sends of the
+ * same change wait on one slot (the older ones perhaps never made), the echo made at `at` (the
+ * upstream's time) is of the newest that had been sent by then: an older one's echo was made
+ * before that send began. Without a time to go by (or none sent before it), the oldest.
+ */
 export async function findUnsettledReaction(
   db: Db | Tx,
   agentId: string,
-  change: { messageId: string; partIndex: number; operation: "add" | "remove"; kind: string },
+  change: { messageId: string; partIndex: number; operation: "add" | "remove"; kind: string; at?: number },
 ): Promise<UnsettledRow | null> {
-  for (const row of await unsettledOfAgent(db, agentId, "reaction")) {
+  const matching = (await unsettledOfAgent(db, agentId, "reaction")).filter((row) => {
     const p = row.payload;
-    if (
+    return (
       p.type === "reaction" &&
       p.messageId === change.messageId &&
       p.partIndex === change.partIndex &&
       p.delivered.operation === change.operation &&
       p.delivered.kind === change.kind
-    ) {
-      return row;
-    }
+    );
+  });
+  const at = change.at;
+  if (at !== undefined) {
+    const startedBy = matching.filter((row) => {
+      const startedAt = row.payload.type === "reaction" ? row.payload.startedAt : undefined;
+      return startedAt !== undefined && startedAt <= at;
+    });
+    if (startedBy.length > 0) return startedBy[startedBy.length - 1] ?? null;
   }
-  return null;
+  return matching[0] ?? null;
 }
 
 /**

@@ -355,6 +355,7 @@ async function withEchoedSend(db: Db, ctx: Ctx): Promise<ReactInput> {
     partIndex: ctx.partIndex,
     operation: request.operation,
     kind: request.kind,
+    at: ctx.input.observed?.at,
   });
   if (send?.payload.type !== "reaction") return ctx.input;
   return { ...ctx.input, actor: send.payload.actor, settles: { id: send.id, answer: send.payload.answer } };
@@ -426,6 +427,8 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease<LiveTapbackRow>): Pro
     kind: t.kind,
     customEmoji: t.customEmoji,
   } as const;
+  // Before the upstream is asked: an echo made earlier is not this send's (findUnsettledReaction).
+  const startedAt = Date.now();
   if (ctx.upstream) {
     const receipt = await ctx.upstream
       .deliverReaction({
@@ -446,7 +449,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease<LiveTapbackRow>): Pro
       .catch((error) => {
         // Recorded while the lease is held, so the echo of this send finds it.
         if (error instanceof UpstreamError && error.outcome === "unknown") {
-          return keepUnsettled(db, ctx, change, error.message);
+          return keepUnsettled(db, ctx, change, startedAt, error.message);
         }
         throw error;
       });
@@ -514,7 +517,7 @@ async function applyTapback(db: Db, ctx: Ctx, lease: Lease<LiveTapbackRow>): Pro
     // Delivered, but the lease was lost or the recording failed: whether the change shows on
     // the phone is the upstream's to say now, not a failure to report.
     const sentence = (error as Error).message.split("\n")[0];
-    return keepUnsettled(db, ctx, change, `It was sent, but Tapdesk could not record it (${sentence}).`);
+    return keepUnsettled(db, ctx, change, startedAt, `It was sent, but Tapdesk could not record it (${sentence}).`);
   }
 }
 
@@ -537,6 +540,7 @@ async function keepUnsettled(
   db: Db,
   ctx: Ctx,
   change: { operation: "add" | "remove"; kind: string; customEmoji: string | null },
+  startedAt: number,
   sentence: string,
 ): Promise<never> {
   const upstream = ctx.upstream as Upstream;
@@ -553,6 +557,7 @@ async function keepUnsettled(
       request: ctx.input.request,
       delivered: change,
       answer: answerOf(ctx.input.request),
+      startedAt,
     },
   });
   setTimeout(() => {

@@ -104,6 +104,8 @@ export interface FakeCall {
   query: Record<string, string>;
   body: unknown;
   status: number;
+  /** When the request arrived (Date.now()). */
+  at?: number;
 }
 
 export interface FakeDelivery {
@@ -981,7 +983,14 @@ export async function startFakeBlueBubbles(
     const raw = Buffer.concat(chunks).toString("utf8");
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!["guid", "password", "token"].includes(k)) query[k] = v;
-    const call: FakeCall = { method: req.method ?? "GET", path: url.pathname, query, body: undefined, status: 0 };
+    const call: FakeCall = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query,
+      body: undefined,
+      status: 0,
+      at: Date.now(),
+    };
     calls.push(call);
     let answer: Answer;
     try {
