@@ -117,6 +117,8 @@ interface Target {
 
 interface KeyedSend {
   key: string;
+  /** The person whose conversation it is: only the worker that owns them retries it. */
+  human: string;
   path: string;
   body: unknown;
   /** For a message: its unique text; for a tapback: the target's guid. */
@@ -295,6 +297,7 @@ describe.each([
           if (key) {
             const send: KeyedSend = {
               key,
+              human,
               path: url,
               body,
               targetGuid: target.guid,
@@ -325,7 +328,7 @@ describe.each([
           if (answer.status === 504) counts.unknown++;
           if (answer.status === 502) counts.failed++;
           if (answer.status === 504 && key)
-            keyed.push({ key, path: url, body, text, retryCalls: 0, done: false, attempts: [] });
+            keyed.push({ key, human, path: url, body, text, retryCalls: 0, done: false, attempts: [] });
         } else if (roll < 0.93) {
           // The network: a held webhook arrives now (sometimes twice), or never.
           const held = bb.held();
@@ -344,7 +347,10 @@ describe.each([
             }
           }
         } else if (roll < 0.99) {
-          const pending = keyed.filter((k) => !k.done);
+          // Its own keys only: a send's attempts are counted by what the Mac made on its target
+          // meanwhile, so only one worker may touch a target at a time. (Both workers once
+          // retried one key at once, and the Mac's one tapback counted for both attempts.)
+          const pending = keyed.filter((k) => !k.done && own.includes(k.human));
           if (pending.length > 0) await retry(r.pick(pending));
         } else {
           await bb.restart(100);
