@@ -1,9 +1,8 @@
-// `npm test`: Biome, the type check, the browser suite's production build and the Vitest suites
-// (three workers) side by side, then the Playwright suite on that build. The checks and the build
-// take the first half minute of the Vitest run, which leaves a core partly idle. The two test
-// suites do not run side by side: on two cores each slows the other enough to trip the timeouts
-// some tests rely on (a webhook receiver's 1 s deadline). Each line is prefixed with its suite;
-// the exit code is non-zero if any failed.
+// `npm test`: Biome, the type check and the browser suite's production build side by side, then
+// the Vitest suites (three workers), then the Playwright suite on that build. The two test suites
+// do not run side by side: on two cores each slows the other enough to trip the timeouts some
+// tests rely on (a webhook receiver's 1 s deadline). Each line is prefixed with its suite; the
+// exit code is non-zero if any failed.
 import { spawn } from "node:child_process";
 import { buildIsFresh } from "./build-state.mjs";
 
@@ -41,9 +40,8 @@ const phases = [
     ...(buildIsFresh(E2E_DIST_DIR)
       ? []
       : [["build", "npx", ["next", "build"], { TAPDESK_DIST_DIR: E2E_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" }]]),
-    // No Vitest test uses the production build.
-    ["unit", "npx", ["vitest", "run"]],
   ],
+  [["unit", "npx", ["vitest", "run"]]],
   [["e2e", "npx", ["playwright", "test"]]],
 ];
 for (const phase of phases) {
