@@ -1,4 +1,3 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { type Receiver, startReceiver } from "../tests/helpers/webhook-receiver";
 import { expect, test } from "./fixtures";
@@ -17,11 +16,6 @@ async function agentCall(page: Page, path: string, data: unknown) {
     data,
   });
   return { status: response.status(), body: await response.json().catch(() => null) };
-}
-
-async function violations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
 }
 
 test("two operators: keyboard tapbacks, presence, take over with 409s and webhooks, unread per operator", async ({
@@ -180,46 +174,6 @@ test("r, / and Escape; every shortcut has a visible equivalent; no shortcut fire
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);
 });
-
-for (const scheme of ["light", "dark"] as const) {
-  test(`a taken-over thread with someone else viewing (${scheme}): no WCAG 2.1 A/AA violations, usable at 390 px`, async ({
-    page,
-    browser,
-    api,
-    conversation,
-  }, testInfo) => {
-    test.setTimeout(120_000);
-    await page.emulateMedia({ colorScheme: scheme });
-    await api.sendHumanMessage(conversation.id, ["Are you a bot?"]);
-    const email = uniqueEmail("viewer");
-    const password = await addOperator(page, email, "member");
-    const viewer = await signedIn(browser, email, password);
-    try {
-      const thread = new ConversationPage(page);
-      await thread.goto(conversation.id);
-      await page.getByRole("button", { name: "Take over", exact: true }).click();
-      await new ConversationPage(viewer).goto(conversation.id);
-      await expect(page.getByText(`${email} is viewing`)).toBeVisible(LIVE);
-      await expect(page.getByText(/Taken over by you since/)).toBeVisible();
-      expect(await violations(page)).toEqual([]);
-      await page.getByRole("button", { name: "Shortcuts" }).click();
-      expect(await violations(page)).toEqual([]);
-      await page.keyboard.press("Escape");
-
-      await page.setViewportSize({ width: 390, height: 844 });
-      await expect(page.getByRole("button", { name: "Hand back", exact: true })).toBeInViewport();
-      await expect(page.getByRole("button", { name: "Shortcuts" })).toBeInViewport();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
-      expect(await violations(page)).toEqual([]);
-      await page.screenshot({ path: testInfo.outputPath(`console-390-${scheme}.png`) });
-      await page.getByRole("button", { name: "Hand back", exact: true }).click();
-      await expect(page.getByRole("button", { name: "Take over", exact: true })).toBeVisible();
-    } finally {
-      await viewer.context().close();
-    }
-  });
-}
 
 test("an operator who opted in is notified of the human's message and tapback while the tab is hidden", async ({
   browser,

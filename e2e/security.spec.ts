@@ -1,47 +1,8 @@
-import type { Page, Response } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { FIXED_PAGES, type PageUnderTest, settingsPages } from "./pages-under-test";
 import { API_KEY, BASE_URL } from "./settings";
 
-function expectSecurityHeaders(response: Response | null, what: string) {
-  expect(response, what).not.toBeNull();
-  const headers = response!.headers();
-  expect(headers["content-security-policy"], what).toContain("frame-ancestors 'none'");
-  expect(headers["x-frame-options"], what).toBe("DENY");
-  expect(headers["x-content-type-options"], what).toBe("nosniff");
-  expect(headers["referrer-policy"], what).toBeTruthy();
-}
-
-/** Opens the page, recording CSP violations the browser reports, and checks the page's own headers. */
-async function check(page: Page, api: Parameters<PageUnderTest["open"]>[1], target: PageUnderTest) {
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __csp: string[] }).__csp = seen;
-    document.addEventListener("securitypolicyviolation", (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  const documents: Response[] = [];
-  page.on("response", (r) => {
-    if (r.request().resourceType() === "document") documents.push(r);
-  });
-  await target.open(page, api);
-  expect(documents.length, target.name).toBeGreaterThan(0);
-  for (const doc of documents) expectSecurityHeaders(doc, `${target.name}: ${doc.url()}`);
-  // Scripts carry the nonce: nothing was blocked, and the page is interactive (open() used it).
-  expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), target.name).toEqual([]);
-}
-
-for (const target of FIXED_PAGES) {
-  test.describe(target.name, () => {
-    if (target.signedOut) test.use({ storageState: { cookies: [], origins: [] } });
-    test(`${target.name}: security headers, and the CSP blocks nothing of the app`, async ({ page, api }) => {
-      await check(page, api, target);
-    });
-  });
-}
-
-test("every settings page: security headers, and the CSP blocks nothing of the app", async ({ page, api }) => {
-  for (const target of await settingsPages(page)) await check(page, api, target);
-});
+// The API's headers, framing and sign-in throttling. Every page's own headers and CSP are
+// checked where each page is opened once: accessibility.spec.ts.
 
 test("API answers carry the headers too, with a CSP that allows nothing", async ({ request }) => {
   for (const [path, key] of [
