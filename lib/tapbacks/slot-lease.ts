@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Db, sideStatement, type Tx } from "../db/client";
-import type { Prisma } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
 
 /**
  * Changes of one reaction slot (message, part, sender, lane) happen one at a time, across
@@ -67,8 +67,7 @@ async function tryAcquire<R>(
   read: Prisma.Sql | undefined,
 ): Promise<{ acquired: boolean; read?: R }> {
   // Inserts the lease, or takes over one that has expired; a live lease of another holder stays.
-  if (!read) {
-    const rows = await db.$queryRaw<{ token: string }[]>`/* prepared */
+  const insert = Prisma.sql`
       INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
       VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
               ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
@@ -76,20 +75,14 @@ async function tryAcquire<R>(
          SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
        WHERE slot_lease.expires_at < now()
       RETURNING token::text AS token`;
+  if (!read) {
+    const rows = await db.$queryRaw<{ token: string }[]>`/* prepared */${insert}`;
     return { acquired: rows[0]?.token === token };
   }
   // The read is joined to the lease's row: it runs only once the lease is had (any wait on the
   // previous holder is over by then), and takes no lock when it is not.
   const rows = await db.$queryRaw<(R & { lease_token: string })[]>`/* prepared */
-    WITH lease AS (
-      INSERT INTO slot_lease (message_id, part_index, sender, lane, workspace_id, token, expires_at)
-      VALUES (${key.messageId}::uuid, ${key.partIndex}, ${key.sender}, ${key.lane}, ${key.workspaceId}::uuid,
-              ${token}::uuid, now() + ${ttlMs}::int * interval '1 millisecond')
-      ON CONFLICT (message_id, part_index, sender, lane) DO UPDATE
-         SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
-       WHERE slot_lease.expires_at < now()
-      RETURNING token::text AS token
-    )
+    WITH lease AS (${insert})
     SELECT lease.token AS lease_token, peek.* FROM lease LEFT JOIN LATERAL (${read}) AS peek ON true`;
   const row = rows[0];
   return row?.lease_token === token ? { acquired: true, read: row } : { acquired: false };
