@@ -1,5 +1,3 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Operation } from "@/lib/api/operation";
@@ -8,6 +6,7 @@ import { instanceSecret } from "@/lib/auth/secrets";
 import { endSessions } from "@/lib/auth/session";
 import { type Database, useDatabase } from "@/lib/db/client";
 import { type ApiWorld, apiWorld } from "./helpers/api";
+import { FELL_THROUGH, type HttpApp, serveRouter } from "./helpers/http-app";
 
 /**
  * lib/api/router.ts: scripts/start.mjs serves the agent API, /api/health and the thread poll
@@ -15,26 +14,18 @@ import { type ApiWorld, apiWorld } from "./helpers/api";
  * (the same handlers, the security headers proxy.ts adds), and leave to Next.js everything it
  * does not know exactly.
  */
-const FELL_THROUGH = 599;
-
 describe("the API router in front of Next.js", () => {
   let w: ApiWorld;
-  let server: http.Server;
+  let app: HttpApp;
   let base: string;
 
   beforeAll(async () => {
     w = await apiWorld("pglite");
-    const router = createApiRouter();
-    server = http.createServer((req, res) => {
-      if (router(req, res)) return;
-      res.statusCode = FELL_THROUGH;
-      res.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveRouter(createApiRouter());
+    base = app.url;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await app?.close();
     await w?.dispose();
   });
 
@@ -187,13 +178,9 @@ describe("the API router in front of Next.js", () => {
         { headers: { "content-type": "application/x-ndjson" } },
       );
     const operation = { method: "get", path: "/streamed", handler } as unknown as Operation;
-    const router = createApiRouter([operation]);
-    const server = http.createServer((req, res) => {
-      if (!router(req, res)) res.writeHead(FELL_THROUGH).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const streaming = await serveRouter(createApiRouter([operation]));
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const base = streaming.url;
       // The first chunks arrive while the third is still held: nothing waits for the whole body.
       const res = await fetch(`${base}/api/v1/streamed`);
       expect(res.status).toBe(200);
@@ -213,7 +200,7 @@ describe("the API router in front of Next.js", () => {
       }
       expect(bytes).toBe(400 * chunk.byteLength);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await streaming.close();
     }
   });
 });

@@ -1,5 +1,3 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateAgent } from "@/lib/agents/service";
@@ -16,6 +14,7 @@ import { addOperator, changeOwnPassword, removeOperator } from "@/lib/operators/
 import { setUpstreamMode } from "@/lib/sandbox";
 import { type ApiWorld, apiWorld } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
+import { type HttpApp, serveRouter } from "./helpers/http-app";
 
 /**
  * The thread poll answers 304 without reading the database when it can prove its answer
@@ -26,7 +25,7 @@ import { BACKENDS } from "./helpers/db";
  */
 describe.each(BACKENDS)("the thread poll's kept answers on %s", (backend) => {
   let w: ApiWorld;
-  let server: http.Server;
+  let app: HttpApp;
   let base: string;
   let password: string;
   let owner: { id: string; email: string; sessionEpoch: number };
@@ -35,17 +34,11 @@ describe.each(BACKENDS)("the thread poll's kept answers on %s", (backend) => {
     w = await apiWorld(backend);
     password = await instanceSecret(w.t.prisma, "session");
     owner = await w.t.prisma.operator.findFirstOrThrow({ where: { workspaceId: w.scope.workspaceId } });
-    const router = createApiRouter();
-    server = http.createServer((req, res) => {
-      if (router(req, res)) return;
-      res.statusCode = 599;
-      res.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await serveRouter(createApiRouter());
+    base = app.url;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await app?.close();
     await w?.dispose();
   });
 

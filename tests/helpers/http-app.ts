@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ApiRouter } from "@/lib/api/router";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/throttle";
 import { serveInProcess } from "./in-process";
 
@@ -48,6 +49,22 @@ export async function serveOverHttp(options: { address?: string } = {}): Promise
       res.end(String(error));
     }
   });
+  return listening(server);
+}
+
+/** What a router's server answers for a request the router leaves to Next.js. */
+export const FELL_THROUGH = 599;
+
+/** An API router (lib/api/router.ts) on a loopback port, as scripts/start.mjs serves it. */
+export function serveRouter(router: ApiRouter): Promise<HttpApp> {
+  return listening(
+    http.createServer((req, res) => {
+      if (!router(req, res)) res.writeHead(FELL_THROUGH).end();
+    }),
+  );
+}
+
+async function listening(server: http.Server): Promise<HttpApp> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
