@@ -3,24 +3,23 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Database, openDatabase } from "@/lib/db/client";
 import { seedIfEmpty } from "@/lib/seed";
-import { LeaseError, withSlotLease } from "@/lib/tapbacks/slot-lease";
+import { LeaseError, type SlotKey, withSlotLease } from "@/lib/tapbacks/slot-lease";
 import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+
+/** A seeded workspace's first message, part 0: the slot of `sender`'s tapbacks on it. */
+async function seededSlot(t: TestDatabase, sender: string): Promise<SlotKey> {
+  const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
+  const message = await t.prisma.message.findFirstOrThrow({ where: { workspaceId: seeded!.workspaceId } });
+  return { workspaceId: seeded!.workspaceId, messageId: message.id, partIndex: 0, sender, lane: "tapback" };
+}
 
 describe("slot leases", () => {
   let t: TestDatabase;
-  let key: { workspaceId: string; messageId: string; partIndex: number; sender: string; lane: string };
+  let key: SlotKey;
 
   beforeAll(async () => {
     t = await freshDatabase("pglite");
-    const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
-    const message = await t.prisma.message.findFirstOrThrow({ where: { workspaceId: seeded!.workspaceId } });
-    key = {
-      workspaceId: seeded!.workspaceId,
-      messageId: message.id,
-      partIndex: 0,
-      sender: `s-${randomUUID()}`,
-      lane: "tapback",
-    };
+    key = await seededSlot(t, `s-${randomUUID()}`);
   });
   afterAll(() => t.dispose());
 
@@ -58,19 +57,11 @@ describe("slot leases", () => {
 describe("slot leases on PostgreSQL with every pooled connection busy", () => {
   let t: TestDatabase;
   let other: Database;
-  let key: { workspaceId: string; messageId: string; partIndex: number; sender: string; lane: string };
+  let key: SlotKey;
 
   beforeAll(async () => {
     t = await freshDatabase("postgres");
-    const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
-    const message = await t.prisma.message.findFirstOrThrow({ where: { workspaceId: seeded!.workspaceId } });
-    key = {
-      workspaceId: seeded!.workspaceId,
-      messageId: message.id,
-      partIndex: 0,
-      sender: "+15550001",
-      lane: "tapback",
-    };
+    key = await seededSlot(t, "+15550001");
     // A second app instance on the same database.
     const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
     const url = new URL(PG_URL);
