@@ -8,7 +8,8 @@ import { createEndpoint } from "@/lib/webhooks/endpoints";
 import { type ApiWorld, apiWorld, extraKey, type RawAnswer } from "./helpers/api";
 import { BACKENDS } from "./helpers/db";
 import { dataFingerprint } from "./helpers/db-state";
-import { fuzzRequest, type IdPool, inProcessTarget, type Operation, operations, random } from "./helpers/openapi-fuzz";
+import { fuzzRequest, type IdPool, inProcessTarget, type Operation, operations } from "./helpers/openapi-fuzz";
+import { random } from "./helpers/random";
 
 /**
  * Random bodies at both reaction endpoints: whatever arrives, the answer is a 2xx with a

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { seedIfEmpty } from "@/lib/seed";
 import { freshDatabase } from "./helpers/db";
 import { type FakeBlueBubbles, type Serialized, startFakeBlueBubbles } from "./helpers/fake-bluebubbles";
+import { random } from "./helpers/random";
 
 /**
  * The bridge under disorder (issue 16): a seeded, bounded, model-based soak. The fake
@@ -34,23 +35,6 @@ const CATCH_UP_MS = 60_000;
 const CHILD = path.join(import.meta.dirname, "helpers", "soak-instance.ts");
 const PASSWORD = "soak-bridge-password";
 const CLASSIC = ["love", "like", "dislike", "laugh", "emphasize", "question"] as const;
-
-/** mulberry32: small, seedable, good enough to pick operations. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    chance: (p: number) => next() < p,
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-  };
-}
 
 function startInstance(
   env: Record<string, string>,
@@ -160,7 +144,7 @@ describe.each([
 ] as const)("chaos soak on %s with %i instance(s)", (backend, count) => {
   it("Tapdesk ends where the phone is: 0 mismatches, 0 double sends, each webhook id once", async () => {
     const seed = backend === "postgres" ? SEED : SEED + 1;
-    const r = rng(seed);
+    const r = random(seed);
     const started = Date.now();
     const db = await prepare(backend);
     const prepared = Date.now() - started;
