@@ -43,3 +43,12 @@ async function probe(database: Promise<Database>): Promise<Health> {
     clearTimeout(timer);
   }
 }
+
+/** The answer `/api/health` gives, one definition for the route file and lib/api/router.ts. */
+export function healthAnswer(health: Health): { status: number; headers: Record<string, string>; body: string } {
+  return {
+    status: health.status === "ok" ? 200 : 503,
+    headers: { "cache-control": "no-store", "content-type": "application/json" },
+    body: JSON.stringify(health),
+  };
+}

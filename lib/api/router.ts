@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requestOperator } from "../auth/session";
 import { threadPoll } from "../conversations/thread-poll";
-import { checkHealth } from "../health";
+import { checkHealth, healthAnswer } from "../health";
 import { logger } from "../observability/log";
 import { securityHeaders } from "../security/headers";
 import { MAX_BODY_BYTES, problem } from "./http";
@@ -210,11 +210,10 @@ function served(req: IncomingMessage, res: ServerResponse, run: (request: Reques
 function health(res: ServerResponse): void {
   checkHealth()
     .then((result) => {
-      const body = JSON.stringify(result);
+      const { status, headers, body } = healthAnswer(result);
       setSecurityHeaders(res);
-      res.statusCode = result.status === "ok" ? 200 : 503;
-      res.setHeader("cache-control", "no-store");
-      res.setHeader("content-type", "application/json");
+      res.statusCode = status;
+      for (const name in headers) res.setHeader(name, headers[name] as string);
       res.setHeader("content-length", Buffer.byteLength(body));
       res.end(body);
     })
