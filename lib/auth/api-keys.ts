@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { type Db, openedDatabase } from "../db/client";
+import { type Database, type Db, openedDatabase } from "../db/client";
 import { AppError } from "../errors";
 import { CHANNEL, notice } from "../live/hub";
+import { NoticeKeptCache } from "../live/kept-cache";
 import type { Scope } from "../scope";
 import type { ApiKeyObject } from "./api-key-schemas";
 import { instanceSecret } from "./secrets";
@@ -96,56 +97,28 @@ export function bearerToken(authorization: string | null): string | null {
 
 /**
  * Keys verified lately, by their hash, for a few seconds: a send then does not read its key
- * again (docs/performance.md). Only while this process listens for the database's notices:
- * a revocation (revokeApiKey) announces itself in its transaction, and every instance forgets
- * them all when its notice arrives — or when notices may have been missed (a lost LISTEN
- * connection). The few seconds bound the rest. Unknown and revoked keys are never kept.
+ * again (docs/performance.md). Only while this process listens for the database's notices
+ * (the process's own database, PGlite or PostgreSQL: lib/live/kept-cache.ts): a revocation
+ * (revokeApiKey) announces itself in its transaction, and every instance forgets them all when
+ * its notice arrives — or when notices may have been missed (a lost LISTEN connection). The few
+ * seconds bound the rest. Unknown and revoked keys are never kept.
  */
 export const VERIFIED_KEY_MS = 5_000;
-const VERIFIED_MAX = 10_000;
 
-interface Verified {
-  /** Bumped whenever everything is forgotten: a read that began before must not be kept. */
-  generation: number;
-  byDatabase: WeakMap<object, Map<string, { caller: ApiCaller; until: number }>>;
-  watched: WeakSet<object>;
-}
-
-const VERIFIED = Symbol.for("tapdesk.verified-api-keys");
-
-function verified(): Verified {
-  const holder = globalThis as { [VERIFIED]?: Verified };
-  holder[VERIFIED] ??= { generation: 0, byDatabase: new WeakMap(), watched: new WeakSet() };
-  return holder[VERIFIED];
-}
+const VERIFIED = new NoticeKeptCache<ApiCaller>("tapdesk.verified-api-keys", {
+  forgets: (payload) => payload === null || payload.startsWith("k "),
+  max: 10_000,
+});
 
 /** Forgets every key verified lately, in this process. */
 export function forgetVerifiedKeys(): void {
-  const v = verified();
-  v.generation++;
-  v.byDatabase = new WeakMap();
+  VERIFIED.forget();
 }
 
-/** The cache of `db`, when it is the process's database and its notices are listened to; else null. */
-async function verifiedKeysOf(db: Db): Promise<Map<string, { caller: ApiCaller; until: number }> | null> {
-  const opened = openedDatabase();
-  if (!opened) return null;
-  const database = await opened;
-  if (database.prisma !== db) return null;
-  const v = verified();
-  if (!v.watched.has(db)) {
-    const hub = await database.live();
-    hub.keepFresh((payload) => {
-      if (payload === null || payload.startsWith("k ")) forgetVerifiedKeys();
-    });
-    v.watched.add(db);
-  }
-  let keys = v.byDatabase.get(db);
-  if (!keys) {
-    keys = new Map();
-    v.byDatabase.set(db, keys);
-  }
-  return keys;
+/** The process's database when `db` is its client (its notices can be listened to); else null. */
+async function processDatabase(db: Db): Promise<Database | null> {
+  const database = await openedDatabase();
+  return database?.prisma === db ? database : null;
 }
 
 /** The scope of a bearer key, or null when it is missing or unknown. */
@@ -153,10 +126,10 @@ export async function authenticateApiKey(db: Db, authorization: string | null): 
   const token = bearerToken(authorization);
   if (!token) return null;
   const hash = await hashApiKey(db, token);
-  const keys = await verifiedKeysOf(db);
-  const hit = keys?.get(hash);
-  if (hit && hit.until > Date.now()) return hit.caller;
-  const generation = verified().generation;
+  const database = await processDatabase(db);
+  const hit = VERIFIED.get(database, hash);
+  if (hit) return hit;
+  const read = await VERIFIED.reading(database);
   const row = await db.apiKey.findUnique({
     where: { hash },
     select: { id: true, workspaceId: true, agentId: true, revokedAt: true },
@@ -164,9 +137,6 @@ export async function authenticateApiKey(db: Db, authorization: string | null): 
   const caller =
     row && !row.revokedAt ? { workspaceId: row.workspaceId, agentId: row.agentId, apiKeyId: row.id } : null;
   // Kept only if nothing was forgotten while it was read (a revocation's notice may have come meanwhile).
-  if (caller && keys && verified().generation === generation) {
-    if (keys.size >= VERIFIED_MAX) keys.delete(keys.keys().next().value as string);
-    keys.set(hash, { caller, until: Date.now() + VERIFIED_KEY_MS });
-  }
+  if (caller) read?.keep(hash, caller, Date.now() + VERIFIED_KEY_MS);
   return caller;
 }

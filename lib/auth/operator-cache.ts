@@ -1,6 +1,7 @@
 import type { Database, Db, Tx } from "../db/client";
 import type { Operator } from "../generated/prisma/client";
 import { CHANNEL } from "../live/hub";
+import { NoticeKeptCache } from "../live/kept-cache";
 
 /**
  * Operator rows read lately, for the dashboard's thread poll (lib/auth/session.ts,
@@ -18,33 +19,16 @@ import { CHANNEL } from "../live/hub";
  * behind the app's back); the writer also forgets at once, whatever the database.
  */
 export const OPERATOR_CACHE_MS = 5_000;
-const MAX = 10_000;
 
-interface Kept {
-  row: Operator;
-  until: number;
-}
-
-interface Operators {
-  /** Bumped whenever anything is forgotten: a read that began before must not be kept. */
-  generation: number;
-  byDatabase: WeakMap<object, Map<string, Kept>>;
-  watched: WeakSet<object>;
-}
-
-const OPERATORS = Symbol.for("tapdesk.operator-cache");
-
-function operators(): Operators {
-  const holder = globalThis as { [OPERATORS]?: Operators };
-  holder[OPERATORS] ??= { generation: 0, byDatabase: new WeakMap(), watched: new WeakSet() };
-  return holder[OPERATORS];
-}
+const OPERATORS = new NoticeKeptCache<Operator>("tapdesk.operator-cache", {
+  applies: (database) => database.kind === "pglite",
+  forgets: (payload) => payload === null || payload.startsWith("o "),
+  max: 10_000,
+});
 
 /** Forgets every operator read lately, in this process. */
 export function forgetOperators(): void {
-  const o = operators();
-  o.generation++;
-  o.byDatabase = new WeakMap();
+  OPERATORS.forget();
 }
 
 /**
@@ -56,37 +40,13 @@ export async function announceOperator(tx: Db | Tx, operatorId: string): Promise
                         WHERE id = ${operatorId}::uuid`;
 }
 
-/** The kept rows of `database` when they can be trusted (PGlite, its notices listened to); else null. */
-async function keptOf(database: Database): Promise<Map<string, Kept> | null> {
-  if (database.kind !== "pglite") return null;
-  const o = operators();
-  if (!o.watched.has(database.prisma)) {
-    const hub = await database.live();
-    hub.keepFresh((payload) => {
-      if (payload === null || payload.startsWith("o ")) forgetOperators();
-    });
-    o.watched.add(database.prisma);
-  }
-  let kept = o.byDatabase.get(database.prisma);
-  if (!kept) {
-    kept = new Map();
-    o.byDatabase.set(database.prisma, kept);
-  }
-  return kept;
-}
-
 /** The operator's row, kept a few seconds where that is safe (see above); null when there is none. */
 export async function operatorRow(database: Database, operatorId: string): Promise<Operator | null> {
-  const kept = await keptOf(database);
-  const hit = kept?.get(operatorId);
-  if (hit && hit.until > Date.now()) return hit.row;
-  const generation = operators().generation;
-  const started = Date.now();
+  const hit = OPERATORS.get(database, operatorId);
+  if (hit) return hit;
+  const read = await OPERATORS.reading(database);
   const row = await database.prisma.operator.findUnique({ where: { id: operatorId } });
   // Kept only if nothing was forgotten while it was read (a change's notice may have come meanwhile).
-  if (row && kept && operators().generation === generation) {
-    if (kept.size >= MAX) kept.delete(kept.keys().next().value as string);
-    kept.set(operatorId, { row, until: started + OPERATOR_CACHE_MS });
-  }
+  if (row && read) read.keep(operatorId, row, read.started + OPERATOR_CACHE_MS);
   return row;
 }
