@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -145,6 +147,81 @@ async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): 
   return runs;
 }
 
+/** A webhook receiver on 127.0.0.1: answers 200, counts each webhook-id once and any that came again. */
+async function hookReceiver() {
+  const ids = new Set<string>();
+  let repeats = 0;
+  let wanted: { count: number; resolve: () => void } | null = null;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const id = String(req.headers["webhook-id"]);
+      if (ids.has(id)) repeats++;
+      ids.add(id);
+      res.writeHead(200).end();
+      if (wanted && ids.size >= wanted.count) wanted.resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench-hooks`,
+    received: () => ids.size,
+    repeats: () => repeats,
+    /** Resolves once `count` distinct webhooks arrived; rejects after `ms`. */
+    until(count: number, ms: number): Promise<void> {
+      if (ids.size >= count) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${ids.size} of ${count} webhooks in ${ms} ms`)), ms);
+        wanted = {
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+      });
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * 16 clients' sends over the instances with a webhook endpoint subscribed to `reaction.added`
+ * (every send is one webhook): sends/s and server CPU while sending, then how long after the
+ * last send the last webhook arrived, each once.
+ */
+async function webhookRun(targets: Target[], cpuRoots: number[], remote: string) {
+  const clients = Math.max(...CONCURRENCY);
+  const receiver = await hookReceiver();
+  const apis = targets.map(apiOf);
+  try {
+    const endpoint = await apis[0]!.POST("/webhook-endpoints", {
+      body: { url: receiver.url, events: ["reaction.added"] },
+    });
+    if (endpoint.response.status !== 201)
+      throw new Error(`POST /webhook-endpoints answered ${endpoint.response.status}`);
+    const messages = await humanMessages(apis[0]!, remote, clients);
+    const live = messages.map((): "like" | "love" => "love");
+    const run = await concurrent(
+      clients,
+      async (c) => {
+        const next = live[c] === "love" ? "like" : "love";
+        await post(apis[c % apis.length]!, messages[c] as string, next);
+        live[c] = next;
+      },
+      cpuRoots,
+    );
+    const lastSend = performance.now();
+    await receiver.until(clients * (WARMUP_PER_CLIENT + SENDS_PER_CLIENT), 120_000);
+    return { run, drainedMs: performance.now() - lastSend, received: receiver.received(), repeats: receiver.repeats() };
+  } finally {
+    await receiver.close();
+  }
+}
+
 /**
  * The physical floor: one statement that upserts the tapback's reaction row (its kind and
  * sequence) on each client's own message, through the same pool, at the same concurrency —
@@ -276,10 +353,28 @@ export const throughputSection: Section = {
         [a.pid, b.pid],
         "+15550100900",
       );
+      const hooked = await webhookRun(
+        [
+          { baseUrl: a.baseUrl, apiKey: API_KEY },
+          { baseUrl: b.baseUrl, apiKey: API_KEY },
+        ],
+        [a.pid, b.pid],
+        "+15550100950",
+      );
       const rawPg = await rawRuns(raw, pgDriver(raw));
       const floor = { runs: await upsertRuns(floorDb), label: "one-statement upsert" };
       out.push(...rows("PostgreSQL, 1 instance", one, rawPg, "raw pg", floor));
       out.push(...rows("PostgreSQL, 2 instances", two, rawPg, "raw pg", floor));
+      const f16 = floor.runs.get(Math.max(...CONCURRENCY)) as Run;
+      out.push({
+        figure: `PostgreSQL, 2 instances, ${Math.max(...CONCURRENCY)} clients, a webhook endpoint subscribed`,
+        latency: hooked.run.latency,
+        rate: { value: hooked.run.rate, unit: "sends/s" },
+        cpuMs: hooked.run.cpuMs,
+        note:
+          `${(hooked.run.rate / f16.rate).toFixed(3)}× one-statement upsert's; ${hooked.received} webhooks, ` +
+          `${hooked.repeats} repeated, the last ${(hooked.drainedMs / 1000).toFixed(1)} s after the last send`,
+      });
     } finally {
       await raw.dispose();
       await floorDb.dispose();
@@ -290,6 +385,7 @@ export const throughputSection: Section = {
       "raw: the service-write section's hand-written transaction (same statements, NOTIFY included) through the driver's pool of 10 (the app's pool size), in this process, at the same concurrency.",
       "one-statement upsert: INSERT … ON CONFLICT (id) DO UPDATE of the tapback's reaction row (kind, sequence + 1) on each client's own message, one statement per send, same pool and concurrency: the physical floor of a send on this database.",
       "server CPU/req: user + system time of the instances' processes over the run, divided by the sends.",
+      "a webhook endpoint subscribed: the same 16 clients over the two instances, after an endpoint on 127.0.0.1 subscribed to reaction.added (one webhook per send); its CPU/req includes the deliveries made while the clients sent.",
     );
     return { title: TITLE, rows: out, notes };
   },
