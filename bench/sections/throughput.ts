@@ -215,8 +215,19 @@ async function webhookRun(targets: Target[], cpuRoots: number[], remote: string)
       cpuRoots,
     );
     const lastSend = performance.now();
-    await receiver.until(clients * (WARMUP_PER_CLIENT + SENDS_PER_CLIENT), 120_000);
-    return { run, drainedMs: performance.now() - lastSend, received: receiver.received(), repeats: receiver.repeats() };
+    const expected = clients * (WARMUP_PER_CLIENT + SENDS_PER_CLIENT);
+    // Reported, not thrown, when they do not all come: the figures measured before stay printed.
+    const drained = await receiver.until(expected, 120_000).then(
+      () => true,
+      () => false,
+    );
+    return {
+      run,
+      drainedMs: drained ? performance.now() - lastSend : null,
+      expected,
+      received: receiver.received(),
+      repeats: receiver.repeats(),
+    };
   } finally {
     await receiver.close();
   }
@@ -373,7 +384,10 @@ export const throughputSection: Section = {
         cpuMs: hooked.run.cpuMs,
         note:
           `${(hooked.run.rate / f16.rate).toFixed(3)}× one-statement upsert's; ${hooked.received} webhooks, ` +
-          `${hooked.repeats} repeated, the last ${(hooked.drainedMs / 1000).toFixed(1)} s after the last send`,
+          `${hooked.repeats} repeated, ` +
+          (hooked.drainedMs === null
+            ? `only ${hooked.received} of ${hooked.expected} within 120 s of the last send`
+            : `the last ${(hooked.drainedMs / 1000).toFixed(1)} s after the last send`),
       });
     } finally {
       await raw.dispose();
@@ -385,7 +399,7 @@ export const throughputSection: Section = {
       "raw: the service-write section's hand-written transaction (same statements, NOTIFY included) through the driver's pool of 10 (the app's pool size), in this process, at the same concurrency.",
       "one-statement upsert: INSERT … ON CONFLICT (id) DO UPDATE of the tapback's reaction row (kind, sequence + 1) on each client's own message, one statement per send, same pool and concurrency: the physical floor of a send on this database.",
       "server CPU/req: user + system time of the instances' processes over the run, divided by the sends.",
-      "a webhook endpoint subscribed: the same 16 clients over the two instances, after an endpoint on 127.0.0.1 subscribed to reaction.added (one webhook per send); its CPU/req includes the deliveries made while the clients sent.",
+      "a webhook endpoint subscribed: the same 16 clients over the two instances, after an endpoint on 127.0.0.1 subscribed to reaction.added (one webhook per send); its CPU/req counts the deliveries made while the clients sent (not those after the last send).",
     );
     return { title: TITLE, rows: out, notes };
   },
