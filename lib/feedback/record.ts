@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/client";
 import { Prisma } from "../generated/prisma/client";
+import { nudgeOutbox } from "../outbox/nudge";
 import { COUNTERS, type Counter, counterDelta, type PartFeedback, partFeedback } from "../tapbacks/feedback";
 import type { Kind, StickerInfo } from "../tapbacks/kinds";
-import { nudgeWebhookWorkers } from "../webhooks/nudge";
 import { scoreId, scoreState } from "./langfuse";
 
 /**
@@ -128,5 +128,5 @@ async function queueScore(tx: Tx, change: HumanChange, traceId: string, after: P
        SET operation = EXCLUDED.operation, body = EXCLUDED.body, sequence = EXCLUDED.sequence,
            version = score_delivery.version + 1, status = 'pending', failures = 0,
            next_attempt_at = EXCLUDED.next_attempt_at, updated_at = EXCLUDED.updated_at`;
-  nudgeWebhookWorkers();
+  nudgeOutbox("scores");
 }

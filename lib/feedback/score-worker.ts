@@ -60,9 +60,10 @@ export class ScoreWorker {
     this.concurrency = options.concurrency ?? 8;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 50_000;
-    // The webhook worker's loop (lib/outbox/loop.ts); the outbox write nudges both.
+    // The webhook worker's loop (lib/outbox/loop.ts), nudged by the writes of score rows.
     this.loop = new OutboxLoop({
       name: "score worker",
+      outbox: "scores",
       pollMs: this.pollMs,
       concurrency: this.concurrency,
       claim: (limit) => this.claim(limit),

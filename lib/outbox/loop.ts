@@ -1,5 +1,5 @@
 import { logger } from "../observability/log";
-import { onWebhookNudge } from "../webhooks/nudge";
+import { type Outbox, onOutboxNudge } from "./nudge";
 
 /**
  * The one claim/send loop of the outbox's workers (lib/webhooks/worker.ts for webhook events,
@@ -7,13 +7,15 @@ import { onWebhookNudge } from "../webhooks/nudge";
  * (`concurrency` minus what is in flight), starts the claimed deliveries without waiting for
  * them, and claims again at once while claims fill the room; otherwise it sleeps `pollMs`, or
  * only 25 ms after a wake that found nothing (a nudge can come before the writer's commit is
- * visible on PostgreSQL). A delivery's end and the outbox write's nudge (lib/webhooks/nudge.ts)
+ * visible on PostgreSQL). A delivery's end and the outbox write's nudge (./nudge.ts)
  * wake it. What is claimed, and how it is sent and recorded, is the worker's own.
  */
 
 export interface OutboxLoopOptions<T> {
   /** Names the worker in its log lines ("webhook worker", "score worker"). */
   name: string;
+  /** The outbox whose writes nudge it. */
+  outbox: Outbox;
   pollMs: number;
   concurrency: number;
   /** Claims at most `limit` due deliveries (with a lease, so no other worker holds them). */
@@ -34,7 +36,7 @@ export class OutboxLoop<T> {
 
   start(): void {
     if (this.loop) return;
-    this.unsubscribe = onWebhookNudge(() => this.wake());
+    this.unsubscribe = onOutboxNudge(this.options.outbox, () => this.wake());
     this.loop = this.run();
   }
 

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Db, Tx } from "../db/client";
 import type { Prisma } from "../generated/prisma/client";
 import { CHANNEL } from "../live/hub";
+import { nudgeOutbox } from "../outbox/nudge";
 import { reactionEvents } from "../webhooks/events";
-import { nudgeWebhookWorkers } from "../webhooks/nudge";
 import type { Kind } from "./kinds";
 import type { Outcome, Tapback } from "./rules";
 import { fullReaction } from "./serialize";
@@ -184,5 +184,5 @@ export async function recordChange(db: Db | Tx, change: ChangeToRecord): Promise
     );
   }
   // As writeEvents does: wake this process's webhook worker for the new deliveries.
-  if (counts.events > 0) nudgeWebhookWorkers();
+  if (counts.events > 0) nudgeOutbox("webhooks");
 }

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { WebhookDeliveryStatus } from "../generated/prisma/client";
+import { nudgeOutbox } from "../outbox/nudge";
 import type { Scope } from "../scope";
 import { seal, unseal } from "../secrets/seal";
 import { sealedAt } from "../secrets/sealed-columns";
 import { redelivery } from "./delivery-state";
-import { nudgeWebhookWorkers } from "./nudge";
 import {
   type AttemptObject,
   type CreateEndpointInput,
@@ -147,7 +147,7 @@ export async function updateEndpoint(
       throw error;
     });
   // Deliveries held back while it was disabled are due again.
-  if (input.enabled && !current.enabled) nudgeWebhookWorkers();
+  if (input.enabled && !current.enabled) nudgeOutbox("webhooks");
   return endpointObject(row);
 }
 
@@ -331,7 +331,7 @@ export async function redeliver(db: Db, scope: Scope, endpointId: string, delive
     data: { ...redelivery(new Date()), claimToken: null, leaseUntil: null },
   });
   if (count === 0) throw new AppError("webhook_delivery_not_found");
-  nudgeWebhookWorkers();
+  nudgeOutbox("webhooks");
   const row = await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, select: deliverySelect });
   return deliveryObject(row);
 }

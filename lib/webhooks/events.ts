@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/client";
+import { nudgeOutbox } from "../outbox/nudge";
 import type { StickerInfo } from "../tapbacks/kinds";
 import { eventTypesFor } from "../tapbacks/rules";
 import type { ReactionObject } from "../tapbacks/serialize";
 import type { EventType } from "./event-types";
-import { nudgeWebhookWorkers } from "./nudge";
 
 /**
  * The outbox (docs/webhooks.md): the events a reaction change causes are written by the tapback
@@ -102,5 +102,5 @@ export async function writeEvents(
   await tx.webhookDelivery.createMany({ data: deliveries });
   // Before the commit: on PGlite the woken worker's query queues behind this transaction;
   // on PostgreSQL it may run too early and the next poll picks the delivery up.
-  nudgeWebhookWorkers();
+  nudgeOutbox("webhooks");
 }

@@ -101,6 +101,7 @@ export class WebhookWorker {
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 50_000;
     this.loop = new OutboxLoop({
       name: "webhook worker",
+      outbox: "webhooks",
       pollMs: this.pollMs,
       concurrency: this.concurrency,
       claim: (limit) => this.claim(limit),
