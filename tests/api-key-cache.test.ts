@@ -54,9 +54,9 @@ describe.each(BACKENDS)("verified API keys on %s", (backend) => {
     expect(await authenticateApiKey(t.prisma, bearer(key.key))).toBeNull();
   });
 
-  it.runIf(backend === "postgres")(
-    "a revocation by another instance takes effect here by its notice, well within the few seconds",
-    async () => {
+  // Only where it applies: registered on postgres alone, so no run reports it skipped.
+  if (backend === "postgres")
+    it("a revocation by another instance takes effect here by its notice, well within the few seconds", async () => {
       const key = await newKey("revoked elsewhere");
       // Another instance: its own process and connections, revokeApiKey as the API runs it. It
       // opens its database first and revokes when told, so its start takes none of the time below.
@@ -91,6 +91,5 @@ describe.each(BACKENDS)("verified API keys on %s", (backend) => {
       });
       // The notice did it, not the expiry.
       expect(Date.now() - revokedAt).toBeLessThan(VERIFIED_KEY_MS / 2);
-    },
-  );
+    });
 });

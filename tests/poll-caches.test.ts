@@ -179,9 +179,9 @@ describe.each(BACKENDS)("the thread poll's kept answers on %s", (backend) => {
     },
   );
 
-  it.runIf(backend === "pglite")(
-    "PGlite delivers a change's notice to the hub before the change's own promise resolves",
-    async () => {
+  // Only where it applies: registered on pglite alone, so no run reports it skipped.
+  if (backend === "pglite")
+    it("PGlite delivers a change's notice to the hub before the change's own promise resolves", async () => {
       const hub = await w.t.live();
       const seen: (string | null)[] = [];
       const stop = hub.keepFresh((payload) => seen.push(payload));
@@ -200,6 +200,5 @@ describe.each(BACKENDS)("the thread poll's kept answers on %s", (backend) => {
       } finally {
         stop();
       }
-    },
-  );
+    });
 });
