@@ -239,7 +239,10 @@ type Sql = Pick<Db, "$queryRaw" | "$executeRaw">;
  * - `spread`: of those, per endpoint no more than the room its cap leaves beside this
  *   worker's sends in flight (`room`; an endpoint not named there gets `perEndpoint`);
  * - `locked`: the oldest `limit` of them, locked with SKIP LOCKED and checked again on the
- *   locked row, in case another worker claimed it meanwhile;
+ *   locked row, in case another worker claimed it meanwhile. They are looked up by id in the
+ *   ranking's result (`ARRAY(…)`, computed once): the claim is a prepared statement, and a
+ *   generic plan made while the tables were nearly empty ranked again for every due delivery
+ *   (tests/webhook-claim-plan.test.ts);
  * then stamps the lease and the token on them and counts the attempt: claims count attempts,
  * so two claims of one delivery never share an attempt number. It returns what sending them
  * needs (the event's body, the endpoint's URL and sealed secrets), so nothing is read after.
@@ -255,10 +258,7 @@ async function claimDue(
     room: { endpointIds: string[]; room: number[] };
   },
 ): Promise<Claimed[]> {
-  // Not a prepared statement (`/* prepared */`): prepared, claims slowed as a burst's deliveries
-  // piled up (2,000 delivered in 38 s instead of 9), most likely on a plan kept from when the
-  // tables were nearly empty; planned afresh, each claim fits the rows there are now.
-  const rows = await db.$queryRaw<ClaimedRow[]>`
+  const rows = await db.$queryRaw<ClaimedRow[]>`/* prepared */
     WITH due AS (
            SELECT q.id, q.endpoint_id, q.next_attempt_at
              FROM webhook_delivery q
@@ -283,7 +283,7 @@ async function claimDue(
          locked AS (
            SELECT c.id
              FROM webhook_delivery c
-            WHERE c.id IN (SELECT spread.id FROM spread)
+            WHERE c.id = ANY(ARRAY(SELECT spread.id FROM spread))
               AND c.status IN ('pending', 'failed')
               AND c.next_attempt_at <= (now() AT TIME ZONE 'UTC')
               AND (c.lease_until IS NULL OR c.lease_until <= (now() AT TIME ZONE 'UTC'))
