@@ -167,17 +167,7 @@ export class WebhookWorker {
     await this.record(claimed, startedAt, outcome);
   }
 
-  private async send(
-    endpoint: {
-      id: string;
-      url: string;
-      secret: string;
-      previousSecret: string | null;
-      previousSecretExpiresAt: Date | null;
-    },
-    event: { id: string; body: string },
-    at: Date,
-  ): Promise<SendOutcome> {
+  private async send(endpoint: Claimed["endpoint"], event: Claimed["event"], at: Date): Promise<SendOutcome> {
     let destination: Awaited<ReturnType<typeof checkDestination>>;
     let url: URL;
     try {
