@@ -122,28 +122,25 @@ async function rawRuns(database: Database, driver: RawDriver): Promise<Map<numbe
   return runs;
 }
 
-async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): Promise<Map<number, Run>> {
-  const max = Math.max(...CONCURRENCY);
-  const apis = targets.map(apiOf);
-  const messages = await humanMessages(apis[0]!, remote, max);
-  // Each message's live kind: every send is the other one, so every send is a change (201).
+/**
+ * Client `c`'s next send over HTTP: a replace on its own message of a fresh sandbox
+ * conversation, the clients taking turns over the instances. Each message's live kind is kept,
+ * and every send is the other one, so every send is a change (201).
+ */
+async function replaceSends(apis: TapdeskClient[], remote: string, clients: number) {
+  const messages = await humanMessages(apis[0]!, remote, clients);
   const live = messages.map((): "like" | "love" => "love");
+  return async (c: number) => {
+    const next = live[c] === "love" ? "like" : "love";
+    await post(apis[c % apis.length]!, messages[c] as string, next);
+    live[c] = next;
+  };
+}
+
+async function httpRuns(targets: Target[], cpuRoots: number[], remote: string): Promise<Map<number, Run>> {
+  const send = await replaceSends(targets.map(apiOf), remote, Math.max(...CONCURRENCY));
   const runs = new Map<number, Run>();
-  for (const clients of CONCURRENCY) {
-    runs.set(
-      clients,
-      await concurrent(
-        clients,
-        // Clients take turns over the instances.
-        async (c) => {
-          const next = live[c] === "love" ? "like" : "love";
-          await post(apis[c % apis.length]!, messages[c] as string, next);
-          live[c] = next;
-        },
-        cpuRoots,
-      ),
-    );
-  }
+  for (const clients of CONCURRENCY) runs.set(clients, await concurrent(clients, send, cpuRoots));
   return runs;
 }
 
@@ -203,17 +200,7 @@ async function webhookRun(targets: Target[], cpuRoots: number[], remote: string)
     });
     if (endpoint.response.status !== 201)
       throw new Error(`POST /webhook-endpoints answered ${endpoint.response.status}`);
-    const messages = await humanMessages(apis[0]!, remote, clients);
-    const live = messages.map((): "like" | "love" => "love");
-    const run = await concurrent(
-      clients,
-      async (c) => {
-        const next = live[c] === "love" ? "like" : "love";
-        await post(apis[c % apis.length]!, messages[c] as string, next);
-        live[c] = next;
-      },
-      cpuRoots,
-    );
+    const run = await concurrent(clients, await replaceSends(apis, remote, clients), cpuRoots);
     const lastSend = performance.now();
     const expected = clients * (WARMUP_PER_CLIENT + SENDS_PER_CLIENT);
     // Reported, not thrown, when they do not all come: the figures measured before stay printed.
