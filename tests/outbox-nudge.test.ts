@@ -19,6 +19,7 @@ function countingLoop(outbox: "webhooks" | "scores") {
     deliver: () => [],
   });
   return {
+    outbox,
     loop,
     claims: () => claims,
     /** Resolves at the next claim. */
@@ -37,22 +38,18 @@ describe("outbox nudges", () => {
     try {
       // Each claims once on start, then sleeps for its minute (and 25 ms after nothing).
       await settle();
-      const [w0, s0] = [webhooks.claims(), scores.claims()];
-
-      const woken = webhooks.nextClaim();
-      nudgeOutbox("webhooks");
-      await woken;
-      await settle();
-      expect(webhooks.claims()).toBeGreaterThan(w0);
-      expect(scores.claims()).toBe(s0);
-
-      const [w1] = [webhooks.claims()];
-      const scored = scores.nextClaim();
-      nudgeOutbox("scores");
-      await scored;
-      await settle();
-      expect(scores.claims()).toBeGreaterThan(s0);
-      expect(webhooks.claims()).toBe(w1);
+      for (const [nudged, other] of [
+        [webhooks, scores],
+        [scores, webhooks],
+      ] as const) {
+        const [before, otherBefore] = [nudged.claims(), other.claims()];
+        const woken = nudged.nextClaim();
+        nudgeOutbox(nudged.outbox);
+        await woken;
+        await settle();
+        expect(nudged.claims()).toBeGreaterThan(before);
+        expect(other.claims()).toBe(otherBefore);
+      }
     } finally {
       await Promise.all([webhooks.loop.stop(), scores.loop.stop()]);
     }
