@@ -60,7 +60,7 @@ describe.each(BACKENDS)("verified API keys on %s", (backend) => {
       const key = await newKey("revoked elsewhere");
       // Another instance: its own process and connections, revokeApiKey as the API runs it. It
       // opens its database first and revokes when told, so its start takes none of the time below.
-      const url = (t.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+      const url = t.url!;
       const script = `
         const { openDatabase } = await import(${JSON.stringify(path.join(ROOT, "lib/db/client.ts"))});
         const { revokeApiKey } = await import(${JSON.stringify(path.join(ROOT, "lib/auth/api-keys.ts"))});

@@ -121,10 +121,7 @@ async function prepare(backend: "postgres" | "pglite") {
     const t = await freshDatabase("postgres");
     const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
     const ava = await t.prisma.agent.findFirstOrThrow({ where: { name: "Ava" } });
-    const url = new URL(process.env.TAPDESK_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
-    const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
-    url.pathname = `/${row!.db}`;
-    const env: Record<string, string> = { DATABASE_URL: url.toString() };
+    const env: Record<string, string> = { DATABASE_URL: t.url! };
     const query = async (text: string, values: unknown[] = []) => (await t.sql.query(text, values)) as unknown[];
     return { apiKey: seeded!.apiKey, avaId: ava.id, env, dispose: t.dispose, query };
   }

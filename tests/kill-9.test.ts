@@ -10,7 +10,7 @@ import { seedIfEmpty } from "@/lib/seed";
 import { KINDS } from "@/lib/tapbacks/kinds";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
 import type { ReactionEventData } from "@/lib/webhooks/events";
-import { BACKENDS, type Backend, freshDatabase, PG_URL } from "./helpers/db";
+import { BACKENDS, type Backend, freshDatabase } from "./helpers/db";
 import { startReceiver } from "./helpers/webhook-receiver";
 
 /**
@@ -44,12 +44,9 @@ interface Target {
 async function target(backend: Backend): Promise<Target> {
   if (backend === "postgres") {
     const t = await freshDatabase("postgres");
-    const [{ db }] = (await t.sql.query<{ db: string }>("SELECT current_database() AS db")) as [{ db: string }];
-    const url = new URL(PG_URL);
-    url.pathname = `/${db}`;
     return {
       open: async () => ({ ...t, close: async () => {} }),
-      childEnv: { DATABASE_URL: url.toString() },
+      childEnv: { DATABASE_URL: t.url! },
       dispose: t.dispose,
     };
   }

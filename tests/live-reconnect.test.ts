@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LiveSource, listenPostgres, topic } from "@/lib/live/hub";
-import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { freshDatabase, type TestDatabase } from "./helpers/db";
 
 /**
  * Issue 16, finding 9: the LISTEN connection of PostgreSQL is watched. A dropped connection
@@ -18,9 +18,7 @@ describe("the LISTEN connection on PostgreSQL", () => {
     t = await freshDatabase("postgres");
     const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
     database = row!.db;
-    const u = new URL(PG_URL);
-    u.pathname = `/${database}`;
-    url = u.toString();
+    url = t.url!;
     source = await listenPostgres(url, { heartbeatMs: 200 });
   });
   afterAll(async () => {

@@ -246,8 +246,7 @@ describe("live updates across two instances on one PostgreSQL database", () => {
 
   beforeAll(async () => {
     world = await apiWorld("postgres");
-    const url = new URL(world.t.pool!.options.connectionString as string);
-    second = await openDatabase({ url: url.toString() });
+    second = await openDatabase({ url: world.t.url });
   });
   afterAll(async () => {
     await second?.close();

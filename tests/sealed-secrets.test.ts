@@ -267,7 +267,7 @@ describe("npm run rotate-secret-key", () => {
         where: { id },
         data: { secret: sealWith(parseSecretKey(oldText), "whsec_pg", sealedAt("webhook_endpoint", "secret", id)) },
       });
-      const url = (db.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+      const url = db.url!;
 
       const refused = await run(tsx, [script], {
         env: { ...process.env, DATABASE_URL: url, TAPDESK_SECRET_KEY: "" },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Database, openDatabase } from "@/lib/db/client";
 import { seedIfEmpty } from "@/lib/seed";
 import { LeaseError, type SlotKey, withSlotLease } from "@/lib/tapbacks/slot-lease";
-import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { freshDatabase, type TestDatabase } from "./helpers/db";
 
 /** A seeded workspace's first message, part 0: the slot of `sender`'s tapbacks on it. */
 async function seededSlot(t: TestDatabase, sender: string): Promise<SlotKey> {
@@ -63,10 +63,7 @@ describe("slot leases on PostgreSQL with every pooled connection busy", () => {
     t = await freshDatabase("postgres");
     key = await seededSlot(t, "+15550001");
     // A second app instance on the same database.
-    const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
-    const url = new URL(PG_URL);
-    url.pathname = `/${row!.db}`;
-    other = await openDatabase({ url: url.toString() });
+    other = await openDatabase({ url: t.url });
   });
   afterAll(async () => {
     await other?.close();
@@ -112,10 +109,7 @@ describe("two instances changing one tapback slot at once on PostgreSQL", () => 
 
   beforeAll(async () => {
     t = await freshDatabase("postgres");
-    const [row] = await t.sql.query<{ db: string }>("SELECT current_database() AS db");
-    const url = new URL(PG_URL);
-    url.pathname = `/${row!.db}`;
-    other = await openDatabase({ url: url.toString() });
+    other = await openDatabase({ url: t.url });
   });
   afterAll(async () => {
     await other?.close();

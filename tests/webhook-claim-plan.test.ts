@@ -3,7 +3,7 @@ import { type Database, openDatabase } from "@/lib/db/client";
 import { seedIfEmpty } from "@/lib/seed";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
 import { startWebhookWorker } from "@/lib/webhooks/worker";
-import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { freshDatabase, type TestDatabase } from "./helpers/db";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 /**
@@ -56,9 +56,7 @@ describe("the webhook claim on a generic plan made on empty tables (PostgreSQL)"
          FROM webhook_event e`,
       [endpoint.id],
     );
-    const [{ db }] = (await t.sql.query<{ db: string }>("SELECT current_database() AS db")) as [{ db: string }];
-    const url = new URL(PG_URL);
-    url.pathname = `/${db}`;
+    const url = new URL(t.url!);
     url.searchParams.set(
       "options",
       [

@@ -5,7 +5,7 @@ import { createConversation, humanReact } from "@/lib/sandbox";
 import { seedIfEmpty } from "@/lib/seed";
 import { createEndpoint } from "@/lib/webhooks/endpoints";
 import { startWebhookWorker } from "@/lib/webhooks/worker";
-import { freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { freshDatabase, type TestDatabase } from "./helpers/db";
 import { type Receiver, startReceiver } from "./helpers/webhook-receiver";
 
 /**
@@ -21,11 +21,8 @@ describe("two workers on one PostgreSQL database", () => {
 
   beforeAll(async () => {
     t = await freshDatabase("postgres");
-    const [{ db }] = (await t.sql.query<{ db: string }>("SELECT current_database() AS db")) as [{ db: string }];
-    const url = new URL(PG_URL);
-    url.pathname = `/${db}`;
     // A second pool: the second app instance.
-    second = await openDatabase({ url: url.toString() });
+    second = await openDatabase({ url: t.url });
     receiver = await startReceiver();
     const seeded = await seedIfEmpty(t.prisma, { password: "pw-for-tests" });
     const scope = { workspaceId: seeded!.workspaceId };

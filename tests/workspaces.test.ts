@@ -12,7 +12,7 @@ import { instanceSecret } from "@/lib/auth/secrets";
 import { useDatabase as installDatabase } from "@/lib/db/client";
 import { writeInstanceToken } from "@/lib/workspaces/instance-token";
 import { rawCaller } from "./helpers/api";
-import { BACKENDS, freshDatabase, PG_URL, type TestDatabase } from "./helpers/db";
+import { BACKENDS, freshDatabase, type TestDatabase } from "./helpers/db";
 import { serveInProcess } from "./helpers/in-process";
 
 const ROOT = path.join(import.meta.dirname, "..");
@@ -173,15 +173,12 @@ describe("`npm run workspace` as a command", () => {
   });
 
   it("with PostgreSQL connects directly", async () => {
-    const [{ db }] = (await t.sql.query<{ db: string }>("SELECT current_database() AS db")) as [{ db: string }];
-    const url = new URL(PG_URL);
-    url.pathname = `/${db}`;
     const out = await workspaceCommand(["create", "--name", "Globex", "--owner", "it@globex.test"], {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: t.url!,
     });
     expect(out.code).toBe(0);
     await expectUsable(t, frame(out.stdout));
-    const list = await workspaceCommand(["list"], { DATABASE_URL: url.toString() });
+    const list = await workspaceCommand(["list"], { DATABASE_URL: t.url! });
     expect(list.stdout).toContain("2 workspaces");
   });
 

@@ -12,6 +12,8 @@ export type Backend = "pglite" | "postgres";
 export const BACKENDS: Backend[] = ["pglite", "postgres"];
 
 export interface TestDatabase extends Database {
+  /** PostgreSQL: this database's connection URL, for a second pool or another process on it. */
+  url?: string;
   dispose(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function freshDatabase(backend: Backend): Promise<TestDatabase> {
   const db = await openDatabase({ url: url.toString() });
   return {
     ...db,
+    url: url.toString(),
     dispose: async () => {
       await db.close();
       const dropper = new pg.Client({ connectionString: PG_URL });
