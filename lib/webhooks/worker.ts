@@ -296,15 +296,9 @@ async function claimDue(
   }));
 }
 
-type ClaimedRow = Omit<Claimed, "event" | "endpoint"> & {
-  eventId: string;
-  body: string;
-  endpointId: string;
-  url: string;
-  secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: Date | null;
-};
+/** A claim's row: the delivery's columns, the event's and the endpoint's flat beside them. */
+type ClaimedRow = Omit<Claimed, "event" | "endpoint"> &
+  Omit<Claimed["endpoint"], "id"> & { eventId: string; body: string; endpointId: string };
 
 /**
  * Records one attempt in one statement: the attempt row (always: the log shows every attempt);
