@@ -342,23 +342,10 @@ export const throughputSection: Section = {
     const floorDb = await freshDatabase("postgres");
     try {
       const [a, b] = cluster.instances as [Instance, Instance];
-      const one = await httpRuns([{ baseUrl: a.baseUrl, apiKey: API_KEY }], [a.pid], "+15550100800");
-      const two = await httpRuns(
-        [
-          { baseUrl: a.baseUrl, apiKey: API_KEY },
-          { baseUrl: b.baseUrl, apiKey: API_KEY },
-        ],
-        [a.pid, b.pid],
-        "+15550100900",
-      );
-      const hooked = await webhookRun(
-        [
-          { baseUrl: a.baseUrl, apiKey: API_KEY },
-          { baseUrl: b.baseUrl, apiKey: API_KEY },
-        ],
-        [a.pid, b.pid],
-        "+15550100950",
-      );
+      const [onA, onB] = [a, b].map((i): Target => ({ baseUrl: i.baseUrl, apiKey: API_KEY })) as [Target, Target];
+      const one = await httpRuns([onA], [a.pid], "+15550100800");
+      const two = await httpRuns([onA, onB], [a.pid, b.pid], "+15550100900");
+      const hooked = await webhookRun([onA, onB], [a.pid, b.pid], "+15550100950");
       const rawPg = await rawRuns(raw, pgDriver(raw));
       const floor = { runs: await upsertRuns(floorDb), label: "one-statement upsert" };
       out.push(...rows("PostgreSQL, 1 instance", one, rawPg, "raw pg", floor));
