@@ -57,12 +57,13 @@ export async function freshDatabase(backend: Backend): Promise<TestDatabase> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString() });
+  const address = new URL(PG_URL);
+  address.pathname = `/${name}`;
+  const url = address.toString();
+  const db = await openDatabase({ url });
   return {
     ...db,
-    url: url.toString(),
+    url,
     dispose: async () => {
       await db.close();
       const dropper = new pg.Client({ connectionString: PG_URL });
