@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page, Response } from "@playwright/test";
+import { wcagViolations as violations } from "./axe";
 import { expect, test } from "./fixtures";
 import { FIXED_PAGES, type PageUnderTest, settingsPages } from "./pages-under-test";
 
@@ -8,16 +8,6 @@ import { FIXED_PAGES, type PageUnderTest, settingsPages } from "./pages-under-te
  * WCAG 2.1 A/AA violations in the light and the dark scheme (the scheme is a CSS media query,
  * so it switches in place). The API's headers, framing and throttling are in security.spec.ts.
  */
-
-/** WCAG 2.1 A and AA, as axe-core checks them. */
-async function violations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => ({
-    rule: v.id,
-    impact: v.impact,
-    nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join(" ")}`),
-  }));
-}
 
 function expectSecurityHeaders(response: Response, what: string) {
   const headers = response.headers();

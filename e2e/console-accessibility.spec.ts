@@ -1,5 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import { wcagViolations as violations } from "./axe";
 import { expect, test } from "./fixtures";
 import { ConversationPage } from "./pages/conversation-page";
 import { addOperator, signedIn, uniqueEmail } from "./pages/operators";
@@ -8,11 +7,6 @@ import { LIVE } from "./settings";
 // The console's take-over state laid out for everyone (SPEC §11): WCAG 2.1 A/AA in both schemes,
 // usable at 390 px. On the embedded database only: the layout does not depend on the database,
 // and console.spec.ts runs presence and take over on both.
-
-async function violations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-}
 
 for (const scheme of ["light", "dark"] as const) {
   test(`a taken-over thread with someone else viewing (${scheme}): no WCAG 2.1 A/AA violations, usable at 390 px`, async ({
